@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VM configuration record: what the krun_* setters fill in and what the
+ * VMM builder (src/vmm/builder.c) consumes. Owned strings/arrays are freed by
+ * ckrun_config_free. No validation happens later than the setter.
+ */
+#ifndef CKRUN_API_CONFIG_H
+#define CKRUN_API_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CKRUN_TAG_MAX        36   /* virtio-fs config space tag field */
+#define CKRUN_MAX_ARGS       4096 /* argv / env / rlimit entries, as libkrun */
+#define CKRUN_MAX_SHARES     8
+#define CKRUN_ROOT_TAG       "/dev/root"
+#define CKRUN_ROOT_SHM_SIZE  (512ULL << 20)
+
+struct ckrun_share {
+	char tag[CKRUN_TAG_MAX + 1];
+	char *path;
+	uint64_t shm_size; /* 0 = no DAX window */
+	bool read_only;
+};
+
+struct ckrun_config {
+	uint8_t vcpus;        /* default 1 */
+	uint32_t ram_mib;     /* default 128 */
+
+	struct ckrun_share shares[CKRUN_MAX_SHARES]; /* in call order */
+	int nr_shares;
+
+	char *kernel_path;    /* NULL: the installed default kernel */
+	uint32_t kernel_format;
+	char *initramfs_path;
+	char *kernel_cmdline; /* non-NULL replaces the default prolog */
+
+	char *exec_path;      /* KRUN_INIT */
+	char **argv;          /* NULL-terminated, without argv[0]; may be NULL */
+	char **envp;          /* NULL-terminated; NULL = none given */
+	bool env_set;
+	char *workdir;        /* KRUN_WORKDIR */
+	char **rlimits;       /* "RESOURCE=CUR:MAX" */
+	char *console_output; /* file for console output; NULL = stdio */
+
+	int log_level;
+};
+
+void ckrun_config_init(struct ckrun_config *c);
+void ckrun_config_free(struct ckrun_config *c);
+
+#endif

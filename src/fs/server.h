@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The transport-independent FUSE server: one request in (the bytes the peer
+ * wrote), one reply out (into the buffers the peer provided). Used by the
+ * virtio-fs device (src/virtio/fs.c) and by the host /dev/fuse transport
+ * (tools/). Knows nothing of virtqueues or KVM.
+ */
+#ifndef CKRUN_FS_SERVER_H
+#define CKRUN_FS_SERVER_H
+
+#include "fs/backend.h"
+
+/* The exit-code ioctl the guest init sends on "/" (libkrun's _IO('v', 2)). */
+#define CKRUN_IOC_EXIT_CODE 0x7602u
+
+struct fuse_server;
+
+struct fuse_server_config {
+	struct fs_backend backend;       /* the server takes ownership */
+	struct fs_dax_window dax;        /* base == NULL: no window, (SETUP|REMOVE)MAPPING -> ENOSYS */
+	/* Called for the exit-code ioctl on any node; the ioctl never reaches the
+	 * backend, so it works on read-only shares too. May be NULL. */
+	void (*exit_code)(void *opaque, int32_t code);
+	void *opaque;
+};
+
+/* 0 or -errno. On failure the backend is still freed. */
+int fuse_server_new(const struct fuse_server_config *cfg, struct fuse_server **out);
+void fuse_server_free(struct fuse_server *s);
+
+/*
+ * Handle one request. `in` holds the request (fuse_in_header + arguments),
+ * `out` the reply buffers. On return *written is the number of reply bytes
+ * written (0 for FORGET/BATCH_FORGET/INTERRUPT, which get no reply).
+ * Returns 0 when a reply (possibly an error reply) was produced or none was
+ * due; -errno only when not even an error reply could be written (reply
+ * buffers smaller than fuse_out_header, or a header too short to carry the
+ * `unique` to answer) — the transport then treats the request as a device error.
+ */
+int fuse_server_handle(struct fuse_server *s, const struct iovec *in, int in_cnt,
+		       const struct iovec *out, int out_cnt, size_t *written);
+
+#endif
