@@ -668,7 +668,8 @@ int fs_augment_new(struct fs_backend inner, const struct fs_virtual_file *files,
 		return -ENOMEM;
 	}
 	a->inner = inner;
-	memcpy(a->files, files, (size_t)nr * sizeof(*files));
+	if (nr)
+		memcpy(a->files, files, (size_t)nr * sizeof(*files));
 	a->nr = nr;
 	a->ctime = (uint64_t)time(NULL);
 
