@@ -16,14 +16,20 @@ fi
 tmp=$(mktemp -d /tmp/ckrun-go-XXXXXX)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 
-# The uninstalled .pc that meson writes points at the build tree; pkg-config
-# prefers libkrun-uninstalled.pc when asked for libkrun.
-export PKG_CONFIG_PATH="$build/meson-uninstalled${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+# Install into a scratch root, as a client would find the library: the
+# installed libkrun.pc, libkrun.h and libkrun.so.1 (the uninstalled .pc does
+# not point at include/). PKG_CONFIG_SYSROOT_DIR maps its paths there.
+meson install -C "$build" --no-rebuild --destdir "$tmp/inst" >"$tmp/install.log" 2>&1 || {
+	cat "$tmp/install.log" >&2
+	exit 1
+}
+pc=$(find "$tmp/inst" -name libkrun.pc | head -n 1)
+[ -n "$pc" ] || { echo "go-build: meson install wrote no libkrun.pc" >&2; exit 1; }
+lib=$(find "$tmp/inst" -name 'libkrun.so.1' | head -n 1)
+export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$tmp/inst"
 export GOCACHE="$tmp/cache" GOPATH="$tmp/gopath" GOMODCACHE="$tmp/gopath/mod"
 export GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GO111MODULE=on CGO_ENABLED=1
-export LD_LIBRARY_PATH="$build${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-
-pkg-config --exists libkrun || { echo "go-build: pkg-config cannot find libkrun in $PKG_CONFIG_PATH" >&2; exit 1; }
+export LD_LIBRARY_PATH="$(dirname "$lib")"
 echo "pkg-config libkrun: $(pkg-config --cflags --libs libkrun)"
 
 cp -R "$src/examples/go" "$tmp/src"
