@@ -908,8 +908,8 @@ static int do_tmpfile(struct req *r)
 	return put(r, &o, sizeof(o));
 }
 
-#define OP(code, fn, in, out) [code] = { .name = #code + 5, .handler = fn, .min_in = in, .min_out = out }
-#define NOREPLY(code, fn, in) [code] = { .name = #code + 5, .handler = fn, .min_in = in, .noreply = true }
+#define OP(code, fn, in, out) [code] = { .name = &(#code)[5], .handler = fn, .min_in = in, .min_out = out }
+#define NOREPLY(code, fn, in) [code] = { .name = &(#code)[5], .handler = fn, .min_in = in, .noreply = true }
 
 /*
  * THE dispatch table, indexed by opcode. Opcodes absent here (BMAP, POLL,
