@@ -46,6 +46,7 @@ struct rec {
 	int rc;             /* what every op returns */
 	uint64_t init_in_flags;
 	uint64_t init_clear; /* init clears these bits */
+	uint64_t init_add;   /* and tries to add these */
 	int init_rc;
 	uint64_t fnode[32], fnl[32];
 	int nforget;
@@ -102,6 +103,7 @@ static int f_init(void *fs, const struct fuse_init_in *in, uint64_t *flags)
 	R->last = "init";
 	R->init_in_flags = *flags;
 	*flags &= ~R->init_clear;
+	*flags |= R->init_add;
 	return R->init_rc;
 }
 static void f_destroy(void *fs)
@@ -908,6 +910,15 @@ static void test_init_flags(void **state)
 	send_init(f, 7, 38, ALL_GUEST_FLAGS);
 	o = init_reply(f);
 	assert_int_equal(o.flags, (uint32_t)(SERVER_SET & ~(uint64_t)FUSE_DO_READDIRPLUS));
+
+	/* a backend cannot add bits: not even ones the guest offered */
+	make_server(f, &full_ops, NULL, 0);
+	f->R.init_add = FUSE_ALLOW_IDMAP | FUSE_POSIX_LOCKS | FUSE_MAP_ALIGNMENT;
+	send_init(f, 7, 38, ALL_GUEST_FLAGS);
+	o = init_reply(f);
+	assert_int_equal(o.flags, (uint32_t)(SERVER_SET | FUSE_WRITEBACK_CACHE));
+	assert_int_equal(o.flags2, 0);
+	assert_int_equal(o.map_alignment, 0);
 
 	/* the guest offers little: only the intersection */
 	make_server(f, &full_ops, NULL, 0);
