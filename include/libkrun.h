@@ -22,6 +22,7 @@ extern "C" {
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h> /* uid_t, gid_t even in strict ISO C modes */
 #include <unistd.h>
 
 /* ------------------------------------------------------------------ */
