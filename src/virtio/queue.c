@@ -111,8 +111,9 @@ static void read_desc(const uint8_t *table, uint32_t i, struct vring_desc *out)
 static int add_buf(struct vq *q, struct vq_chain *c, const struct vring_desc *d)
 {
 	bool wr = d->flags & VRING_DESC_F_WRITE;
-	if (!wr && c->nr_wr > 0)
+	if (!wr && c->seen_wr)
 		return fail(q); /* readable after writable */
+	c->seen_wr |= wr;
 	if (d->len == 0)
 		return 0; /* nothing to transfer; tolerated, not mapped */
 	if (c->nr_rd + c->nr_wr >= VQ_MAX_IOV)
@@ -209,6 +210,7 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 	c->head = head;
 	c->nr_rd = c->nr_wr = 0;
 	c->rd_len = c->wr_len = 0;
+	c->seen_wr = false;
 
 	uint16_t i = head;
 	for (uint32_t hops = 0;; hops++) {

@@ -53,6 +53,7 @@ struct vq_chain {
 	int nr_wr;
 	size_t rd_len;
 	size_t wr_len;
+	bool seen_wr;           /* a writable descriptor (even an empty one) was seen */
 	struct iovec iov[VQ_MAX_IOV];
 };
 
