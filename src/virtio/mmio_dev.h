@@ -20,7 +20,7 @@
 #include "virtio/mmio.h"
 #include "virtio/queue.h"
 
-#define VIRTIO_MMIO_MAX_QUEUES 8
+#define VIRTIO_MMIO_MAX_QUEUES 16 /* console: 4 ports x 2 + 2 control */
 
 struct virtio_dev_ops {
 	uint32_t device_id;               /* VIRTIO_ID_* */

@@ -234,6 +234,12 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 	}
 }
 
+void vq_unpop(struct vq *q)
+{
+	if (!q->broken && q->size)
+		q->last_avail--;
+}
+
 int vq_push(struct vq *q, uint16_t head, uint32_t len)
 {
 	if (q->broken || q->size == 0)
@@ -294,4 +300,26 @@ bool vq_enable_notify(struct vq *q)
 	 * buffer added in between would wait for a kick that never comes. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return vq_has_avail(q);
+}
+
+size_t vq_iov_read(const struct iovec *iov, int cnt, void *buf, size_t len)
+{
+	size_t done = 0;
+	for (int i = 0; i < cnt && done < len; i++) {
+		size_t n = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+		memcpy((uint8_t *)buf + done, iov[i].iov_base, n);
+		done += n;
+	}
+	return done;
+}
+
+size_t vq_iov_write(const struct iovec *iov, int cnt, const void *buf, size_t len)
+{
+	size_t done = 0;
+	for (int i = 0; i < cnt && done < len; i++) {
+		size_t n = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+		memcpy(iov[i].iov_base, (const uint8_t *)buf + done, n);
+		done += n;
+	}
+	return done;
 }

@@ -78,6 +78,9 @@ void vq_reset(struct vq *q);
  */
 int vq_pop(struct vq *q, struct vq_chain *c);
 
+/* Give back the chain just popped, unused (e.g. no input was ready after all). */
+void vq_unpop(struct vq *q);
+
 /* Return a chain; len = bytes actually written into its writable part. 0 or -EIO. */
 int vq_push(struct vq *q, uint16_t head, uint32_t len);
 
@@ -91,5 +94,9 @@ bool vq_enable_notify(struct vq *q);
 
 /* Are there chains we have not consumed? (false on a broken queue) */
 bool vq_has_avail(struct vq *q);
+
+/* Gather up to len bytes out of / scatter into guest buffers; returns bytes copied. */
+size_t vq_iov_read(const struct iovec *iov, int cnt, void *buf, size_t len);
+size_t vq_iov_write(const struct iovec *iov, int cnt, const void *buf, size_t len);
 
 #endif
