@@ -33,6 +33,7 @@
 #include "fs/inode.h"
 
 #define DEFAULT_MAX_INODE_FDS 65536u
+#define MAX_INODE_ENTRIES (1u << 20) /* node ids the guest may hold when fds can be evicted */
 #define DEFAULT_TIMEOUT 5.0
 #define XATTR_MAX_VALUE 65536u  /* XATTR_SIZE_MAX */
 #define XATTR_MAX_LIST 65536u   /* XATTR_LIST_MAX */
@@ -1465,7 +1466,12 @@ int fs_passthrough_new(const struct fs_passthrough_opts *o, struct fs_backend *o
 		ret = -errno;
 		goto fail;
 	}
-	if ((ret = fs_inode_table_new(max, &p->inodes)) < 0 ||
+	/* With CAP_DAC_READ_SEARCH, inodes beyond the fd bound are kept as file
+	 * handles (inode.h); without it the bound is also the entry bound. */
+	unsigned entries = max;
+	if (p->caps.can_read_search && entries < MAX_INODE_ENTRIES)
+		entries = MAX_INODE_ENTRIES;
+	if ((ret = fs_inode_table_new(max, entries, &p->inodes)) < 0 ||
 	    (ret = fs_handle_table_new(max_handles, &p->handles)) < 0)
 		goto fail;
 
