@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,6 +285,81 @@ static void test_eviction(void **state)
 	rmdir(dir);
 }
 
+/* Several threads pin, check and release evictable inodes at once: every
+ * pinned fd is the right file and stays open while pinned. */
+struct stress {
+	struct fs_inode_table *t;
+	const uint64_t *ids;
+	const ino_t *inos;
+	int n;
+	unsigned seed;
+	int errors;
+};
+
+static void *stress_thread(void *arg)
+{
+	struct stress *s = arg;
+	for (int k = 0; k < 3000; k++) {
+		int i = (int)(rand_r(&s->seed) % (unsigned)s->n);
+		struct fs_inode_ref r;
+		int ret = fs_inode_get(s->t, s->ids[i], &r);
+		if (ret == -ENFILE)
+			continue; /* all fds pinned by the other threads right now */
+		struct stat st;
+		if (ret != 0 || fstat(r.fd, &st) != 0 || st.st_ino != s->inos[i])
+			s->errors++;
+		if (ret == 0)
+			fs_inode_put(s->t, &r);
+	}
+	return NULL;
+}
+
+static void test_eviction_threads(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ckrun-inode-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct fs_inode_table *t;
+	assert_int_equal(fs_inode_table_new(6, 1000, &t), 0);
+	struct fs_inode_key k;
+	mode_t type;
+	uint64_t root;
+	assert_int_equal(fs_inode_key_of(dfd, &k, &type), 0);
+	assert_int_equal(fs_inode_add_lookup(t, dfd, &k, type, &root), 0);
+	enum { N = 50 };
+	static uint64_t ids[N];
+	static ino_t inos[N];
+	char name[64];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "%s/f%02d", dir, i);
+		close(open(name, O_CREAT | O_WRONLY, 0600));
+		int fd = open(name, O_PATH | O_CLOEXEC);
+		struct stat st;
+		assert_int_equal(fstat(fd, &st), 0);
+		inos[i] = st.st_ino;
+		assert_int_equal(fs_inode_key_of(fd, &k, &type), 0);
+		assert_int_equal(fs_inode_add_lookup(t, fd, &k, type, &ids[i]), 0);
+	}
+	pthread_t th[4];
+	struct stress s[4];
+	for (int i = 0; i < 4; i++) {
+		s[i] = (struct stress){ .t = t, .ids = ids, .inos = inos, .n = N, .seed = (unsigned)i + 1 };
+		assert_int_equal(pthread_create(&th[i], NULL, stress_thread, &s[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(s[i].errors, 0);
+	}
+	assert_true(fs_inode_fd_count(t) <= 6);
+	fs_inode_table_free(t);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "%s/f%02d", dir, i);
+		unlink(name);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_many_and_rehash),
 		cmocka_unit_test(test_handles),
 		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_eviction_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
