@@ -421,6 +421,21 @@ void fs_inode_forget(struct fs_inode_table *t, uint64_t nodeid, uint64_t n)
 		close(fd);
 }
 
+void fs_inode_forget_all(struct fs_inode_table *t)
+{
+	pthread_mutex_lock(&t->lock);
+	for (uint32_t i = 0; i < t->used; i++) {
+		struct inode_slot *s = &t->slots[i];
+		if (!s->live || s->permanent)
+			continue;
+		s->nlookup = 0;
+		int fd = maybe_release_locked(t, i);
+		if (fd >= 0)
+			close(fd);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
 unsigned fs_inode_count(struct fs_inode_table *t)
 {
 	pthread_mutex_lock(&t->lock);
@@ -614,4 +629,18 @@ unsigned fs_handle_count(struct fs_handle_table *t)
 	unsigned n = t->count;
 	pthread_mutex_unlock(&t->lock);
 	return n;
+}
+
+void fs_handle_remove_all(struct fs_handle_table *t)
+{
+	pthread_mutex_lock(&t->lock);
+	for (uint32_t i = 0; i < t->used; i++) {
+		if (t->slots[i].fd < 0 || !t->slots[i].open)
+			continue;
+		t->slots[i].open = false;
+		int fd = handle_maybe_release_locked(t, i);
+		if (fd >= 0)
+			close(fd);
+	}
+	pthread_mutex_unlock(&t->lock);
 }

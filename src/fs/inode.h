@@ -76,6 +76,10 @@ void fs_inode_put(struct fs_inode_table *t, const struct fs_inode_ref *ref);
 /* Drop `n` guest references (saturating). Unknown node ids are ignored. */
 void fs_inode_forget(struct fs_inode_table *t, uint64_t nodeid, uint64_t n);
 
+/* Drop every guest reference but the root's (the guest unmounted). Entries
+ * pinned by running operations go when their last pin does. */
+void fs_inode_forget_all(struct fs_inode_table *t);
+
 /* Entries held, and O_PATH fds held; for tests and statistics. */
 unsigned fs_inode_count(struct fs_inode_table *t);
 unsigned fs_inode_fd_count(struct fs_inode_table *t);
@@ -102,5 +106,7 @@ void fs_handle_put(struct fs_handle_table *t, const struct fs_handle_ref *ref);
 /* Remove the handle; its fd closes once no operation pins it. -EBADF as above. */
 int fs_handle_remove(struct fs_handle_table *t, uint64_t fh, uint64_t nodeid);
 unsigned fs_handle_count(struct fs_handle_table *t);
+/* Release every handle (the guest unmounted). */
+void fs_handle_remove_all(struct fs_handle_table *t);
 
 #endif

@@ -249,9 +249,13 @@ static int pt_init(void *fs, const struct fuse_init_in *in, uint64_t *flags)
 	return 0;
 }
 
+/* The guest unmounted: its node ids and handles are gone with it, and a new
+ * INIT starts from the root alone. */
 static void pt_destroy(void *fs)
 {
-	(void)fs; /* references are dropped when the backend is freed */
+	struct pt *p = fs;
+	fs_handle_remove_all(p->handles);
+	fs_inode_forget_all(p->inodes);
 }
 
 /* ------------------------------------------------------------ inode ops */

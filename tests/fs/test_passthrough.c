@@ -181,7 +181,20 @@ static void test_init_flags(void **state)
 	assert_null(e->ops->getlk);
 	assert_null(e->ops->setlk);
 	assert_non_null(e->ops->destroy);
+	/* DESTROY drops every reference and handle but the root */
+	host_write(e->dir, "d", "x");
+	uint64_t dn = lookup_ok(e, FUSE_ROOT_ID, "d");
+	struct fuse_open_in doi = { .flags = O_RDONLY };
+	struct fuse_open_out doo;
+	assert_int_equal(e->ops->open(e->fs, &root_ctx, dn, &doi, &doo), 0);
 	e->ops->destroy(e->fs);
+	struct fuse_getattr_in dgi = { 0 };
+	struct fuse_attr_out dao;
+	assert_int_equal(e->ops->getattr(e->fs, &root_ctx, dn, &dgi, &dao), -EBADF);
+	assert_int_equal(e->ops->getattr(e->fs, &root_ctx, FUSE_ROOT_ID, &dgi, &dao), 0);
+	struct fuse_release_in dri = { .fh = doo.fh };
+	assert_int_equal(e->ops->release(e->fs, &root_ctx, dn, &dri), -EBADF);
+	assert_int_equal(lookup_ok(e, FUSE_ROOT_ID, "d") != 0, 1);
 
 	struct fs_passthrough_opts o = { .writeback = true };
 	struct env *w = env_new(&o);
