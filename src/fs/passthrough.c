@@ -983,7 +983,7 @@ static int pt_readdir(void *fs, const struct fs_ctx *c, uint64_t nodeid, const s
 			goto out; /* end of directory */
 		for (long pos = 0; pos < n;) {
 			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + pos);
-			if (d->d_reclen == 0 || pos + d->d_reclen > n)
+			if (d->d_reclen <= offsetof(struct linux_dirent64, d_name) || pos + d->d_reclen > n)
 				goto out; /* cannot happen with a sane kernel */
 			pos += d->d_reclen;
 			size_t namelen = strnlen(d->d_name, d->d_reclen - offsetof(struct linux_dirent64, d_name));
