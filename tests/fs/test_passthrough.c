@@ -1269,6 +1269,56 @@ static void test_concurrent_forget(void **state)
 	}
 }
 
+/* HANDLE_KILLPRIV_V2: the server clears set-id bits itself on request. */
+static void test_killpriv(void **state)
+{
+	struct env *e = *state;
+	host_write(e->dir, "s", "data");
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/s", e->dir);
+	struct stat st;
+	uint64_t n = lookup_ok(e, FUSE_ROOT_ID, "s");
+	/* WRITE with FUSE_WRITE_KILL_SUIDGID */
+	assert_int_equal(chmod(p, 06755), 0);
+	uint64_t fh = open_node(e, n, O_RDWR);
+	struct iovec v;
+	struct fs_iobuf b = iob(&v, "X", 1);
+	struct fuse_write_in wi = { .fh = fh, .offset = 0, .size = 1, .write_flags = FUSE_WRITE_KILL_SUIDGID };
+	struct fuse_write_out wo;
+	assert_int_equal(e->ops->write(e->fs, &root_ctx, n, &wi, &b, &wo), 0);
+	assert_int_equal(wo.size, 1);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	/* without the flag the bits stay (root writes) */
+	assert_int_equal(chmod(p, 06755), 0);
+	b = iob(&v, "Y", 1);
+	wi.write_flags = 0;
+	assert_int_equal(e->ops->write(e->fs, &root_ctx, n, &wi, &b, &wo), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 06755);
+	release(e, n, fh);
+	/* OPEN with FUSE_OPEN_KILL_SUIDGID; setgid without group-exec is kept */
+	assert_int_equal(chmod(p, 06745), 0);
+	struct fuse_open_in oi = { .flags = O_RDWR | O_TRUNC, .open_flags = FUSE_OPEN_KILL_SUIDGID };
+	struct fuse_open_out oo;
+	assert_int_equal(e->ops->open(e->fs, &root_ctx, n, &oi, &oo), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02745);
+	assert_int_equal(st.st_size, 0);
+	release(e, n, oo.fh);
+	/* readlink into a reply buffer shorter than the target: truncated, no overrun */
+	assert_int_equal(symlink("0123456789", strcat(strcpy((char[PATH_MAX]){ 0 }, e->dir), "/l")), 0);
+	uint64_t l = lookup_ok(e, FUSE_ROOT_ID, "l");
+	char small[4] = { 0 };
+	char guard = 'G';
+	b = iob(&v, small, sizeof(small));
+	assert_int_equal(e->ops->readlink(e->fs, &root_ctx, l, &b), 0);
+	assert_memory_equal(small, "0123", 4);
+	assert_int_equal(guard, 'G');
+	/* syncfs on a file node */
+	assert_int_equal(e->ops->syncfs(e->fs, &root_ctx, n), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1297,6 +1347,7 @@ int main(void)
 		T(test_ioctl_syncfs),
 		T(test_tmpfile),
 		T(test_concurrent_forget),
+		T(test_killpriv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
