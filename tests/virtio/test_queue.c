@@ -286,6 +286,16 @@ static void test_indirect_zero_len(void **state)
 	assert_broken(f, vq_pop(&f->q, &f->c));
 }
 
+static void test_indirect_table_too_big(void **state)
+{
+	struct fx *f = *state;
+	/* More entries than any legal chain (the table lies in RAM, its first entry is fine). */
+	fake_desc(&f->mem, TABLE_GPA, 0, DATA_GPA, 8, 0, 0);
+	fake_desc(&f->mem, RING_DESC, 0, TABLE_GPA, (VQ_MAX_SIZE + 1) * 16, VRING_DESC_F_INDIRECT, 0);
+	fake_post(&f->mem, QSIZE, 0);
+	assert_broken(f, vq_pop(&f->q, &f->c));
+}
+
 static void test_indirect_nested(void **state)
 {
 	struct fx *f = *state;
@@ -631,6 +641,7 @@ int main(void)
 		T(test_indirect_not_negotiated),
 		T(test_indirect_bad_len),
 		T(test_indirect_zero_len),
+		T(test_indirect_table_too_big),
 		T(test_indirect_nested),
 		T(test_indirect_with_next),
 		T(test_indirect_outside_ram),
