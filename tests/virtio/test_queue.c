@@ -14,6 +14,7 @@
 #include "virtio/queue.h"
 
 #define QSIZE 16
+#define TABLE_GPA (FAKE_GPA + 0x30000)
 #define FEAT_ALL ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) | \
 		  (1ULL << VIRTIO_RING_F_INDIRECT_DESC))
 
@@ -117,6 +118,26 @@ static void test_loop(void **state)
 	struct fx *f = *state;
 	fake_desc(&f->mem, RING_DESC, 0, DATA_GPA, 4, VRING_DESC_F_NEXT, 1);
 	fake_desc(&f->mem, RING_DESC, 1, DATA_GPA, 4, VRING_DESC_F_NEXT, 0);
+	fake_post(&f->mem, QSIZE, 0);
+	assert_broken(f, vq_pop(&f->q, &f->c));
+}
+
+static void test_loop_of_empty_buffers(void **state)
+{
+	struct fx *f = *state;
+	/* Empty buffers use no iovec, so only the hop limit stops this loop. */
+	fake_desc(&f->mem, RING_DESC, 0, DATA_GPA, 0, VRING_DESC_F_NEXT, 1);
+	fake_desc(&f->mem, RING_DESC, 1, DATA_GPA, 0, VRING_DESC_F_NEXT, 0);
+	fake_post(&f->mem, QSIZE, 0);
+	assert_broken(f, vq_pop(&f->q, &f->c));
+}
+
+static void test_indirect_loop_of_empty_buffers(void **state)
+{
+	struct fx *f = *state;
+	fake_desc(&f->mem, TABLE_GPA, 0, DATA_GPA, 0, VRING_DESC_F_NEXT, 1);
+	fake_desc(&f->mem, TABLE_GPA, 1, DATA_GPA, 0, VRING_DESC_F_NEXT, 0);
+	fake_desc(&f->mem, RING_DESC, 0, TABLE_GPA, 32, VRING_DESC_F_INDIRECT, 0);
 	fake_post(&f->mem, QSIZE, 0);
 	assert_broken(f, vq_pop(&f->q, &f->c));
 }
@@ -226,8 +247,6 @@ static void test_readable_after_writable(void **state)
 	fake_post(&f->mem, QSIZE, 0);
 	assert_broken(f, vq_pop(&f->q, &f->c));
 }
-
-#define TABLE_GPA (FAKE_GPA + 0x30000)
 
 static void test_indirect_good(void **state)
 {
@@ -625,6 +644,8 @@ int main(void)
 		T(test_next_out_of_range),
 		T(test_head_out_of_range),
 		T(test_loop),
+		T(test_loop_of_empty_buffers),
+		T(test_indirect_loop_of_empty_buffers),
 		T(test_self_loop),
 		T(test_longest_legal_chain),
 		T(test_avail_too_far_ahead),
