@@ -22,12 +22,25 @@ cache=${CKRUN_CACHE:-/var/cache/ckrun}/testhost
 log() { echo "testhost: $*" >&2; }
 
 meta=linux-image-cloud-amd64
-# The meta package depends on exactly one versioned kernel image package.
-pkg=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*-cloud-amd64\)$/\1/p' | head -n1)
-[ -n "$pkg" ] || { log "cannot resolve the kernel package $meta depends on (apt-get update?)"; exit 1; }
-ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
-[ -n "$ver" ] && [ "$ver" != "(none)" ] || { log "no candidate version for $pkg"; exit 1; }
-bbver=$(apt-cache policy busybox-static | sed -n 's/^ *Candidate: //p')
+mkdir -p "$cache"
+# Resolving through apt-cache takes several seconds on a loaded machine; the
+# answer only changes when the package lists do, so it is kept until then.
+resolved=$cache/resolved
+lists=/var/lib/apt/lists
+if [ -s "$resolved" ] && [ "$resolved" -nt "$lists" ] && \
+   { [ ! -e /var/cache/apt/pkgcache.bin ] || [ "$resolved" -nt /var/cache/apt/pkgcache.bin ]; }; then
+    read -r pkg ver bbver < "$resolved"
+else
+    # The meta package depends on exactly one versioned kernel image package.
+    pkg=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ ]*-cloud-amd64\)$/\1/p' | head -n1)
+    [ -n "$pkg" ] || { log "cannot resolve the kernel package $meta depends on (apt-get update?)"; exit 1; }
+    policy=$(apt-cache policy "$pkg" busybox-static)
+    ver=$(echo "$policy" | awk -v p="$pkg:" '$1 == p { f = 1 } f && $1 == "Candidate:" { print $2; exit }')
+    bbver=$(echo "$policy" | awk '$1 == "busybox-static:" { f = 1 } f && $1 == "Candidate:" { print $2; exit }')
+    [ -n "$ver" ] && [ "$ver" != "(none)" ] || { log "no candidate version for $pkg"; exit 1; }
+    [ -n "$bbver" ] && [ "$bbver" != "(none)" ] || { log "no candidate version for busybox-static"; exit 1; }
+    echo "$pkg $ver $bbver" > "$resolved.tmp.$$" && mv -f "$resolved.tmp.$$" "$resolved"
+fi
 script_hash=$(sha256sum "$0" | cut -c1-12)
 key="${pkg}_${ver}_bb${bbver}_${script_hash}"
 key=${key//[:\/]/_}
@@ -37,7 +50,6 @@ if [ -s "$out/vmlinuz" ] && [ -s "$out/modules.order" ] && [ -x "$out/busybox" ]
     echo "$out"; exit 0
 fi
 
-mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
 if [ -s "$out/vmlinuz" ] && [ -s "$out/modules.order" ] && [ -x "$out/busybox" ]; then
@@ -102,5 +114,10 @@ echo "$pkg $ver $kver" > stage/version
 
 rm -rf "$out"
 mv stage "$out"
+# Older test hosts (other package versions or script revisions) are not
+# needed any more.
+for old in "$cache"/linux-image-*; do
+    [ "$old" = "$out" ] || rm -rf "$old"
+done
 log "ready: $out ($(tr '\n' ' ' < "$out/modules.order"))"
 echo "$out"
