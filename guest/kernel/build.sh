@@ -22,7 +22,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 frag=$here/config-fragment
 check=$here/check-config.sh
 src_tar=${CKRUN_KERNEL_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
-cache=${CKRUN_CACHE:-/var/cache/ckrun}/kernel
+# Cache root: $CKRUN_CACHE, else /var/cache/ckrun when writable, else the
+# user's cache directory.
+if [ -z "${CKRUN_CACHE:-}" ]; then
+    if mkdir -p /var/cache/ckrun 2>/dev/null && [ -w /var/cache/ckrun ]; then
+        CKRUN_CACHE=/var/cache/ckrun
+    else
+        CKRUN_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ckrun
+    fi
+fi
+cache=$CKRUN_CACHE/kernel
 out_arg=${1:-}
 
 log() { echo "guest-kernel: $*" >&2; }

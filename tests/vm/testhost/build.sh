@@ -18,7 +18,16 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${CKRUN_CACHE:-/var/cache/ckrun}/testhost
+# Cache root: $CKRUN_CACHE, else /var/cache/ckrun when writable, else the
+# user's cache directory.
+if [ -z "${CKRUN_CACHE:-}" ]; then
+    if mkdir -p /var/cache/ckrun 2>/dev/null && [ -w /var/cache/ckrun ]; then
+        CKRUN_CACHE=/var/cache/ckrun
+    else
+        CKRUN_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ckrun
+    fi
+fi
+cache=$CKRUN_CACHE/testhost
 log() { echo "testhost: $*" >&2; }
 
 meta=linux-image-cloud-amd64
