@@ -71,7 +71,8 @@ grep -q 'does-not-exist' "$T/out" || fail "127: no message naming the program"
 check 137 "$root" /bin/sh -c 'kill -KILL $$'
 check 143 "$root" /bin/sh -c 'kill -TERM $$'
 # The workdir is entered before exec.
-vm --workdir /bin "$root" /bin/sh -c 'test "$(pwd)" = /bin' </dev/null >"$T/out" 2>&1 ||
+# (No '"' in arguments: the kernel command line cannot carry it.)
+vm --workdir /bin "$root" /bin/sh -c 'test $(pwd) = /bin' </dev/null >"$T/out" 2>&1 ||
 	fail "--workdir /bin was not the working directory"
 # Bad arguments are the launcher's: exit 2 before any VM.
 "$RUN" --cpus 0 "$root" /bin/true 2>/dev/null

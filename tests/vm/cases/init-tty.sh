@@ -47,7 +47,7 @@ make_root "$root"
 # pty-run gives ckrun-run a new pseudo-terminal as stdin/stdout/stderr and
 # exits with its status (busybox has no script(1)).
 "$PTY_RUN" "$RUN" --kernel "$CKRUN_KERNEL" "$root" /bin/sh -c \
-	'if test -t 0 && test -t 1 && test -t 2; then echo TTY-YES; else echo TTY-NO; fi; echo "size:$(stty size 2>/dev/null)"; exit 7' \
+	'if test -t 0 && test -t 1 && test -t 2; then echo TTY-YES; else echo TTY-NO; fi; exit 7' \
 	</dev/null >"$T/out" 2>&1
 rc=$?
 tr -d '\r' <"$T/out" >"$T/out.txt"
