@@ -42,6 +42,11 @@ finish() {
 # --- end of prelude ---
 
 PTY_RUN="$CKRUN_BUILD/tests/init/pty-run"
+# A pty needs devpts on /dev/pts; the test host (busybox) may not mount it.
+if [ ! -e /dev/pts/ptmx ]; then
+	mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts ||
+		fail "no devpts on /dev/pts and cannot mount it"
+fi
 root="$T/root"
 make_root "$root"
 # pty-run gives ckrun-run a new pseudo-terminal as stdin/stdout/stderr and
