@@ -115,6 +115,18 @@ static double boot_timeout_s(void)
 	return DEFAULT_BOOT_TIMEOUT_S;
 }
 
+static uint64_t process_rss(void)
+{
+	unsigned long size = 0, res = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &res) != 2)
+		res = 0;
+	fclose(f);
+	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 static int check_host_memory(uint64_t ram)
 {
 	struct sysinfo si;
@@ -336,6 +348,8 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 		res->exit_code = atomic_load(&vm->guest_exit_code_set) ? atomic_load(&vm->guest_exit_code) : 0;
 	}
 	res->end = vm->end;
+	res->guest_rss_bytes = vm_memory_resident(&vm->mem);
+	res->rss_bytes = process_rss();
 
 out:
 	kernel_image_free(&k);

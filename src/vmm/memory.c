@@ -7,6 +7,7 @@
  * devices translate through (a device must never touch them).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -74,7 +75,7 @@ int mem_plan_e820(const struct mem_plan *p, struct boot_e820_entry *e, int max)
 		e[n++] = (struct boot_e820_entry){ .addr = (a), .size = (s), .type = E820_RAM }; \
 	} while (0)
 
-	if (p->low_size < LAYOUT_HIMEM_START)
+	if (p->low_size <= LAYOUT_HIMEM_START)
 		return -EINVAL; /* the kernel itself loads at 1 MiB */
 	ADD(0, LAYOUT_EBDA_START);
 	ADD(LAYOUT_HIMEM_START, p->low_size - LAYOUT_HIMEM_START);
@@ -157,4 +158,26 @@ void vm_memory_release(struct vm_memory *m)
 		if (m->shm_host[i])
 			munmap(m->shm_host[i], m->plan.shm[i].size);
 	memset(m, 0, sizeof(*m));
+}
+
+static uint64_t resident(const void *addr, uint64_t len)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	if (!addr || pg <= 0)
+		return 0;
+	uint64_t pages = (len + (uint64_t)pg - 1) / (uint64_t)pg;
+	unsigned char *vec = malloc(pages);
+	if (!vec)
+		return 0;
+	uint64_t n = 0;
+	if (mincore((void *)addr, len, vec) == 0)
+		for (uint64_t i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	free(vec);
+	return n * (uint64_t)pg;
+}
+
+uint64_t vm_memory_resident(const struct vm_memory *m)
+{
+	return resident(m->low, m->plan.low_size) + resident(m->high, m->plan.high_size);
 }

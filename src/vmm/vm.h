@@ -58,6 +58,8 @@ struct vm_memory {
 
 int vm_memory_setup(int vm_fd, const struct mem_plan *plan, struct vm_memory *m);
 void vm_memory_release(struct vm_memory *m);
+/* Bytes of guest RAM currently resident in the host (mincore). */
+uint64_t vm_memory_resident(const struct vm_memory *m);
 
 /* ---- loader.c: kernel images ---- */
 
@@ -240,6 +242,8 @@ struct vm_result {
 	uint64_t marker_ns;  /* 0 when the guest never wrote the boot marker */
 	uint64_t end_ns;     /* the guest ended */
 	uint64_t done_ns;    /* everything released */
+	uint64_t rss_bytes;       /* process RSS when the guest ended */
+	uint64_t guest_rss_bytes; /* of which guest RAM pages */
 };
 
 int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res);
