@@ -43,6 +43,7 @@ struct ckrun_config {
 	char *workdir;        /* KRUN_WORKDIR */
 	char **rlimits;       /* "RESOURCE=CUR:MAX" */
 	char *console_output; /* file for console output; NULL = stdio */
+	uint32_t boot_timeout_s; /* no sign of guest life for this long stops the VM; 0 = default */
 
 	int log_level;
 };

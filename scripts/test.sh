@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds ckrun twice (plain, and ASan+UBSan) and runs every test:
+# the cmocka unit tests in both builds, then the VM tests (real guests, booted directly
+# where the host's KVM can run Linux, otherwise inside a TCG test host) in the plain build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+setup() { # dir, extra meson options...
+	local dir=$1; shift
+	if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
+	else meson setup "$dir" "$@" >/dev/null; fi
+}
+
+setup build
+ninja -C build
+setup build-asan -Db_sanitize=address,undefined
+ninja -C build-asan
+
+status=0
+echo "== unit tests (ASan+UBSan)"
+meson test -C build-asan --no-suite vm --print-errorlogs || status=1
+echo "== unit tests and VM tests"
+meson test -C build --print-errorlogs || status=1
+exit $status

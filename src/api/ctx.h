@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The context table: krun_create_ctx hands out IDs 0, 1, 2, ... for
+ * configuration records that the krun_* setters fill in. Thread-safe.
+ */
+#ifndef CKRUN_API_CTX_H
+#define CKRUN_API_CTX_H
+
+#include <stdint.h>
+#include "api/config.h"
+
+/* A new context with the default configuration: its ID, or -ENOMEM/-ENOSPC. */
+int ckrun_ctx_create(void);
+
+/* Free a context that was not started: 0 or -ENOENT. */
+int ckrun_ctx_free(uint32_t id);
+
+/* 0 if the context exists, else -ENOENT. */
+int ckrun_ctx_exists(uint32_t id);
+
+/*
+ * Look a context up and hold the table lock: returns its configuration, or
+ * NULL (lock not held) if there is none. Every non-NULL return must be
+ * followed by ckrun_ctx_unlock(). Keep the critical section short: no I/O.
+ */
+struct ckrun_config *ckrun_ctx_lock(uint32_t id);
+void ckrun_ctx_unlock(void);
+
+/*
+ * Remove a context from the table and hand its configuration to the caller,
+ * who must ckrun_config_free() and free() it. 0 or -ENOENT.
+ */
+int ckrun_ctx_take(uint32_t id, struct ckrun_config **out);
+
+/*
+ * Tests only: the configuration of a live context, or NULL. The pointer is
+ * valid until the context is freed or started; no lock is held.
+ */
+const struct ckrun_config *ckrun_ctx_config_for_test(uint32_t id);
+
+#endif

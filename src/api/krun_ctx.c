@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* krun_* functions for contexts, machine size and build features. */
+#include <errno.h>
+
+#include "libkrun.h"
+#include "ckrun.h"
+#include "api/ctx.h"
+#include "api/export.h"
+#include "api/validate.h"
+
+CKRUN_EXPORT int32_t krun_create_ctx()
+{
+	return ckrun_ctx_create();
+}
+
+CKRUN_EXPORT int32_t krun_free_ctx(uint32_t ctx_id)
+{
+	return ckrun_ctx_free(ctx_id);
+}
+
+CKRUN_EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t ram_mib)
+{
+	struct ckrun_config *cfg;
+	int max, ret;
+
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	max = ckrun_kvm_max_vcpus();
+	if (max < 0)
+		max = CKRUN_FALLBACK_MAX_VCPUS;
+	ret = ckrun_check_vcpus(num_vcpus, max);
+	if (ret)
+		return ret;
+	if (ram_mib == 0)
+		return -EINVAL;
+
+	cfg = ckrun_ctx_lock(ctx_id);
+	if (!cfg)
+		return -ENOENT;
+	cfg->vcpus = num_vcpus;
+	cfg->ram_mib = ram_mib;
+	ckrun_ctx_unlock();
+	return 0;
+}
+
+CKRUN_EXPORT int32_t krun_get_max_vcpus(void)
+{
+	int max = ckrun_kvm_max_vcpus();
+
+	return max < 0 ? -EINVAL : max;
+}
+
+CKRUN_EXPORT int32_t ckrun_set_boot_timeout(uint32_t ctx_id, uint32_t seconds)
+{
+	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
+
+	if (!cfg)
+		return -ENOENT;
+	cfg->boot_timeout_s = seconds;
+	ckrun_ctx_unlock();
+	return 0;
+}
+
+/*
+ * Settings ckrun can only honour in their "off" position: off is accepted
+ * (it is what happens), on is refused rather than silently ignored.
+ */
+static int32_t only_off(uint32_t ctx_id, bool on)
+{
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	return on ? -ENOTSUP : 0;
+}
+
+CKRUN_EXPORT int32_t krun_set_nested_virt(uint32_t ctx_id, bool enabled)
+{
+	return only_off(ctx_id, enabled);
+}
+
+CKRUN_EXPORT int32_t krun_split_irqchip(uint32_t ctx_id, bool enable)
+{
+	return only_off(ctx_id, enable);
+}
+
+CKRUN_EXPORT int32_t krun_set_snd_device(uint32_t ctx_id, bool enable)
+{
+	return only_off(ctx_id, enable);
+}
+
+CKRUN_EXPORT int32_t krun_disable_implicit_vsock(uint32_t ctx_id)
+{
+	/* ckrun never creates an implicit vsock device: already the case. */
+	return ckrun_ctx_exists(ctx_id);
+}
+
+CKRUN_EXPORT int32_t krun_check_nested_virt(void)
+{
+	/*
+	 * The question a client asks is "may I call krun_set_nested_virt(true)":
+	 * ckrun does not pass VMX/SVM through, so the answer is no on any host.
+	 */
+	return 0;
+}
+
+/*
+ * KRUN_FEATURE_* constants that exist, and whether this build has them.
+ * Flip an entry when its functions work.
+ */
+static const struct {
+	uint64_t feature;
+	bool present;
+} features[] = {
+	{ KRUN_FEATURE_NET, false },        { KRUN_FEATURE_BLK, false },
+	{ KRUN_FEATURE_GPU, false },        { KRUN_FEATURE_INPUT, false },
+	{ KRUN_FEATURE_TEE, false },        { KRUN_FEATURE_AMD_SEV, false },
+	{ KRUN_FEATURE_INTEL_TDX, false },  { KRUN_FEATURE_AWS_NITRO, false },
+	{ KRUN_FEATURE_VIRGL_RESOURCE_MAP2, false },
+	{ KRUN_FEATURE_INIT_BLOB, false },
+};
+
+CKRUN_EXPORT int32_t krun_has_feature(uint64_t feature)
+{
+	for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+		if (features[i].feature == feature)
+			return features[i].present ? 1 : 0;
+	return -EINVAL;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * krun_* functions describing the workload and how the guest boots: program,
+ * arguments, environment, working directory, rlimits, kernel, console.
+ * Each checks and copies its arguments first, then swaps them into the
+ * record under the table lock, then frees what they replaced.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "libkrun.h"
+#include "api/ctx.h"
+#include "api/export.h"
+#include "api/strv.h"
+#include "api/validate.h"
+#include "vmm/layout.h"
+
+/* envp as libkrun reads it: NULL means "the caller's environment, now". */
+static int copy_env(const char *const envp[], char ***out)
+{
+	if (!envp)
+		envp = (const char *const *)environ;
+	if (!envp) { /* clearenv() leaves environ NULL: an empty environment */
+		*out = calloc(1, sizeof(char *));
+		return *out ? 0 : -ENOMEM;
+	}
+	return ckrun_strv_dup(envp, out);
+}
+
+CKRUN_EXPORT int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path,
+				   const char *const argv[], const char *const envp[])
+{
+	struct ckrun_config *cfg;
+	char *path = NULL, **args = NULL, **env = NULL;
+	int ret;
+
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	if (!exec_path)
+		return -EINVAL;
+	ret = ckrun_str_replace(&path, exec_path);
+	if (!ret && argv)
+		ret = ckrun_strv_dup(argv, &args);
+	if (!ret)
+		ret = copy_env(envp, &env);
+	if (ret)
+		goto out;
+
+	cfg = ckrun_ctx_lock(ctx_id);
+	if (!cfg) {
+		ret = -ENOENT;
+		goto out;
+	}
+	/* Swap: the record takes the new values, the locals the old ones. */
+	char *old_path = cfg->exec_path, **old_args = cfg->argv, **old_env = cfg->envp;
+
+	cfg->exec_path = path;
+	cfg->argv = args;
+	cfg->envp = env;
+	cfg->env_set = true;
+	ckrun_ctx_unlock();
+	path = old_path;
+	args = old_args;
+	env = old_env;
+out:
+	free(path);
+	ckrun_strv_free(args);
+	ckrun_strv_free(env);
+	return ret;
+}
+
+CKRUN_EXPORT int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
+{
+	struct ckrun_config *cfg;
+	char **env = NULL, **old;
+	int ret;
+
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	ret = copy_env(envp, &env);
+	if (ret)
+		return ret;
+	cfg = ckrun_ctx_lock(ctx_id);
+	if (!cfg) {
+		ckrun_strv_free(env);
+		return -ENOENT;
+	}
+	old = cfg->envp;
+	cfg->envp = env;
+	cfg->env_set = true;
+	ckrun_ctx_unlock();
+	ckrun_strv_free(old);
+	return 0;
+}
+
+CKRUN_EXPORT int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
+{
+	struct ckrun_config *cfg;
+	char *copy = NULL, *old;
+	int ret;
+
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	if (!workdir_path)
+		return -EINVAL;
+	ret = ckrun_str_replace(&copy, workdir_path);
+	if (ret)
+		return ret;
+	cfg = ckrun_ctx_lock(ctx_id);
+	if (!cfg) {
+		free(copy);
+		return -ENOENT;
+	}
+	old = cfg->workdir;
+	cfg->workdir = copy;
+	ckrun_ctx_unlock();
+	free(old);
+	return 0;
+}
+
+CKRUN_EXPORT int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits[])
+{
+	struct ckrun_config *cfg;
+	char **copy = NULL, **old;
+	int ret;
+
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	if (!rlimits)
+		return -EINVAL;
+	ret = ckrun_strv_dup(rlimits, &copy);
+	if (ret)
+		return ret;
+	for (size_t i = 0; copy[i]; i++) {
+		ret = ckrun_check_rlimit(copy[i]);
+		if (ret) {
+			ckrun_strv_free(copy);
+			return ret;
+		}
+	}
+	cfg = ckrun_ctx_lock(ctx_id);
+	if (!cfg) {
+		ckrun_strv_free(copy);
+		return -ENOENT;
+	}
+	old = cfg->rlimits;
+	cfg->rlimits = copy;
+	ckrun_ctx_unlock();
+	ckrun_strv_free(old);
+	return 0;
+}
+
+/* Kernel formats ckrun's x86_64 loader understands, and how it answers the others. */
+static int check_kernel_format(uint32_t format)
+{
+	switch (format) {
+	case KRUN_KERNEL_FORMAT_RAW: /* bzImage or plain vmlinux, told apart by content */
+	case KRUN_KERNEL_FORMAT_ELF:
+		return 0;
+	case KRUN_KERNEL_FORMAT_IMAGE_BZ2:
+	case KRUN_KERNEL_FORMAT_IMAGE_GZ:
+	case KRUN_KERNEL_FORMAT_IMAGE_ZSTD:
+		return -ENOTSUP; /* compressed ELF: valid on x86_64, not implemented */
+	case KRUN_KERNEL_FORMAT_PE_GZ:   /* aarch64 only */
+	default:
+		return -EINVAL;
+	}
+}
+
+CKRUN_EXPORT int32_t krun_set_kernel(uint32_t ctx_id, const char *kernel_path,
+				     uint32_t kernel_format, const char *initramfs,
+				     const char *cmdline)
+{
+	struct ckrun_config *cfg;
+	char *kernel = NULL, *initrd = NULL, *cmd = NULL;
+	int ret;
+
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	if (!kernel_path)
+		return -EINVAL;
+	ret = check_kernel_format(kernel_format);
+	if (ret)
+		return ret;
+	/* The command line is placed in one fixed-size area of guest memory. */
+	if (cmdline && strnlen(cmdline, LAYOUT_CMDLINE_MAX) >= LAYOUT_CMDLINE_MAX)
+		return -EINVAL;
+	ret = ckrun_check_file(kernel_path, &kernel);
+	if (!ret && initramfs)
+		ret = ckrun_check_file(initramfs, &initrd);
+	if (!ret)
+		ret = ckrun_str_replace(&cmd, cmdline);
+	if (ret)
+		goto out;
+
+	cfg = ckrun_ctx_lock(ctx_id);
+	if (!cfg) {
+		ret = -ENOENT;
+		goto out;
+	}
+	char *old_kernel = cfg->kernel_path, *old_initrd = cfg->initramfs_path,
+	     *old_cmd = cfg->kernel_cmdline;
+
+	cfg->kernel_path = kernel;
+	cfg->kernel_format = kernel_format;
+	cfg->initramfs_path = initrd;
+	cfg->kernel_cmdline = cmd;
+	ckrun_ctx_unlock();
+	kernel = old_kernel;
+	initrd = old_initrd;
+	cmd = old_cmd;
+out:
+	free(kernel);
+	free(initrd);
+	free(cmd);
+	return ret;
+}
+
+CKRUN_EXPORT int32_t krun_set_console_output(uint32_t ctx_id, const char *c_filepath)
+{
+	struct ckrun_config *cfg;
+	char *copy = NULL;
+	int ret;
+
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	if (!c_filepath)
+		return -EINVAL;
+	ret = ckrun_str_replace(&copy, c_filepath);
+	if (ret)
+		return ret;
+	cfg = ckrun_ctx_lock(ctx_id);
+	if (!cfg) {
+		free(copy);
+		return -ENOENT;
+	}
+	if (cfg->console_output) {
+		ret = -EINVAL; /* as libkrun: the console output is set once */
+	} else {
+		cfg->console_output = copy;
+		copy = NULL;
+	}
+	ckrun_ctx_unlock();
+	free(copy);
+	return ret;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Argument checks shared by the krun_* setters. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "api/config.h"
+#include "api/validate.h"
+
+int ckrun_check_tag(const char *tag)
+{
+	size_t len;
+
+	if (!tag)
+		return -EINVAL;
+	/* The tag must fit the 36-byte field of the virtio-fs config space. */
+	len = strnlen(tag, CKRUN_TAG_MAX + 1);
+	if (len == 0 || len > CKRUN_TAG_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Stat path, check its type with want (S_IFDIR / S_IFREG), canonicalise it. */
+static int check_path(const char *path, mode_t want, int wrong_type, char **abs)
+{
+	struct stat st;
+	char *real;
+
+	if (!path)
+		return -EINVAL;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if ((st.st_mode & S_IFMT) != want)
+		return wrong_type;
+	/*
+	 * Resolve now, so that a later chdir or a changed symlink in the caller
+	 * cannot change which object the VM gets.
+	 */
+	real = realpath(path, NULL);
+	if (!real)
+		return -errno;
+	*abs = real;
+	return 0;
+}
+
+int ckrun_check_dir(const char *path, char **abs)
+{
+	return check_path(path, S_IFDIR, -ENOTDIR, abs);
+}
+
+int ckrun_check_file(const char *path, char **abs)
+{
+	return check_path(path, S_IFREG, -EINVAL, abs);
+}
+
+int ckrun_check_vcpus(unsigned int n, int max)
+{
+	if (n == 0)
+		return -EINVAL;
+	if (max > 0 && n > (unsigned int)max)
+		return -EINVAL;
+	return 0;
+}
+
+/* Advance over a non-empty run of decimal digits that fits in 64 bits. */
+static const char *decimal(const char *s, unsigned long long *val)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9') {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		if (v > (ULLONG_MAX - d) / 10)
+			return NULL;
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == s)
+		return NULL;
+	*val = v;
+	return p;
+}
+
+int ckrun_check_rlimit(const char *s)
+{
+	unsigned long long res, cur, max;
+
+	if (!s)
+		return -EINVAL;
+	s = decimal(s, &res);
+	if (!s || *s++ != '=')
+		return -EINVAL;
+	s = decimal(s, &cur);
+	if (!s || *s++ != ':')
+		return -EINVAL;
+	s = decimal(s, &max);
+	if (!s || *s != '\0')
+		return -EINVAL;
+	/* The guest's setrlimit would refuse these; say so now. */
+	if (res >= RLIM_NLIMITS || cur > max)
+		return -EINVAL;
+	return 0;
+}

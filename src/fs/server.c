@@ -1,0 +1,1116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The transport-independent FUSE server (server.h).
+ *
+ * Request path: read fuse_in_header through a bounded cursor, check the
+ * declared length against the bytes really present, look the opcode up in
+ * ONE table (op_table below: minimum argument size, minimum reply body,
+ * handler), decode that opcode's arguments through a cursor limited to the
+ * declared length, call the backend (struct fs_ops), then write
+ * fuse_out_header + body into the reply iovecs.
+ *
+ * Error choices (documented in docs/fuse-server.md):
+ *  - framing lies (len < header, len > bytes present, arguments shorter than
+ *    the opcode's fixed struct, payload shorter than its declared size): EIO;
+ *  - a name without NUL inside the request: EINVAL; a name longer than
+ *    NAME_MAX (targets: PATH_MAX): ENAMETOOLONG;
+ *  - a size over the negotiated maximum (1 MiB: read, readdir, write,
+ *    getxattr, listxattr, ioctl) or a request over 1 MiB + 4 KiB: ENOMEM
+ *    (as libkrun);
+ *  - a reply buffer too small for the fixed reply body: EIO, checked before
+ *    the backend runs so no side effect (e.g. a lookup reference) is lost;
+ *  - before INIT, every request but INIT: EIO; a second INIT: EIO.
+ */
+#include "fs/server.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Largest payload in either direction (max_write, read/readdir/xattr sizes). */
+#define FS_MAX_BUFFER (1u << 20)
+/* Largest request: payload plus header and fixed arguments. */
+#define FS_MAX_REQUEST (FS_MAX_BUFFER + 4096u)
+/* Oldest guest protocol accepted (what libkrun answers with). */
+#define FS_MIN_MINOR 27
+
+/* What the server can negotiate; the backend may clear bits (never add).
+ * FUSE_WRITEBACK_CACHE is in the set only so the backend can keep it when the
+ * guest offered it; a backend without init never gets it. ALLOW_IDMAP is not
+ * here on purpose: guests reject INIT with it unless POSIX ACLs are arranged. */
+#define FS_SUPPORTED_FLAGS                                                     \
+	((uint64_t)(FUSE_ASYNC_READ | FUSE_PARALLEL_DIROPS | FUSE_BIG_WRITES | \
+		    FUSE_AUTO_INVAL_DATA | FUSE_ASYNC_DIO | FUSE_HAS_IOCTL_DIR |   \
+		    FUSE_ATOMIC_O_TRUNC | FUSE_MAX_PAGES | FUSE_DO_READDIRPLUS |   \
+		    FUSE_READDIRPLUS_AUTO | FUSE_HANDLE_KILLPRIV_V2 |              \
+		    FUSE_SUBMOUNTS | FUSE_INIT_EXT | FUSE_WRITEBACK_CACHE))
+
+enum { ST_NEW = 0, ST_READY = 1 };
+
+struct fuse_server {
+	struct fs_backend be;
+	struct fs_dax_window dax;
+	void (*exit_code)(void *opaque, int32_t code);
+	void *opaque;
+	uint16_t max_pages;
+	uint16_t map_alignment; /* log2(page size) */
+	pthread_mutex_t init_lock; /* serialises INIT and DESTROY */
+	atomic_int state;
+};
+
+/* One request being served. */
+struct req {
+	struct fuse_server *s;
+	struct fuse_in_header h;
+	struct fs_ctx ctx;
+	struct fs_iobuf in;  /* arguments: exactly len - header - extensions */
+	struct fs_iobuf out; /* reply body, after the reserved out header */
+};
+
+typedef int (*handler_fn)(struct req *r);
+
+struct op_desc {
+	const char *name;
+	handler_fn handler;
+	uint32_t min_in;  /* fixed argument bytes that must be present */
+	uint32_t min_out; /* fixed reply body bytes that must fit */
+	bool noreply;     /* FORGET, BATCH_FORGET, INTERRUPT, NOTIFY_REPLY */
+};
+
+static const struct fs_ops *OPS(struct req *r)
+{
+	return r->s->be.ops;
+}
+
+#define FS(r) ((r)->s->be.fs)
+/* A backend op left NULL answers ENOSYS (wrappers fail closed). */
+#define NEED(r, op)                     \
+	do {                            \
+		if (!OPS(r)->op)        \
+			return -ENOSYS; \
+	} while (0)
+
+/* Fixed-size argument struct, already known to be present (min_in). */
+static int get_arg(struct req *r, void *dst, size_t n)
+{
+	return fs_iobuf_read(&r->in, dst, n) < 0 ? -EIO : 0;
+}
+
+/* A NUL-terminated string inside the request, copied out (it may span iovecs). */
+static int get_str(struct req *r, char *buf, size_t bufsz)
+{
+	size_t rem = fs_iobuf_remaining(&r->in);
+
+	for (size_t i = 0; i < bufsz; i++) {
+		if (i >= rem)
+			return -EINVAL; /* request ended before the NUL */
+		if (fs_iobuf_read(&r->in, &buf[i], 1) < 0)
+			return -EINVAL;
+		if (buf[i] == '\0')
+			return 0;
+	}
+	return fs_iobuf_remaining(&r->in) > 0 ? -ENAMETOOLONG : -EINVAL;
+}
+
+#define NAME_BUF (NAME_MAX + 1)
+
+static int put(struct req *r, const void *p, size_t n)
+{
+	/* min_out was checked before dispatch, so this only fails for
+	 * variable-size extras; report it like any reply that does not fit. */
+	return fs_iobuf_write(&r->out, p, n) < 0 ? -EIO : 0;
+}
+
+/* A data cursor over the reply body, limited to n bytes. */
+static struct fs_iobuf out_window(struct req *r, size_t n)
+{
+	struct fs_iobuf d = r->out;
+	size_t room = fs_iobuf_remaining(&r->out);
+
+	d.limit = n < room ? n : room;
+	return d;
+}
+
+/* Account for what the backend wrote through a window from out_window(). */
+static void out_commit(struct req *r, const struct fs_iobuf *d, size_t lim)
+{
+	(void)fs_iobuf_skip(&r->out, lim - fs_iobuf_remaining(d));
+}
+
+static int reply_entry(struct req *r, int rc, const struct fuse_entry_out *e)
+{
+	return rc < 0 ? rc : put(r, e, sizeof(*e));
+}
+
+/* ---- handlers, in opcode order ---- */
+
+static int do_lookup(struct req *r)
+{
+	char name[NAME_BUF];
+	struct fuse_entry_out e = { 0 };
+	int rc;
+
+	NEED(r, lookup);
+	if ((rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	rc = OPS(r)->lookup(FS(r), &r->ctx, r->h.nodeid, name, &e);
+	return reply_entry(r, rc, &e);
+}
+
+static int do_forget(struct req *r)
+{
+	struct fuse_forget_in in;
+
+	if (get_arg(r, &in, sizeof(in)) == 0 && OPS(r)->forget)
+		OPS(r)->forget(FS(r), r->h.nodeid, in.nlookup);
+	return 0;
+}
+
+static int do_batch_forget(struct req *r)
+{
+	struct fuse_batch_forget_in in;
+
+	if (get_arg(r, &in, sizeof(in)) < 0)
+		return 0;
+	/* The count must be backed by bytes really present (64-bit math: no
+	 * overflow); a lying count drops the whole batch. */
+	if ((uint64_t)in.count * sizeof(struct fuse_forget_one) > fs_iobuf_remaining(&r->in))
+		return 0;
+	for (uint32_t i = 0; i < in.count; i++) {
+		struct fuse_forget_one one;
+
+		if (fs_iobuf_read(&r->in, &one, sizeof(one)) < 0)
+			break;
+		if (OPS(r)->forget)
+			OPS(r)->forget(FS(r), one.nodeid, one.nlookup);
+	}
+	return 0;
+}
+
+static int do_getattr(struct req *r)
+{
+	struct fuse_getattr_in in;
+	struct fuse_attr_out out = { 0 };
+	int rc;
+
+	NEED(r, getattr);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	rc = OPS(r)->getattr(FS(r), &r->ctx, r->h.nodeid, &in, &out);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+static int do_setattr(struct req *r)
+{
+	struct fuse_setattr_in in;
+	struct fuse_attr_out out = { 0 };
+	int rc;
+
+	NEED(r, setattr);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	rc = OPS(r)->setattr(FS(r), &r->ctx, r->h.nodeid, &in, &out);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+static int do_readlink(struct req *r)
+{
+	struct fs_iobuf d;
+	size_t lim;
+	int rc;
+
+	NEED(r, readlink);
+	d = out_window(r, PATH_MAX);
+	lim = d.limit;
+	rc = OPS(r)->readlink(FS(r), &r->ctx, r->h.nodeid, &d);
+	if (rc < 0)
+		return rc;
+	out_commit(r, &d, lim);
+	return 0;
+}
+
+static int do_symlink(struct req *r)
+{
+	char name[NAME_BUF];
+	char target[PATH_MAX];
+	struct fuse_entry_out e = { 0 };
+	int rc;
+
+	NEED(r, symlink);
+	if ((rc = get_str(r, name, sizeof(name))) < 0 ||
+	    (rc = get_str(r, target, sizeof(target))) < 0)
+		return rc;
+	rc = OPS(r)->symlink(FS(r), &r->ctx, r->h.nodeid, name, target, &e);
+	return reply_entry(r, rc, &e);
+}
+
+static int do_mknod(struct req *r)
+{
+	struct fuse_mknod_in in;
+	char name[NAME_BUF];
+	struct fuse_entry_out e = { 0 };
+	int rc;
+
+	NEED(r, mknod);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0 || (rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	rc = OPS(r)->mknod(FS(r), &r->ctx, r->h.nodeid, name, &in, &e);
+	return reply_entry(r, rc, &e);
+}
+
+static int do_mkdir(struct req *r)
+{
+	struct fuse_mkdir_in in;
+	char name[NAME_BUF];
+	struct fuse_entry_out e = { 0 };
+	int rc;
+
+	NEED(r, mkdir);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0 || (rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	rc = OPS(r)->mkdir(FS(r), &r->ctx, r->h.nodeid, name, &in, &e);
+	return reply_entry(r, rc, &e);
+}
+
+static int do_unlink(struct req *r)
+{
+	char name[NAME_BUF];
+	int rc;
+
+	NEED(r, unlink);
+	if ((rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	return OPS(r)->unlink(FS(r), &r->ctx, r->h.nodeid, name);
+}
+
+static int do_rmdir(struct req *r)
+{
+	char name[NAME_BUF];
+	int rc;
+
+	NEED(r, rmdir);
+	if ((rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	return OPS(r)->rmdir(FS(r), &r->ctx, r->h.nodeid, name);
+}
+
+static int rename_common(struct req *r, uint64_t newdir, uint32_t flags)
+{
+	char name[NAME_BUF], newname[NAME_BUF];
+	int rc;
+
+	if ((rc = get_str(r, name, sizeof(name))) < 0 ||
+	    (rc = get_str(r, newname, sizeof(newname))) < 0)
+		return rc;
+	return OPS(r)->rename(FS(r), &r->ctx, r->h.nodeid, name, newdir, newname, flags);
+}
+
+static int do_rename(struct req *r)
+{
+	struct fuse_rename_in in;
+	int rc;
+
+	NEED(r, rename);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return rename_common(r, in.newdir, 0);
+}
+
+static int do_rename2(struct req *r)
+{
+	struct fuse_rename2_in in;
+	int rc;
+
+	NEED(r, rename);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return rename_common(r, in.newdir, in.flags);
+}
+
+static int do_link(struct req *r)
+{
+	struct fuse_link_in in;
+	char name[NAME_BUF];
+	struct fuse_entry_out e = { 0 };
+	int rc;
+
+	NEED(r, link);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0 || (rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	/* The header's node is the new parent; the argument names the target. */
+	rc = OPS(r)->link(FS(r), &r->ctx, in.oldnodeid, r->h.nodeid, name, &e);
+	return reply_entry(r, rc, &e);
+}
+
+static int do_open(struct req *r)
+{
+	struct fuse_open_in in;
+	struct fuse_open_out out = { 0 };
+	int rc;
+
+	NEED(r, open);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	rc = OPS(r)->open(FS(r), &r->ctx, r->h.nodeid, &in, &out);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+static int do_read(struct req *r)
+{
+	struct fuse_read_in in;
+	struct fs_iobuf d;
+	size_t lim;
+	int rc;
+
+	NEED(r, read);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	if (in.size > FS_MAX_BUFFER)
+		return -ENOMEM;
+	d = out_window(r, in.size);
+	lim = d.limit;
+	rc = OPS(r)->read(FS(r), &r->ctx, r->h.nodeid, &in, &d);
+	if (rc < 0)
+		return rc;
+	out_commit(r, &d, lim);
+	return 0;
+}
+
+static int do_write(struct req *r)
+{
+	struct fuse_write_in in;
+	struct fuse_write_out out = { 0 };
+	struct fs_iobuf data;
+	int rc;
+
+	NEED(r, write);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	if (in.size > FS_MAX_BUFFER)
+		return -ENOMEM;
+	if (fs_iobuf_remaining(&r->in) < in.size)
+		return -EIO; /* the declared payload is not all there */
+	data = r->in;
+	data.limit = in.size;
+	rc = OPS(r)->write(FS(r), &r->ctx, r->h.nodeid, &in, &data, &out);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+static int do_statfs(struct req *r)
+{
+	struct fuse_statfs_out out = { 0 };
+	uint64_t st_flags = 0; /* not on the wire: fuse_kstatfs has no flags */
+	int rc;
+
+	NEED(r, statfs);
+	rc = OPS(r)->statfs(FS(r), &r->ctx, r->h.nodeid, &out, &st_flags);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+static int do_release(struct req *r)
+{
+	struct fuse_release_in in;
+	int rc;
+
+	NEED(r, release);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->release(FS(r), &r->ctx, r->h.nodeid, &in);
+}
+
+static int do_fsync(struct req *r)
+{
+	struct fuse_fsync_in in;
+	int rc;
+
+	NEED(r, fsync);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->fsync(FS(r), &r->ctx, r->h.nodeid, &in);
+}
+
+static int do_setxattr(struct req *r)
+{
+	/* SETXATTR_EXT is never offered, so the guest sends the compat
+	 * 8-byte head (size, flags). */
+	struct fuse_setxattr_in in = { 0 };
+	char name[NAME_BUF];
+	void *value;
+	int rc;
+
+	NEED(r, setxattr);
+	if ((rc = get_arg(r, &in, FUSE_COMPAT_SETXATTR_IN_SIZE)) < 0 ||
+	    (rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	if (in.size > FS_MAX_BUFFER)
+		return -ENOMEM;
+	if (fs_iobuf_remaining(&r->in) < in.size)
+		return -EIO;
+	/* The value may span iovecs; the backend wants it contiguous. */
+	value = malloc(in.size ? in.size : 1);
+	if (!value)
+		return -ENOMEM;
+	rc = fs_iobuf_read(&r->in, value, in.size) < 0 ? -EIO : 0;
+	if (rc == 0)
+		rc = OPS(r)->setxattr(FS(r), &r->ctx, r->h.nodeid, name, value, in.size, in.flags);
+	free(value);
+	return rc;
+}
+
+/* GETXATTR and LISTXATTR: size 0 asks for the needed size only. */
+static int xattr_reply(struct req *r, uint32_t size, const char *name)
+{
+	struct fs_iobuf d;
+	size_t lim;
+	uint32_t needed = 0;
+	int rc;
+
+	if (size > FS_MAX_BUFFER)
+		return -ENOMEM;
+	if (size == 0) {
+		struct fuse_getxattr_out out = { 0 };
+
+		if (fs_iobuf_remaining(&r->out) < sizeof(out))
+			return -EIO;
+		d = out_window(r, 0);
+		rc = name ? OPS(r)->getxattr(FS(r), &r->ctx, r->h.nodeid, name, 0, &d, &needed)
+			  : OPS(r)->listxattr(FS(r), &r->ctx, r->h.nodeid, 0, &d, &needed);
+		if (rc < 0)
+			return rc;
+		out.size = needed;
+		return put(r, &out, sizeof(out));
+	}
+	d = out_window(r, size);
+	lim = d.limit;
+	rc = name ? OPS(r)->getxattr(FS(r), &r->ctx, r->h.nodeid, name, size, &d, &needed)
+		  : OPS(r)->listxattr(FS(r), &r->ctx, r->h.nodeid, size, &d, &needed);
+	if (rc < 0)
+		return rc;
+	out_commit(r, &d, lim);
+	return 0;
+}
+
+static int do_getxattr(struct req *r)
+{
+	struct fuse_getxattr_in in;
+	char name[NAME_BUF];
+	int rc;
+
+	NEED(r, getxattr);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0 || (rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	return xattr_reply(r, in.size, name);
+}
+
+static int do_listxattr(struct req *r)
+{
+	struct fuse_getxattr_in in;
+	int rc;
+
+	NEED(r, listxattr);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return xattr_reply(r, in.size, NULL);
+}
+
+static int do_removexattr(struct req *r)
+{
+	char name[NAME_BUF];
+	int rc;
+
+	NEED(r, removexattr);
+	if ((rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	return OPS(r)->removexattr(FS(r), &r->ctx, r->h.nodeid, name);
+}
+
+static int do_flush(struct req *r)
+{
+	struct fuse_flush_in in;
+	int rc;
+
+	NEED(r, flush);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->flush(FS(r), &r->ctx, r->h.nodeid, &in);
+}
+
+static int do_init(struct req *r)
+{
+	struct fuse_server *s = r->s;
+	struct fuse_init_in in = { 0 };
+	struct fuse_init_out out = { 0 };
+	size_t n = fs_iobuf_remaining(&r->in);
+	uint64_t guest, offered, enabled;
+	int rc;
+
+	/* Older guests send the 16-byte head only; newer ones the full struct. */
+	if (n > sizeof(in))
+		n = sizeof(in);
+	if ((rc = get_arg(r, &in, n)) < 0)
+		return rc;
+
+	out.major = FUSE_KERNEL_VERSION;
+	out.minor = FUSE_KERNEL_MINOR_VERSION;
+	if (in.major < FUSE_KERNEL_VERSION ||
+	    (in.major == FUSE_KERNEL_VERSION && in.minor < FS_MIN_MINOR))
+		return -EPROTO;
+	if (in.major > FUSE_KERNEL_VERSION)
+		return put(r, &out, sizeof(out)); /* our version only: the guest retries */
+
+	pthread_mutex_lock(&s->init_lock);
+	if (atomic_load(&s->state) != ST_NEW) {
+		pthread_mutex_unlock(&s->init_lock);
+		return -EIO; /* a second INIT without DESTROY in between */
+	}
+
+	guest = in.flags;
+	if (in.flags & FUSE_INIT_EXT)
+		guest |= (uint64_t)in.flags2 << 32;
+	offered = guest & FS_SUPPORTED_FLAGS;
+	if (s->dax.base)
+		offered |= guest & FUSE_MAP_ALIGNMENT;
+	if (s->be.ops->init) {
+		enabled = offered;
+		rc = s->be.ops->init(s->be.fs, &in, &enabled);
+		if (rc < 0) {
+			pthread_mutex_unlock(&s->init_lock);
+			return rc;
+		}
+		enabled &= offered; /* a backend clears bits, never adds them */
+	} else {
+		enabled = offered & ~(uint64_t)FUSE_WRITEBACK_CACHE;
+	}
+
+	out.minor = in.minor < FUSE_KERNEL_MINOR_VERSION ? in.minor : FUSE_KERNEL_MINOR_VERSION;
+	out.max_readahead = in.max_readahead;
+	out.flags = (uint32_t)enabled;
+	out.flags2 = (enabled & FUSE_INIT_EXT) ? (uint32_t)(enabled >> 32) : 0;
+	out.max_background = UINT16_MAX;
+	out.congestion_threshold = UINT16_MAX * 3 / 4;
+	out.max_write = FS_MAX_BUFFER;
+	out.time_gran = 1;
+	out.max_pages = s->max_pages;
+	if (enabled & FUSE_MAP_ALIGNMENT)
+		out.map_alignment = s->map_alignment;
+	rc = put(r, &out, sizeof(out));
+	if (rc == 0)
+		atomic_store(&s->state, ST_READY);
+	pthread_mutex_unlock(&s->init_lock);
+	return rc;
+}
+
+static int do_opendir(struct req *r)
+{
+	struct fuse_open_in in;
+	struct fuse_open_out out = { 0 };
+	int rc;
+
+	NEED(r, opendir);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	rc = OPS(r)->opendir(FS(r), &r->ctx, r->h.nodeid, &in, &out);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+static int readdir_common(struct req *r, bool plus)
+{
+	struct fuse_read_in in;
+	struct fs_iobuf d;
+	size_t lim;
+	int rc;
+
+	NEED(r, readdir);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	if (in.size > FS_MAX_BUFFER)
+		return -ENOMEM;
+	d = out_window(r, in.size);
+	lim = d.limit;
+	rc = OPS(r)->readdir(FS(r), &r->ctx, r->h.nodeid, &in, plus, &d);
+	if (rc < 0)
+		return rc;
+	out_commit(r, &d, lim);
+	return 0;
+}
+
+static int do_readdir(struct req *r)
+{
+	return readdir_common(r, false);
+}
+
+static int do_readdirplus(struct req *r)
+{
+	return readdir_common(r, true);
+}
+
+static int do_releasedir(struct req *r)
+{
+	struct fuse_release_in in;
+	int rc;
+
+	NEED(r, releasedir);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->releasedir(FS(r), &r->ctx, r->h.nodeid, &in);
+}
+
+static int do_fsyncdir(struct req *r)
+{
+	struct fuse_fsync_in in;
+	int rc;
+
+	NEED(r, fsyncdir);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->fsyncdir(FS(r), &r->ctx, r->h.nodeid, &in);
+}
+
+static int do_getlk(struct req *r)
+{
+	struct fuse_lk_in in;
+	struct fuse_lk_out out = { 0 };
+	int rc;
+
+	NEED(r, getlk);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	rc = OPS(r)->getlk(FS(r), &r->ctx, r->h.nodeid, &in, &out);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+static int setlk_common(struct req *r, bool sleep)
+{
+	struct fuse_lk_in in;
+	int rc;
+
+	NEED(r, setlk);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->setlk(FS(r), &r->ctx, r->h.nodeid, &in, sleep);
+}
+
+static int do_setlk(struct req *r)
+{
+	return setlk_common(r, false);
+}
+
+static int do_setlkw(struct req *r)
+{
+	return setlk_common(r, true);
+}
+
+static int do_access(struct req *r)
+{
+	struct fuse_access_in in;
+	int rc;
+
+	NEED(r, access);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->access(FS(r), &r->ctx, r->h.nodeid, in.mask);
+}
+
+static int do_create(struct req *r)
+{
+	struct fuse_create_in in;
+	char name[NAME_BUF];
+	struct fuse_entry_out e = { 0 };
+	struct fuse_open_out o = { 0 };
+	int rc;
+
+	NEED(r, create);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0 || (rc = get_str(r, name, sizeof(name))) < 0)
+		return rc;
+	rc = OPS(r)->create(FS(r), &r->ctx, r->h.nodeid, name, &in, &e, &o);
+	if (rc < 0)
+		return rc;
+	if ((rc = put(r, &e, sizeof(e))) < 0)
+		return rc;
+	return put(r, &o, sizeof(o));
+}
+
+static int do_interrupt(struct req *r)
+{
+	(void)r; /* requests are served synchronously: nothing to interrupt */
+	return 0;
+}
+
+static int do_destroy(struct req *r)
+{
+	struct fuse_server *s = r->s;
+
+	pthread_mutex_lock(&s->init_lock);
+	if (atomic_load(&s->state) == ST_READY && s->be.ops->destroy)
+		s->be.ops->destroy(s->be.fs);
+	/* The guest may mount again: the next INIT starts a new session. */
+	atomic_store(&s->state, ST_NEW);
+	pthread_mutex_unlock(&s->init_lock);
+	return 0;
+}
+
+static int do_ioctl(struct req *r)
+{
+	struct fuse_ioctl_in in;
+	struct fuse_ioctl_out res = { 0 };
+	struct fs_iobuf hdr, data_in, d;
+	size_t lim;
+	int rc;
+
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	/* The exit-code channel: consumed here on any node, so it works on
+	 * read-only shares and never reaches a backend. */
+	if (in.cmd == CKRUN_IOC_EXIT_CODE) {
+		if (r->s->exit_code)
+			r->s->exit_code(r->s->opaque, (int32_t)(uint32_t)in.arg);
+		return put(r, &res, sizeof(res));
+	}
+	NEED(r, ioctl);
+	if (in.in_size > FS_MAX_BUFFER || in.out_size > FS_MAX_BUFFER)
+		return -ENOMEM;
+	if (fs_iobuf_remaining(&r->in) < in.in_size)
+		return -EIO;
+	data_in = r->in;
+	data_in.limit = in.in_size;
+	/* ioctl_out comes first on the wire; data follows it. */
+	hdr = r->out;
+	if (fs_iobuf_skip(&r->out, sizeof(res)) < 0)
+		return -EIO;
+	d = out_window(r, in.out_size);
+	lim = d.limit;
+	rc = OPS(r)->ioctl(FS(r), &r->ctx, r->h.nodeid, &in, &data_in, &d, &res);
+	if (rc < 0)
+		return rc;
+	out_commit(r, &d, lim);
+	return fs_iobuf_write(&hdr, &res, sizeof(res)) < 0 ? -EIO : 0;
+}
+
+static int do_fallocate(struct req *r)
+{
+	struct fuse_fallocate_in in;
+	int rc;
+
+	NEED(r, fallocate);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->fallocate(FS(r), &r->ctx, r->h.nodeid, &in);
+}
+
+static int do_lseek(struct req *r)
+{
+	struct fuse_lseek_in in;
+	struct fuse_lseek_out out = { 0 };
+	int rc;
+
+	NEED(r, lseek);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	rc = OPS(r)->lseek(FS(r), &r->ctx, r->h.nodeid, &in, &out);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+static int do_copy_file_range(struct req *r)
+{
+	struct fuse_copy_file_range_in in;
+	struct fuse_write_out out = { 0 };
+	int rc;
+
+	NEED(r, copy_file_range);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	rc = OPS(r)->copy_file_range(FS(r), &r->ctx, r->h.nodeid, &in, &out);
+	return rc < 0 ? rc : put(r, &out, sizeof(out));
+}
+
+/* moffset + len inside the window, without overflow. */
+static bool in_window(const struct fs_dax_window *w, uint64_t moffset, uint64_t len)
+{
+	return len <= w->size && moffset <= w->size - len;
+}
+
+static int do_setupmapping(struct req *r)
+{
+	struct fuse_setupmapping_in in;
+	int rc;
+
+	if (!r->s->dax.base)
+		return -ENOSYS;
+	NEED(r, setupmapping);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	if (!in_window(&r->s->dax, in.moffset, in.len))
+		return -EINVAL;
+	return OPS(r)->setupmapping(FS(r), &r->ctx, r->h.nodeid, &in, &r->s->dax);
+}
+
+static int do_removemapping(struct req *r)
+{
+	struct fuse_removemapping_in in;
+	struct fuse_removemapping_one *v;
+	int rc;
+
+	if (!r->s->dax.base)
+		return -ENOSYS;
+	NEED(r, removemapping);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	/* 64-bit product of a 32-bit count: cannot overflow. */
+	if ((uint64_t)in.count * sizeof(*v) > fs_iobuf_remaining(&r->in))
+		return -EIO;
+	if (in.count == 0)
+		return OPS(r)->removemapping(FS(r), &r->ctx, NULL, 0, &r->s->dax);
+	v = malloc((size_t)in.count * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rc = fs_iobuf_read(&r->in, v, (size_t)in.count * sizeof(*v)) < 0 ? -EIO : 0;
+	for (uint32_t i = 0; rc == 0 && i < in.count; i++)
+		if (!in_window(&r->s->dax, v[i].moffset, v[i].len))
+			rc = -EINVAL;
+	if (rc == 0)
+		rc = OPS(r)->removemapping(FS(r), &r->ctx, v, in.count, &r->s->dax);
+	free(v);
+	return rc;
+}
+
+static int do_syncfs(struct req *r)
+{
+	struct fuse_syncfs_in in;
+	int rc;
+
+	NEED(r, syncfs);
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	return OPS(r)->syncfs(FS(r), &r->ctx, r->h.nodeid);
+}
+
+static int do_tmpfile(struct req *r)
+{
+	struct fuse_create_in in;
+	struct fuse_entry_out e = { 0 };
+	struct fuse_open_out o = { 0 };
+	int rc;
+
+	NEED(r, tmpfile);
+	/* The kernel appends the placeholder dentry name ("/"); it names
+	 * nothing, so it is not decoded. */
+	if ((rc = get_arg(r, &in, sizeof(in))) < 0)
+		return rc;
+	rc = OPS(r)->tmpfile(FS(r), &r->ctx, r->h.nodeid, &in, &e, &o);
+	if (rc < 0)
+		return rc;
+	if ((rc = put(r, &e, sizeof(e))) < 0)
+		return rc;
+	return put(r, &o, sizeof(o));
+}
+
+#define OP(code, fn, in, out) [code] = { .name = &(#code)[5], .handler = fn, .min_in = in, .min_out = out }
+#define NOREPLY(code, fn, in) [code] = { .name = &(#code)[5], .handler = fn, .min_in = in, .noreply = true }
+
+/*
+ * THE dispatch table, indexed by opcode. Opcodes absent here (BMAP, POLL,
+ * CUSE_INIT, anything newer than <linux/fuse.h>) answer ENOSYS. min_in is the
+ * fixed argument size that must be present; min_out the fixed reply body
+ * that must fit before the backend is called.
+ */
+static const struct op_desc op_table[] = {
+	OP(FUSE_LOOKUP, do_lookup, 0, sizeof(struct fuse_entry_out)),
+	NOREPLY(FUSE_FORGET, do_forget, sizeof(struct fuse_forget_in)),
+	OP(FUSE_GETATTR, do_getattr, sizeof(struct fuse_getattr_in), sizeof(struct fuse_attr_out)),
+	OP(FUSE_SETATTR, do_setattr, sizeof(struct fuse_setattr_in), sizeof(struct fuse_attr_out)),
+	OP(FUSE_READLINK, do_readlink, 0, 0),
+	OP(FUSE_SYMLINK, do_symlink, 0, sizeof(struct fuse_entry_out)),
+	OP(FUSE_MKNOD, do_mknod, sizeof(struct fuse_mknod_in), sizeof(struct fuse_entry_out)),
+	OP(FUSE_MKDIR, do_mkdir, sizeof(struct fuse_mkdir_in), sizeof(struct fuse_entry_out)),
+	OP(FUSE_UNLINK, do_unlink, 0, 0),
+	OP(FUSE_RMDIR, do_rmdir, 0, 0),
+	OP(FUSE_RENAME, do_rename, sizeof(struct fuse_rename_in), 0),
+	OP(FUSE_LINK, do_link, sizeof(struct fuse_link_in), sizeof(struct fuse_entry_out)),
+	OP(FUSE_OPEN, do_open, sizeof(struct fuse_open_in), sizeof(struct fuse_open_out)),
+	OP(FUSE_READ, do_read, sizeof(struct fuse_read_in), 0),
+	OP(FUSE_WRITE, do_write, sizeof(struct fuse_write_in), sizeof(struct fuse_write_out)),
+	OP(FUSE_STATFS, do_statfs, 0, sizeof(struct fuse_statfs_out)),
+	OP(FUSE_RELEASE, do_release, sizeof(struct fuse_release_in), 0),
+	OP(FUSE_FSYNC, do_fsync, sizeof(struct fuse_fsync_in), 0),
+	OP(FUSE_SETXATTR, do_setxattr, FUSE_COMPAT_SETXATTR_IN_SIZE, 0),
+	OP(FUSE_GETXATTR, do_getxattr, sizeof(struct fuse_getxattr_in), 0),
+	OP(FUSE_LISTXATTR, do_listxattr, sizeof(struct fuse_getxattr_in), 0),
+	OP(FUSE_REMOVEXATTR, do_removexattr, 0, 0),
+	OP(FUSE_FLUSH, do_flush, sizeof(struct fuse_flush_in), 0),
+	OP(FUSE_INIT, do_init, offsetof(struct fuse_init_in, flags2), sizeof(struct fuse_init_out)),
+	OP(FUSE_OPENDIR, do_opendir, sizeof(struct fuse_open_in), sizeof(struct fuse_open_out)),
+	OP(FUSE_READDIR, do_readdir, sizeof(struct fuse_read_in), 0),
+	OP(FUSE_RELEASEDIR, do_releasedir, sizeof(struct fuse_release_in), 0),
+	OP(FUSE_FSYNCDIR, do_fsyncdir, sizeof(struct fuse_fsync_in), 0),
+	OP(FUSE_GETLK, do_getlk, sizeof(struct fuse_lk_in), sizeof(struct fuse_lk_out)),
+	OP(FUSE_SETLK, do_setlk, sizeof(struct fuse_lk_in), 0),
+	OP(FUSE_SETLKW, do_setlkw, sizeof(struct fuse_lk_in), 0),
+	OP(FUSE_ACCESS, do_access, sizeof(struct fuse_access_in), 0),
+	OP(FUSE_CREATE, do_create, sizeof(struct fuse_create_in),
+	   sizeof(struct fuse_entry_out) + sizeof(struct fuse_open_out)),
+	NOREPLY(FUSE_INTERRUPT, do_interrupt, 0),
+	OP(FUSE_DESTROY, do_destroy, 0, 0),
+	OP(FUSE_IOCTL, do_ioctl, sizeof(struct fuse_ioctl_in), sizeof(struct fuse_ioctl_out)),
+	/* A reply to a notification; this server sends none, so nothing answers it. */
+	NOREPLY(FUSE_NOTIFY_REPLY, NULL, 0),
+	NOREPLY(FUSE_BATCH_FORGET, do_batch_forget, sizeof(struct fuse_batch_forget_in)),
+	OP(FUSE_FALLOCATE, do_fallocate, sizeof(struct fuse_fallocate_in), 0),
+	OP(FUSE_READDIRPLUS, do_readdirplus, sizeof(struct fuse_read_in), 0),
+	OP(FUSE_RENAME2, do_rename2, sizeof(struct fuse_rename2_in), 0),
+	OP(FUSE_LSEEK, do_lseek, sizeof(struct fuse_lseek_in), sizeof(struct fuse_lseek_out)),
+	OP(FUSE_COPY_FILE_RANGE, do_copy_file_range, sizeof(struct fuse_copy_file_range_in),
+	   sizeof(struct fuse_write_out)),
+	OP(FUSE_SETUPMAPPING, do_setupmapping, sizeof(struct fuse_setupmapping_in), 0),
+	OP(FUSE_REMOVEMAPPING, do_removemapping, sizeof(struct fuse_removemapping_in), 0),
+	OP(FUSE_SYNCFS, do_syncfs, sizeof(struct fuse_syncfs_in), 0),
+	OP(FUSE_TMPFILE, do_tmpfile, sizeof(struct fuse_create_in),
+	   sizeof(struct fuse_entry_out) + sizeof(struct fuse_open_out)),
+};
+
+#define OP_TABLE_SIZE (sizeof(op_table) / sizeof(op_table[0]))
+
+int fuse_server_new(const struct fuse_server_config *cfg, struct fuse_server **out)
+{
+	struct fuse_server *s;
+	long page;
+
+	*out = NULL;
+	if (!cfg->backend.ops) {
+		if (cfg->backend.free)
+			cfg->backend.free(cfg->backend.fs);
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || pthread_mutex_init(&s->init_lock, NULL) != 0) {
+		free(s);
+		if (cfg->backend.free)
+			cfg->backend.free(cfg->backend.fs);
+		return -ENOMEM;
+	}
+	s->be = cfg->backend;
+	s->dax = cfg->dax;
+	s->exit_code = cfg->exit_code;
+	s->opaque = cfg->opaque;
+	page = sysconf(_SC_PAGESIZE);
+	if (page <= 0)
+		page = 4096;
+	s->max_pages = (uint16_t)((FS_MAX_BUFFER + page - 1) / page);
+	s->map_alignment = (uint16_t)__builtin_ctzl((unsigned long)page);
+	atomic_init(&s->state, ST_NEW);
+	*out = s;
+	return 0;
+}
+
+void fuse_server_free(struct fuse_server *s)
+{
+	if (!s)
+		return;
+	if (atomic_load(&s->state) == ST_READY && s->be.ops->destroy)
+		s->be.ops->destroy(s->be.fs);
+	if (s->be.free)
+		s->be.free(s->be.fs);
+	pthread_mutex_destroy(&s->init_lock);
+	free(s);
+}
+
+/* The fields up to and including `unique`: enough to address a reply. */
+#define HDR_MIN_FOR_REPLY (offsetof(struct fuse_in_header, unique) + sizeof(uint64_t))
+
+int fuse_server_handle(struct fuse_server *s, const struct iovec *in, int in_cnt,
+		       const struct iovec *out, int out_cnt, size_t *written)
+{
+	struct req r = { .s = s };
+	struct fs_iobuf inb = { .iov = in, .iovcnt = in_cnt, .limit = SIZE_MAX };
+	struct fs_iobuf hdr_pos = { .iov = out, .iovcnt = out_cnt, .limit = SIZE_MAX };
+	const struct op_desc *op = NULL;
+	size_t present = fs_iobuf_remaining(&inb);
+	size_t args_len, body;
+	struct fuse_out_header oh = { 0 };
+	int err = 0;
+
+	*written = 0;
+	if (in_cnt < 0 || out_cnt < 0)
+		return -EINVAL;
+	if (present < HDR_MIN_FOR_REPLY)
+		return -EINVAL; /* not even a `unique` to answer */
+	if (present < sizeof(r.h)) {
+		(void)fs_iobuf_read(&inb, &r.h, HDR_MIN_FOR_REPLY);
+		err = -EIO;
+	} else {
+		(void)fs_iobuf_read(&inb, &r.h, sizeof(r.h));
+		if (r.h.opcode < OP_TABLE_SIZE)
+			op = &op_table[r.h.opcode];
+	}
+
+	/* Requests that get no reply are dropped silently when malformed. */
+	if (op && op->noreply) {
+		if (r.h.len < sizeof(r.h) || r.h.len > present || r.h.len > FS_MAX_REQUEST ||
+		    atomic_load(&s->state) != ST_READY || !op->handler)
+			return 0;
+		args_len = r.h.len - sizeof(r.h);
+		r.in = inb;
+		r.in.limit = args_len;
+		if (args_len < op->min_in)
+			return 0;
+		(void)op->handler(&r);
+		return 0;
+	}
+
+	/* From here on a reply is due: the header must fit. */
+	if (fs_iobuf_remaining(&hdr_pos) < sizeof(oh))
+		return -ENOSPC;
+	r.out = hdr_pos;
+	(void)fs_iobuf_skip(&r.out, sizeof(oh));
+
+	if (err == 0) {
+		size_t ext = (size_t)r.h.total_extlen * 8;
+
+		if (r.h.len < sizeof(r.h) || r.h.len > present)
+			err = -EIO; /* the length lies */
+		else if (r.h.len > FS_MAX_REQUEST)
+			err = -ENOMEM;
+		else if (r.h.len - sizeof(r.h) < ext)
+			err = -EIO;
+		else if (!op || !op->handler)
+			err = -ENOSYS;
+		else if (r.h.opcode != FUSE_INIT && atomic_load(&s->state) != ST_READY)
+			err = -EIO;
+		else {
+			/* Extensions (security context, groups) are never
+			 * negotiated; they trail the arguments and are cut off. */
+			args_len = r.h.len - sizeof(r.h) - ext;
+			r.in = inb;
+			r.in.limit = args_len;
+			if (args_len < op->min_in)
+				err = -EIO;
+			else if (fs_iobuf_remaining(&r.out) < op->min_out)
+				err = -EIO;
+		}
+	}
+	if (err == 0) {
+		r.ctx.unique = r.h.unique;
+		r.ctx.uid = r.h.uid;
+		r.ctx.gid = r.h.gid;
+		r.ctx.pid = r.h.pid;
+		err = op->handler(&r);
+	}
+
+	if (err < 0) {
+		body = 0;
+	} else {
+		struct fs_iobuf start = hdr_pos;
+
+		(void)fs_iobuf_skip(&start, sizeof(oh));
+		body = fs_iobuf_remaining(&start) - fs_iobuf_remaining(&r.out);
+	}
+	oh.len = (uint32_t)(sizeof(oh) + body);
+	oh.error = err;
+	oh.unique = r.h.unique;
+	(void)fs_iobuf_write(&hdr_pos, &oh, sizeof(oh));
+	*written = oh.len;
+	return 0;
+}
