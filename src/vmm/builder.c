@@ -103,8 +103,11 @@ static void vm_destroy(struct vm *vm)
 	free(vm);
 }
 
-static double boot_timeout_s(void)
+/* ckrun_set_boot_timeout() first, then CKRUN_BOOT_TIMEOUT (seconds), then 30 s. */
+static double boot_timeout_s(const struct ckrun_config *cfg)
 {
+	if (cfg->boot_timeout_s)
+		return cfg->boot_timeout_s;
 	const char *e = getenv("CKRUN_BOOT_TIMEOUT");
 	if (e && *e) {
 		char *end;
@@ -255,7 +258,7 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 		fprintf(stderr,
 			"ckrun: this host's /dev/kvm is PVM (kvm_pvm), which cannot run a standard Linux guest; "
 			"the guest will likely hang and be stopped after %.0f s (CKRUN_BOOT_TIMEOUT)\n",
-			boot_timeout_s());
+			boot_timeout_s(cfg));
 
 	if ((err = kvm_open_vm(&vm->kvm_fd, &vm->vm_fd, &vm->run_size))) {
 		fprintf(stderr, "ckrun: cannot create a KVM VM: %s\n", strerror(-err));
@@ -329,7 +332,7 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	}
 	kernel_image_free(&k);
 
-	double timeout = boot_timeout_s();
+	double timeout = boot_timeout_s(cfg);
 	res->running_ns = vm_now_ns();
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		if ((err = vcpu_start(&vm->vcpus[i])))
