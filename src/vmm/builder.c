@@ -77,6 +77,7 @@ static struct vm *vm_alloc(void)
 	pthread_cond_init(&vm->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&vm->lock, NULL);
+	i8042_init(&vm->kbd);
 	return vm;
 }
 
@@ -98,6 +99,7 @@ static void vm_destroy(struct vm *vm)
 	vm_memory_release(&vm->mem);
 	if (vm->own_out_fd && vm->out_fd >= 0)
 		close(vm->out_fd);
+	i8042_destroy(&vm->kbd);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->cond);
 	free(vm);

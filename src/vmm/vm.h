@@ -190,6 +190,15 @@ void vm_free_devices(struct vm *vm);
 /* ---- pio.c: legacy port I/O (UART, i8042, CMOS, boot marker) ---- */
 
 void vm_pio_access(struct vm *vm, uint16_t port, uint8_t *data, unsigned size, bool is_write);
+struct i8042 {
+	pthread_mutex_t lock;
+	uint8_t ctr;     /* controller configuration byte */
+	uint8_t out;     /* output buffer */
+	bool out_full;
+	uint8_t pending; /* command waiting for its data byte */
+};
+void i8042_init(struct i8042 *k);
+void i8042_destroy(struct i8042 *k);
 uint8_t i8042_in(struct vm *vm, uint16_t port);
 void i8042_out(struct vm *vm, uint16_t port, uint8_t v);
 
@@ -210,6 +219,7 @@ struct vm {
 	struct vm_memory mem;
 	struct serial serial;
 	bool serial_ready;
+	struct i8042 kbd;
 	struct vm_virtio devs[LAYOUT_VIRTIO_MAX_DEVS];
 	int nr_devs;
 	int out_fd;
