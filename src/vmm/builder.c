@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,20 +129,6 @@ static uint64_t process_rss(void)
 		res = 0;
 	fclose(f);
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
-static int check_host_memory(uint64_t ram)
-{
-	struct sysinfo si;
-	if (sysinfo(&si) != 0)
-		return 0;
-	uint64_t total = ((uint64_t)si.totalram + si.totalswap) * si.mem_unit;
-	if (ram > total) {
-		fprintf(stderr, "ckrun: %llu MiB of guest RAM exceeds this host's memory (%llu MiB)\n",
-			(unsigned long long)(ram >> 20), (unsigned long long)(total >> 20));
-		return -ENOMEM;
-	}
-	return 0;
 }
 
 static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
@@ -273,8 +258,6 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 			cfg->ram_mib);
 		goto out;
 	}
-	if ((err = check_host_memory(plan.ram_size)))
-		goto out;
 	if ((err = vm_memory_setup(vm->vm_fd, &plan, &vm->mem)))
 		goto out;
 
