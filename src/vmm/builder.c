@@ -212,8 +212,10 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	memset(res, 0, sizeof(*res));
 	res->start_ns = vm_now_ns();
 	if (!cfg || cfg->vcpus < 1 || cfg->vcpus > MAX_VCPUS || cfg->ram_mib == 0 || cfg->nr_shares < 0 ||
-	    cfg->nr_shares > CKRUN_MAX_SHARES)
+	    cfg->nr_shares > CKRUN_MAX_SHARES) {
+		res->done_ns = vm_now_ns();
 		return -EINVAL;
+	}
 
 	/* The kernel file first: a bad path or image costs nothing else. */
 	const char *kpath = cfg->kernel_path;
@@ -226,6 +228,7 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	struct kernel_image k;
 	if ((err = kernel_image_open(kpath, kformat, &k))) {
 		fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", kpath, strerror(-err));
+		res->done_ns = vm_now_ns();
 		return err;
 	}
 
@@ -236,6 +239,7 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	struct vm *vm = vm_alloc();
 	if (!vm) {
 		kernel_image_free(&k);
+		res->done_ns = vm_now_ns();
 		return -ENOMEM;
 	}
 	struct kvm_cpuid2 *cpuid = NULL;

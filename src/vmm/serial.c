@@ -8,6 +8,8 @@
  * transmit path (THRE interrupt on IRQ 4 through KVM_IRQ_LINE).
  */
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -30,18 +32,36 @@ void serial_init(struct serial *s, int out_fd, int vm_fd, int irq, atomic_bool *
 	s->activity = activity;
 }
 
+/*
+ * A console whose reader went away must not kill the embedding process with
+ * SIGPIPE: vCPU threads block every signal anyway; on any other thread
+ * (the final flush) SIGPIPE is blocked around the write and the one it
+ * raised is consumed.
+ */
 static void flush_locked(struct serial *s)
 {
+	sigset_t pipe_set, old;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	bool epipe = false;
 	size_t off = 0;
 	while (off < s->buf_len && s->out_fd >= 0) {
 		ssize_t w = write(s->out_fd, s->buf + off, s->buf_len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EPIPE)
+			epipe = true;
 		if (w <= 0)
 			break; /* the console is gone: drop output rather than stall the vCPU */
 		off += (size_t)w;
 	}
 	s->buf_len = 0;
+	if (epipe && !sigismember(&old, SIGPIPE)) {
+		struct timespec zero = { 0, 0 };
+		sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void serial_destroy(struct serial *s)
