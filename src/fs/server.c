@@ -100,20 +100,44 @@ static int get_arg(struct req *r, void *dst, size_t n)
 	return fs_iobuf_read(&r->in, dst, n) < 0 ? -EIO : 0;
 }
 
-/* A NUL-terminated string inside the request, copied out (it may span iovecs). */
+/*
+ * A NUL-terminated string inside the request, copied out (it may span
+ * iovecs). Walks the cursor's segments directly with memchr: a name split
+ * over many tiny iovecs costs one pass, not one cursor walk per byte.
+ */
 static int get_str(struct req *r, char *buf, size_t bufsz)
 {
-	size_t rem = fs_iobuf_remaining(&r->in);
+	const struct fs_iobuf *b = &r->in;
+	size_t n = 0, budget = b->limit;
 
-	for (size_t i = 0; i < bufsz; i++) {
-		if (i >= rem)
-			return -EINVAL; /* request ended before the NUL */
-		if (fs_iobuf_read(&r->in, &buf[i], 1) < 0)
-			return -EINVAL;
-		if (buf[i] == '\0')
-			return 0;
+	for (int i = b->idx; i < b->iovcnt && budget > 0; i++) {
+		size_t off = i == b->idx ? b->off : 0;
+		size_t len = b->iov[i].iov_len;
+		const char *p, *z;
+		size_t take;
+		bool capped = false;
+
+		if (off >= len)
+			continue;
+		len -= off;
+		if (len > budget)
+			len = budget;
+		if (len > bufsz - n) {
+			len = bufsz - n; /* scan no further than the buffer */
+			capped = true;
+		}
+		p = (const char *)b->iov[i].iov_base + off;
+		z = memchr(p, '\0', len);
+		take = z ? (size_t)(z - p) + 1 : len;
+		memcpy(buf + n, p, take);
+		n += take;
+		budget -= take;
+		if (z)
+			return fs_iobuf_skip(&r->in, n) < 0 ? -EIO : 0;
+		if (capped)
+			return -ENAMETOOLONG;
 	}
-	return fs_iobuf_remaining(&r->in) > 0 ? -ENAMETOOLONG : -EINVAL;
+	return -EINVAL; /* the request ended before the NUL */
 }
 
 #define NAME_BUF (NAME_MAX + 1)
@@ -1027,14 +1051,14 @@ int fuse_server_handle(struct fuse_server *s, const struct iovec *in, int in_cnt
 	struct fs_iobuf inb = { .iov = in, .iovcnt = in_cnt, .limit = SIZE_MAX };
 	struct fs_iobuf hdr_pos = { .iov = out, .iovcnt = out_cnt, .limit = SIZE_MAX };
 	const struct op_desc *op = NULL;
-	size_t present = fs_iobuf_remaining(&inb);
-	size_t args_len, body;
+	size_t present, args_len, body;
 	struct fuse_out_header oh = { 0 };
 	int err = 0;
 
 	*written = 0;
 	if (in_cnt < 0 || out_cnt < 0)
 		return -EINVAL;
+	present = fs_iobuf_remaining(&inb);
 	if (present < HDR_MIN_FOR_REPLY)
 		return -EINVAL; /* not even a `unique` to answer */
 	if (present < sizeof(r.h)) {

@@ -3,6 +3,8 @@
 #ifndef CKRUN_VIRTIO_CONSOLE_H
 #define CKRUN_VIRTIO_CONSOLE_H
 
+#include <stdbool.h>
+
 #include "virtio/guest_mem.h"
 #include "virtio/mmio.h"
 

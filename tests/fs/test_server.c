@@ -2182,6 +2182,48 @@ static void test_name_spanning_iovecs(void **state)
 	assert_string_equal(f->R.name, "first");
 	assert_string_equal(f->R.name2, "second");
 	assert_int_equal(f->R.node2, 2);
+
+	/* every byte its own iovec, with empty iovecs in between */
+	{
+		static struct iovec one[2 * 4096];
+		char longname[NAME_MAX + 2];
+		int cnt = 0;
+
+		f->R.name[0] = f->R.name2[0] = '\0';
+		for (size_t i = 0; i < f->rlen; i++) {
+			one[cnt++] = (struct iovec){ f->req + i, 1 };
+			one[cnt++] = (struct iovec){ f->req, 0 };
+		}
+		assert_int_equal(fuse_server_handle(f->s, one, cnt, &out, 1, &w), 0);
+		assert_int_equal(w, OH);
+		assert_string_equal(f->R.name, "first");
+		assert_string_equal(f->R.name2, "second");
+
+		/* too long a name, byte by byte: ENAMETOOLONG, not a read past */
+		memset(longname, 'q', sizeof(longname));
+		longname[NAME_MAX + 1] = '\0';
+		rq(f, FUSE_LOOKUP, 1);
+		add_str(f, longname);
+		fin(f);
+		cnt = 0;
+		for (size_t i = 0; i < f->rlen; i++)
+			one[cnt++] = (struct iovec){ f->req + i, 1 };
+		f->R.calls = 0;
+		assert_int_equal(fuse_server_handle(f->s, one, cnt, &out, 1, &w), 0);
+		memcpy(&f->oh, f->out, sizeof(f->oh));
+		assert_int_equal(f->oh.error, -ENAMETOOLONG);
+		assert_int_equal(f->R.calls, 0);
+		/* and without the NUL, the last byte cut by len: EINVAL */
+		rq(f, FUSE_LOOKUP, 1);
+		add(f, "abc", 3);
+		fin(f);
+		cnt = 0;
+		for (size_t i = 0; i < f->rlen + 1; i++) /* one NUL byte past len */
+			one[cnt++] = (struct iovec){ f->req + i, 1 };
+		assert_int_equal(fuse_server_handle(f->s, one, cnt, &out, 1, &w), 0);
+		memcpy(&f->oh, f->out, sizeof(f->oh));
+		assert_int_equal(f->oh.error, -EINVAL);
+	}
 }
 
 static void test_total_extlen(void **state)

@@ -1,0 +1,3 @@
+module ckrun.invalid/gorunner
+
+go 1.19

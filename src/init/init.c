@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * /init.krun: the guest's PID 1. Built statically for the guest, embedded in
+ * libkrun.so and served as a virtual read-only file on the "/dev/root" share.
+ *
+ * It follows libkrun's init contract: mount the pseudo filesystems, bring up
+ * lo, set the hostname, take the workload from the kernel command line
+ * (KRUN_INIT, KRUN_WORKDIR, KRUN_RLIMITS, "K=V" environment, args after --)
+ * or from /.krun_config.json, run it with stdio on the krun-std* console ports
+ * when they exist, report its exit status to the host through the virtio-fs
+ * ioctl 0x7602 on "/" and reboot (reboot=k: the i8042 reset ends the VM).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "vmm/layout.h"
+
+#define FUSE_SUPER_MAGIC 0x65735546 /* statfs f_type of a fuse/virtiofs mount */
+#define KRUN_EXIT_CODE_IOCTL 0x7602 /* _IO('v', 2): libkrun's exit-code request */
+#define MAX_RLIMITS 64
+
+static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void msg(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n = snprintf(buf, sizeof(buf), "ckrun init: ");
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(buf);
+	if (len < sizeof(buf) - 1)
+		buf[len++] = '\n';
+	if (write(STDERR_FILENO, buf, len) < 0) {
+		/* nowhere else to say it */
+	}
+}
+
+/* Directories the root must provide; on a read-only root init cannot create them. */
+static const char *const root_dirs[] = { "/dev", "/proc", "/sys" };
+
+static void mount_filesystems(char *missing, size_t missing_len, int *missing_errno)
+{
+	missing[0] = '\0';
+	*missing_errno = 0;
+	for (size_t i = 0; i < sizeof(root_dirs) / sizeof(root_dirs[0]); i++) {
+		if (mkdir(root_dirs[i], 0755) < 0 && errno != EEXIST) {
+			*missing_errno = errno;
+			size_t l = strlen(missing);
+			snprintf(missing + l, missing_len - l, "%s%s/", l ? " " : "", root_dirs[i] + 1);
+		}
+	}
+	/* The kernel may already have mounted devtmpfs (DEVTMPFS_MOUNT): EBUSY is fine. */
+	mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	mount("proc", "/proc", "proc", MS_NODEV | MS_NOEXEC | MS_NOSUID, NULL);
+	mount("sysfs", "/sys", "sysfs", MS_NODEV | MS_NOEXEC | MS_NOSUID, NULL);
+	mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NODEV | MS_NOEXEC | MS_NOSUID, NULL);
+	mkdir("/dev/pts", 0755);
+	mount("devpts", "/dev/pts", "devpts", MS_NOEXEC | MS_NOSUID, "mode=0620,ptmxmode=0666");
+	mkdir("/dev/shm", 01777);
+	mount("tmpfs", "/dev/shm", "tmpfs", MS_NODEV | MS_NOSUID, "mode=1777");
+	symlink("/proc/self/fd", "/dev/fd");
+	symlink("/proc/self/fd/0", "/dev/stdin");
+	symlink("/proc/self/fd/1", "/dev/stdout");
+	symlink("/proc/self/fd/2", "/dev/stderr");
+}
+
+/* The kernel opens /dev/console for init only if it existed on the root at
+ * boot; make sure fds 0-2 are open once devtmpfs is mounted. */
+static void ensure_stdio(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int c = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (c < 0)
+			c = open("/dev/null", O_RDWR);
+		if (c < 0)
+			return;
+		if (c != fd) {
+			dup2(c, fd);
+			close(c);
+		}
+	}
+}
+
+static void bring_up_lo(void)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return; /* no networking in this kernel */
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+}
+
+static void set_hostname(void)
+{
+	const char *h = getenv("HOSTNAME");
+	if (!h || !h[0])
+		h = "localhost";
+	sethostname(h, strlen(h));
+}
+
+/* dup2 the krun-stdin/stdout/stderr console ports onto 0/1/2 when present. */
+static void redirect_stdio(void)
+{
+	static const struct {
+		const char *name;
+		int fd;
+		int flags;
+	} ports[] = {
+		{ "krun-stdin", 0, O_RDONLY },
+		{ "krun-stdout", 1, O_WRONLY },
+		{ "krun-stderr", 2, O_WRONLY },
+	};
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		char path[256];
+		if (init_find_port("/sys/class/virtio-ports", "/dev", ports[i].name, path,
+				   sizeof(path)) < 0)
+			continue;
+		int fd = open(path, ports[i].flags | O_NOCTTY);
+		if (fd < 0) {
+			msg("cannot open %s (%s): %s", path, ports[i].name, strerror(errno));
+			continue;
+		}
+		if (fd != ports[i].fd) {
+			dup2(fd, ports[i].fd);
+			close(fd);
+		}
+	}
+}
+
+/* Tells the VMM that the workload has started (boot-time measurements). */
+static void boot_marker(void)
+{
+	if (ioperm(LAYOUT_BOOT_MARKER_PORT, 1, 1) == 0)
+		outb(1, LAYOUT_BOOT_MARKER_PORT);
+}
+
+static void report_exit_code(int code)
+{
+	struct statfs sfs;
+	if (statfs("/", &sfs) < 0 || sfs.f_type != FUSE_SUPER_MAGIC)
+		return;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (ioctl(fd, KRUN_EXIT_CODE_IOCTL, code) < 0)
+		msg("cannot report the exit code %d to the host: %s", code, strerror(errno));
+	close(fd);
+}
+
+static void __attribute__((noreturn)) run_child(char **argv, const char *workdir,
+						const struct init_rlimit *rl, int nrl)
+{
+	setsid();
+	redirect_stdio();
+	if (isatty(STDIN_FILENO))
+		ioctl(STDIN_FILENO, TIOCSCTTY, 1);
+	if (workdir && chdir(workdir) < 0) {
+		msg("cannot enter the working directory %s: %s", workdir, strerror(errno));
+		_exit(125);
+	}
+	for (int i = 0; i < nrl; i++)
+		if (setrlimit((__rlimit_resource_t)rl[i].resource, &rl[i].lim) < 0)
+			msg("setrlimit(%d): %s", rl[i].resource, strerror(errno));
+	boot_marker();
+	execvp(argv[0], argv);
+	int e = errno;
+	msg("cannot run %s: %s", argv[0], strerror(e));
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+static void __attribute__((noreturn)) finish(int code)
+{
+	report_exit_code(code);
+	sync();
+	if (getpid() == 1) {
+		reboot(RB_AUTOBOOT);
+		for (;;)
+			pause();
+	}
+	exit(code);
+}
+
+int main(int argc, char **argv)
+{
+	struct init_config cfg = { 0 };
+	struct init_rlimit rl[MAX_RLIMITS];
+	char missing[64], err[256];
+	int missing_errno, nrl = 0;
+
+	mount_filesystems(missing, sizeof(missing), &missing_errno);
+	ensure_stdio();
+	if (missing[0])
+		msg("cannot create %s in the root filesystem (%s). A read-only root must already "
+		    "contain the empty directories dev/ proc/ sys/; create them in the shared "
+		    "host directory.",
+		    missing, strerror(missing_errno));
+	mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL);
+	bring_up_lo();
+
+	const char *krun_init = getenv("KRUN_INIT");
+	if (!krun_init || !krun_init[0]) {
+		const char *path = getenv("KRUN_CONFIG");
+		if (!path || !path[0])
+			path = INIT_CONFIG_DEFAULT;
+		int rc = init_config_load(path, &cfg, err, sizeof(err));
+		if (rc < 0 && rc != -ENOENT) {
+			msg("invalid configuration file %s: %s", path, err[0] ? err : strerror(-rc));
+			finish(125);
+		}
+		init_apply_env(cfg.env);
+	}
+	init_apply_krun_overrides();
+	set_hostname();
+
+	const char *rls = getenv("KRUN_RLIMITS");
+	if (rls && rls[0]) {
+		nrl = init_parse_rlimits(rls, rl, MAX_RLIMITS);
+		if (nrl < 0) {
+			msg("ignoring malformed KRUN_RLIMITS=%s", rls);
+			nrl = 0;
+		}
+	}
+	const char *workdir = getenv("KRUN_WORKDIR");
+	if (!workdir || !workdir[0])
+		workdir = cfg.cwd;
+
+	char **wargv = init_choose_argv(krun_init, argv + 1, argc - 1, cfg.argv);
+	if (!wargv) {
+		msg("out of memory");
+		finish(125);
+	}
+
+	pid_t child = fork();
+	if (child < 0) {
+		msg("fork: %s", strerror(errno));
+		finish(125);
+	}
+	if (child == 0)
+		run_child(wargv, workdir, rl, nrl);
+
+	/* PID 1 reaps every orphan; the workload's status is the VM's. */
+	int code = 1;
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, 0);
+		if (p < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p == child) {
+			code = init_exit_code(st);
+			break;
+		}
+	}
+	finish(code);
+}

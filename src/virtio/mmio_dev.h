@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The device side of the virtio-mmio transport (private to src/virtio):
+ * a device (fs.c, console.c) describes itself with a designated-initializer
+ * ops table and gets its queues and interrupt from the transport.
+ *
+ * Threads: register accesses come from vCPU threads (serialised by the
+ * transport's lock); activate and reset are called under that lock. A device
+ * worker only uses its queues, virtio_mmio_signal_used and
+ * virtio_mmio_set_broken, which take no lock, so reset may join the worker.
+ */
+#ifndef CKRUN_VIRTIO_MMIO_DEV_H
+#define CKRUN_VIRTIO_MMIO_DEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio/guest_mem.h"
+#include "virtio/mmio.h"
+#include "virtio/queue.h"
+
+#define VIRTIO_MMIO_MAX_QUEUES 16 /* console: 4 ports x 2 + 2 control */
+
+struct virtio_dev_ops {
+	uint32_t device_id;               /* VIRTIO_ID_* */
+	int num_queues;                   /* <= VIRTIO_MMIO_MAX_QUEUES */
+	uint16_t queue_num_max;
+	uint64_t features;                /* offered; VIRTIO_F_VERSION_1 is required */
+	uint32_t config_len;              /* bytes of device config space */
+	/* Copy config bytes [off, off+len) into buf; the transport checked the bounds. */
+	void (*config_read)(void *dev, uint32_t off, void *buf, uint32_t len);
+	/* DRIVER_OK: start serving. 0 or -errno (the transport then marks the device broken). */
+	int (*activate)(void *dev, struct virtio_mmio_dev *t);
+	/* Stop serving and join any worker; the transport then forgets queue state. */
+	void (*reset)(void *dev);
+	/* Shared-memory region `id`: true and base/len if it exists. May be NULL. */
+	bool (*shm)(void *dev, uint32_t id, uint64_t *base, uint64_t *len);
+	/* Release the device (after reset). */
+	void (*free)(void *dev);
+};
+
+/* 0 or -errno; on failure ops->free(dev) has been called. mem is copied. */
+int virtio_mmio_new(const struct virtio_dev_ops *ops, void *dev, const struct guest_mem *mem,
+		    struct virtio_mmio_dev **out);
+
+/* For a device's worker (valid between activate and reset). */
+struct vq *virtio_mmio_queue(struct virtio_mmio_dev *t, int q);
+uint64_t virtio_mmio_driver_features(const struct virtio_mmio_dev *t);
+/* Used buffers were added: set the VRING interrupt bit and signal the irq eventfd. */
+void virtio_mmio_signal_used(struct virtio_mmio_dev *t);
+/* Guest violation: set DEVICE_NEEDS_RESET, raise a config interrupt. The device stops serving. */
+void virtio_mmio_set_broken(struct virtio_mmio_dev *t);
+bool virtio_mmio_is_broken(const struct virtio_mmio_dev *t);
+uint32_t virtio_mmio_status(const struct virtio_mmio_dev *t);
+
+#endif

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""
+Mutation check for the read-only wrapper (a developer tool, not a meson test:
+it rebuilds once per mutation). Each mutation removes or weakens one refusal
+or filter in src/fs/readonly.c; the read-only tests must then fail. A mutation
+under which every test still passes is reported as a survivor.
+
+Usage: tests/fs/test_readonly_mutations.py [SOURCE_TREE]   (default: this tree)
+Works on a copy in a temporary directory; the source tree is not touched.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+EROFS_OPS = ["setattr", "symlink", "mknod", "mkdir", "unlink", "rmdir", "rename", "link",
+             "create", "write", "fallocate", "setxattr", "removexattr", "copy_file_range",
+             "tmpfile"]
+
+TESTS = ["test_readonly", "test_readonly_opcodes", "test_readonly_host"]
+SCRIPT_TESTS = ["fs-ro-syscalls"]
+
+
+def mutations(src):
+    out = []
+    for op in EROFS_OPS:
+        out.append((f"drop .{op} from the table", f"\t.{op} = ro_{op},\n", ""))
+        m = re.search(r"static int ro_%s\(.*?return -EROFS;" % op, src, re.S)
+        body = m.group(0)
+        out.append((f"{op} answers success", body, body.replace("return -EROFS;", "return 0;")))
+    filt = [
+        ("open: any access mode", "\tif ((flags & O_ACCMODE) != O_RDONLY)\n\t\treturn -EROFS;\n", ""),
+        ("open: O_TRUNC allowed", "(O_TRUNC | O_CREAT)", "(O_CREAT)"),
+        ("open: O_CREAT allowed", "(O_TRUNC | O_CREAT)", "(O_TRUNC)"),
+        ("open: O_TMPFILE allowed", "\tif (flags & RO_TMPFILE_BIT)\n\t\treturn -EROFS;\n", ""),
+        ("open: O_TMPFILE checked as the full constant only",
+         "\tif (flags & RO_TMPFILE_BIT)\n", "\tif ((flags & O_TMPFILE) == O_TMPFILE)\n"),
+        ("open: kill_suidgid forwarded",
+         "\tcopy.open_flags &= ~(uint32_t)FUSE_OPEN_KILL_SUIDGID;\n", ""),
+        ("open: no filter", "static int ro_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,\n"
+         "\t\t   const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n"
+         "\tint r = ro_check_open_flags(in->flags);",
+         "static int ro_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,\n"
+         "\t\t   const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n\tint r = 0;"),
+        ("opendir: no filter", "static int ro_opendir(void *fs, const struct fs_ctx *c, uint64_t nodeid,\n"
+         "\t\t      const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n"
+         "\tint r = ro_check_open_flags(in->flags);",
+         "static int ro_opendir(void *fs, const struct fs_ctx *c, uint64_t nodeid,\n"
+         "\t\t      const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n\tint r = 0;"),
+        ("access: W_OK delegated", "\tif (mask & W_OK)\n\t\treturn -EROFS;\n", ""),
+        ("setupmapping: WRITE delegated",
+         "\tif (in->flags & FUSE_SETUPMAPPING_FLAG_WRITE)\n\t\treturn -EROFS;\n", ""),
+        ("setupmapping: unknown flags delegated",
+         "\tif (in->flags & ~(uint64_t)FUSE_SETUPMAPPING_FLAG_READ)\n\t\treturn -EINVAL;\n", ""),
+        ("init: writeback cache kept", "\t*flags &= ~(uint64_t)FUSE_WRITEBACK_CACHE;\n", ""),
+        ("statfs: no ST_RDONLY", "\t\t*st_flags |= ST_RDONLY;\n", "\t\t;\n"),
+        ("ioctl: delegated", "\treturn -ENOTTY;\n",
+         "\treturn DELEGATE(fs, ioctl, c, nodeid, in, data_in, out, res);\n"),
+        ("syncfs: delegated", "static int ro_syncfs(void *fs, const struct fs_ctx *c, uint64_t nodeid)\n{\n"
+         "\t(void)fs, (void)c, (void)nodeid;\n\treturn 0;",
+         "static int ro_syncfs(void *fs, const struct fs_ctx *c, uint64_t nodeid)\n{\n"
+         "\treturn DELEGATE(fs, syncfs, c, nodeid);"),
+    ]
+    return out + filt
+
+
+def run(cmd, cwd, quiet=True):
+    return subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL if quiet else None,
+                          stderr=subprocess.DEVNULL if quiet else None).returncode
+
+
+def main():
+    tree = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else
+                           os.path.join(os.path.dirname(__file__), "..", ".."))
+    work = tempfile.mkdtemp(prefix="ckrun-mut-")
+    try:
+        shutil.rmtree(work)
+        shutil.copytree(tree, work, symlinks=True,
+                        ignore=shutil.ignore_patterns("build*", ".git"))
+        # unused functions are expected once a table entry is dropped
+        if run(["meson", "setup", "build", "-Dwerror=false"], work) != 0:
+            sys.exit("meson setup failed")
+        listed = subprocess.run(["meson", "test", "-C", "build", "--list"], cwd=work,
+                                capture_output=True, text=True).stdout
+        scripts = [t for t in SCRIPT_TESTS if t in listed]
+        target = os.path.join(work, "src/fs/readonly.c")
+        orig = open(target).read()
+        survivors, killed = [], 0
+        for name, old, new in mutations(orig):
+            if orig.count(old) != 1:
+                sys.exit(f"mutation '{name}': pattern found {orig.count(old)} times")
+            open(target, "w").write(orig.replace(old, new))
+            if run(["ninja", "-C", "build", "-j2"], work) != 0:
+                sys.exit(f"mutation '{name}' does not build")
+            failed = False
+            for t in TESTS:
+                exe = os.path.join(work, "build/tests/fs", t)
+                if os.path.exists(exe) and run([exe], work) != 0:
+                    failed = True
+                    break
+            if not failed and scripts and run(["meson", "test", "-C", "build", "--no-rebuild"]
+                                              + scripts, work) != 0:
+                failed = True
+            print(("killed   " if failed else "SURVIVED ") + name, flush=True)
+            if failed:
+                killed += 1
+            else:
+                survivors.append(name)
+        open(target, "w").write(orig)
+        print(f"{killed} killed, {len(survivors)} survived")
+        sys.exit(1 if survivors else 0)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
