@@ -21,8 +21,10 @@
 #include "vmm/vmm.h"
 
 #if CKRUN_HAVE_DEVICES
+#include "fs/augment.h"
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
+#include "init/init_blob.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
 #endif
@@ -154,6 +156,14 @@ static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 			return err;
 		if (sh->read_only && (err = fs_readonly_new(be, &be)))
 			return err;
+		if (strcmp(sh->tag, CKRUN_ROOT_TAG) == 0) {
+			/* The boot root serves the embedded guest init (init=/init.krun),
+			 * also on a read-only root: the virtual file is read-only anyway. */
+			struct fs_virtual_file init = { CKRUN_INIT_NAME, ckrun_init_blob, ckrun_init_blob_size,
+							CKRUN_INIT_MODE };
+			if ((err = fs_augment_new(be, &init, 1, &be)))
+				return err;
+		}
 		struct virtio_fs_config fc = {
 			.tag = sh->tag,
 			.backend = be,
