@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 300
 # Environment values and arguments with spaces, quotes, '=' and non-ASCII
 # text reach the workload unchanged (through the kernel command line).
 # Values may not contain '"' (the kernel has no escape); .krun_config.json

@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 900
 # The workload's exit status becomes ckrun-run's: 0, 1, 42, 125 (workdir),
 # 126 (not executable), 127 (not found), 128+N for a death by signal N.
 # --- common prelude of the init-*.sh cases (kept inline: each case runs alone) ---

@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 300
 # A read-only root (krun_add_virtiofs3("/dev/root", dir, 0, true), i.e.
 # ckrun-run --ro-root): with dev/ proc/ sys/ present the program runs, reads
 # work, writes fail with EROFS, the virtual /init.krun is there (and not on

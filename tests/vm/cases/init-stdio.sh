@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 600
 # With pipes as the caller's stdio, the guest's stdout and stderr arrive
 # separately (krun-stdout / krun-stderr console ports) and in order, and the
 # caller's stdin reaches the guest up to its end.
