@@ -23,7 +23,7 @@ if [ "${1:-}" = "--ci" ]; then
 	if [ -e "$1" ]; then
 		"$bin" "$@"
 	fi
-	exec "$bin" -runs="${FUZZ_CI_RUNS:-3000}" -seed=1 -max_len=4096 -timeout=10 \
+	exec "$bin" -runs="${FUZZ_CI_RUNS:-3000}" -seed=1 -max_len=4096 -timeout=10 -handle_xfsz=0 \
 		-artifact_prefix="$work/" "$work" "$corpus"
 fi
 
@@ -50,7 +50,7 @@ for t in $targets; do
 	esac
 	mkdir -p "$build/fuzz/work-$t" "$build/fuzz/crash-$t"
 	echo "== $t for ${secs}s"
-	nice -n 19 "$build/fuzz/$t" -max_total_time="$secs" -max_len=4096 -timeout=10 \
+	nice -n 19 "$build/fuzz/$t" -max_total_time="$secs" -max_len=4096 -timeout=10 -handle_xfsz=0 \
 		-print_final_stats=1 -artifact_prefix="$build/fuzz/crash-$t/" \
 		"$build/fuzz/work-$t" "$seeds" "$src/fuzz/regressions/$t" || echo "== $t: exit $?"
 done
