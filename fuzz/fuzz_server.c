@@ -32,14 +32,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct scratch S;
-static char *share_before; /* read-only: the share as it must stay */
+#if FUZZ_READONLY
+static char *share_before; /* the share as it must stay */
+#endif
 static bool debug;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	scratch_init(&S);
+#if FUZZ_READONLY
 	share_before = scratch_snapshot(S.share);
+#endif
 	debug = getenv("FUZZ_DEBUG") != NULL;
 	return 0;
 }
