@@ -21,7 +21,7 @@ if [ "${1:-}" = "--ci" ]; then
 	# Regressions replay first (as files: executed, not mutated), then mutate.
 	set -- "$regr"/*
 	if [ -e "$1" ]; then
-		"$bin" "$@"
+		"$bin" -handle_xfsz=0 "$@"
 	fi
 	exec "$bin" -runs="${FUZZ_CI_RUNS:-3000}" -seed=1 -max_len=4096 -timeout=10 -handle_xfsz=0 \
 		-artifact_prefix="$work/" "$work" "$corpus"
