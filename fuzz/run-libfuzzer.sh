@@ -23,8 +23,9 @@ if [ "${1:-}" = "--ci" ]; then
 	if [ -e "$1" ]; then
 		"$bin" -handle_xfsz=0 "$@"
 	fi
-	exec "$bin" -runs="${FUZZ_CI_RUNS:-3000}" -seed=1 -max_len=4096 -timeout=10 -handle_xfsz=0 \
-		-artifact_prefix="$work/" "$work" "$corpus"
+	"$bin" -runs="${FUZZ_CI_RUNS:-3000}" -seed=1 -max_len=4096 -timeout=10 -handle_xfsz=0 \
+		-artifact_prefix="$(dirname "$bin")/ci-crash-" "$work" "$corpus"
+	exit 0 # set -e: a crash above already exited non-zero (artifact next to the binary)
 fi
 
 secs=${1:-300}
