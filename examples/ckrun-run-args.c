@@ -13,7 +13,7 @@
 void run_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"Usage: %s [OPTIONS] ROOTDIR [--] CMD [ARGS...]\n"
+		"Usage: %s [OPTIONS] ROOTDIR [--] [CMD [ARGS...]]\n"
 		"\n"
 		"Runs CMD inside a microVM whose root filesystem is the host directory ROOTDIR\n"
 		"(shared with virtio-fs under the tag \"/dev/root\") and exits with CMD's exit\n"
@@ -21,7 +21,9 @@ void run_usage(FILE *f, const char *prog)
 		"127 if CMD was not found, 126 if it could not be executed, 125 if the working\n"
 		"directory could not be entered or the VM could not be started.\n"
 		"ROOTDIR needs nothing special: ckrun provides the guest init (/init.krun)\n"
-		"itself. CMD and ARGS are looked up and run inside the guest.\n"
+		"itself. CMD and ARGS are looked up and run inside the guest. Without CMD,\n"
+		"the guest runs what ROOTDIR/.krun_config.json describes (an OCI config.json,\n"
+		"{\"Cmd\",\"Env\",\"WorkingDir\",\"Entrypoint\"} or {\"Config\":{...}}).\n"
 		"\n"
 		"Options:\n"
 		"  -c, --cpus N            number of virtual CPUs, 1-255 (default 1)\n"
@@ -36,7 +38,9 @@ void run_usage(FILE *f, const char *prog)
 		"                          installed default\n"
 		"  -e, --env K=V           set an environment variable for CMD (repeatable, at\n"
 		"                          most %d). CMD otherwise gets PATH, HOME=/ and TERM\n"
-		"                          only; the host environment is not copied.\n"
+		"                          only; the host environment is not copied. Values\n"
+		"                          travel on the kernel command line: no '\"', and\n"
+		"                          the kernel passes at most 32 variables and 32 args.\n"
 		"  -w, --workdir DIR       working directory of CMD in the guest (default /)\n"
 		"  -r, --ro-root           share ROOTDIR read-only (host-enforced); ROOTDIR must\n"
 		"                          then already contain the directories dev/ proc/ sys/\n"
@@ -176,6 +180,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o, FILE *out, FILE *e
 					RUN_MAX_ENV);
 				goto bad;
 			}
+			o->env_given = true;
 			if (strncmp(optarg, "PATH=", 5) == 0)
 				o->env[0] = optarg; /* replaces the default */
 			else
@@ -224,7 +229,7 @@ int run_parse_args(int argc, char **argv, struct run_opts *o, FILE *out, FILE *e
 		}
 	}
 	if (optind >= argc) {
-		fprintf(err, "%s: missing ROOTDIR and CMD\n", prog);
+		fprintf(err, "%s: missing ROOTDIR\n", prog);
 		goto bad;
 	}
 	o->root = argv[optind++];
@@ -234,8 +239,15 @@ int run_parse_args(int argc, char **argv, struct run_opts *o, FILE *out, FILE *e
 	}
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
-	if (optind >= argc || !argv[optind][0]) {
-		fprintf(err, "%s: missing CMD: what should run in the VM?\n", prog);
+	if (optind >= argc) {
+		/* No CMD: the guest init runs what /.krun_config.json in ROOTDIR says. */
+		o->cmd = NULL;
+		o->args = NULL;
+		o->env[o->nr_env] = NULL;
+		return RUN_PARSE_OK;
+	}
+	if (!argv[optind][0]) {
+		fprintf(err, "%s: CMD is empty\n", prog);
 		goto bad;
 	}
 	o->cmd = argv[optind++];

@@ -29,10 +29,11 @@ struct run_opts {
 	struct run_volume volumes[RUN_MAX_VOLUMES];
 	char *volume_specs[RUN_MAX_VOLUMES]; /* owned copies the volumes point into */
 	int nr_volumes;
-	const char *env[RUN_MAX_ENV + 2]; /* NULL-terminated; PATH default first */
+	const char *env[RUN_MAX_ENV + 2]; /* NULL-terminated; PATH (default or --env) first */
 	int nr_env;
-	const char *cmd;        /* the program to run in the guest */
+	const char *cmd;        /* the program to run in the guest; NULL: .krun_config.json */
 	char **args;            /* its arguments, without argv[0]; NULL-terminated */
+	bool env_given;         /* at least one --env */
 };
 
 enum { RUN_PARSE_OK = 0, RUN_PARSE_HELP = 1, RUN_PARSE_ERROR = 2 };

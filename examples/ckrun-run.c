@@ -3,7 +3,7 @@
  * ckrun-run: run a command in a microVM rooted at a host directory, using
  * only the public libkrun API. In the spirit of libkrun's chroot_vm example.
  *
- *   ckrun-run [OPTIONS] ROOTDIR [--] CMD [ARGS...]
+ *   ckrun-run [OPTIONS] ROOTDIR [--] [CMD [ARGS...]]
  *
  * The process ends inside krun_start_enter() with the guest workload's exit
  * status; it only returns here when the VM could not be started.
@@ -109,8 +109,11 @@ int main(int argc, char **argv)
 		CHECK(krun_set_kernel((uint32_t)ctx, o.kernel, fmt, NULL, NULL));
 	if (o.workdir)
 		CHECK(krun_set_workdir((uint32_t)ctx, o.workdir));
-	CHECK(krun_set_exec((uint32_t)ctx, o.cmd, (const char *const *)o.args,
-			    (const char *const *)o.env));
+	if (o.cmd)
+		CHECK(krun_set_exec((uint32_t)ctx, o.cmd, (const char *const *)o.args,
+				    (const char *const *)o.env));
+	else if (o.env_given) /* the config file's env adds to these */
+		CHECK(krun_set_env((uint32_t)ctx, (const char *const *)o.env));
 	if (o.console)
 		CHECK(krun_set_console_output((uint32_t)ctx, o.console));
 

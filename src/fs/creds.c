@@ -13,10 +13,12 @@ void fs_creds_probe(struct fs_creds_caps *caps)
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
 	caps->can_setuid = false;
 	caps->can_setgid = false;
+	caps->can_read_search = false;
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return;
 	caps->can_setuid = data[0].effective & (1u << CAP_SETUID);
 	caps->can_setgid = data[0].effective & (1u << CAP_SETGID);
+	caps->can_read_search = data[0].effective & (1u << CAP_DAC_READ_SEARCH);
 }
 
 int fs_creds_switch(const struct fs_creds_caps *caps, uint32_t uid, uint32_t gid,

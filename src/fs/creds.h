@@ -16,6 +16,7 @@
 struct fs_creds_caps {
 	bool can_setuid; /* CAP_SETUID in the effective set */
 	bool can_setgid; /* CAP_SETGID in the effective set */
+	bool can_read_search; /* CAP_DAC_READ_SEARCH: open_by_handle_at works */
 };
 
 /* Saved state of one switch. */

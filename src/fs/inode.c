@@ -33,14 +33,19 @@ static bool split_id(uint64_t id, uint32_t *idx, uint32_t *gen)
 /* ---------------------------------------------------------------- inodes */
 
 struct inode_slot {
-	int fd;            /* -1 when the slot is free */
+	int fd;            /* O_PATH fd; -1 when free or evicted */
+	bool live;         /* the slot holds an entry */
+	bool hashed;       /* reachable by key (a stale evicted entry is not) */
+	bool permanent;    /* the root: never forgotten, never evicted */
+	bool no_evict;     /* no file handle can be made for it */
+	bool recent;       /* used since the clock hand last passed */
 	uint32_t gen;
-	uint32_t next;     /* hash chain while in use, free list while free */
+	uint32_t next;     /* hash chain while hashed, free list while free */
 	mode_t type;
-	bool permanent;    /* the root: FORGET never drops it */
 	uint64_t nlookup;
 	uint64_t pins;
 	struct fs_inode_key key;
+	struct file_handle *fh; /* kept once made, for re-opening after eviction */
 };
 
 struct fs_inode_table {
@@ -49,10 +54,14 @@ struct fs_inode_table {
 	uint32_t nslots;     /* allocated */
 	uint32_t used;       /* slots ever handed out (high-water mark) */
 	uint32_t count;      /* live entries */
-	uint32_t max;
+	uint32_t nfds;       /* O_PATH fds held */
+	uint32_t max_fds;
+	uint32_t max_entries;
 	uint32_t free_head;
+	uint32_t clock;      /* eviction hand */
 	uint32_t *buckets;   /* heads of hash chains */
 	uint32_t nbuckets;   /* power of two */
+	int mount_fd;        /* the root opened O_RDONLY, for open_by_handle_at; -1: no eviction */
 };
 
 static uint32_t key_hash(const struct fs_inode_key *k, uint32_t nbuckets)
@@ -69,15 +78,17 @@ static bool key_eq(const struct fs_inode_key *a, const struct fs_inode_key *b)
 	return a->dev == b->dev && a->ino == b->ino && a->mnt_id == b->mnt_id;
 }
 
-int fs_inode_table_new(unsigned max_fds, struct fs_inode_table **out)
+int fs_inode_table_new(unsigned max_fds, unsigned max_entries, struct fs_inode_table **out)
 {
-	if (max_fds == 0 || max_fds >= NO_SLOT / 2)
+	if (max_fds < 2 || max_entries < max_fds || max_entries >= NO_SLOT / 2)
 		return -EINVAL;
 	struct fs_inode_table *t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->max = max_fds;
+	t->max_fds = max_fds;
+	t->max_entries = max_entries;
 	t->free_head = NO_SLOT;
+	t->mount_fd = -1;
 	t->nbuckets = 64;
 	t->buckets = malloc(t->nbuckets * sizeof(*t->buckets));
 	if (!t->buckets) {
@@ -95,9 +106,13 @@ void fs_inode_table_free(struct fs_inode_table *t)
 {
 	if (!t)
 		return;
-	for (uint32_t i = 0; i < t->used; i++)
+	for (uint32_t i = 0; i < t->used; i++) {
 		if (t->slots[i].fd >= 0)
 			close(t->slots[i].fd);
+		free(t->slots[i].fh);
+	}
+	if (t->mount_fd >= 0)
+		close(t->mount_fd);
 	pthread_mutex_destroy(&t->lock);
 	free(t->slots);
 	free(t->buckets);
@@ -117,6 +132,27 @@ int fs_inode_key_of(int fd, struct fs_inode_key *key, mode_t *type)
 	return 0;
 }
 
+/* A file handle for an O_PATH fd, or NULL. */
+static struct file_handle *handle_of(int fd)
+{
+	struct file_handle *fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
+	int mnt;
+	if (!fh)
+		return NULL;
+	fh->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(fd, "", fh, &mnt, AT_EMPTY_PATH) < 0) {
+		free(fh);
+		return NULL;
+	}
+	return fh;
+}
+
+static bool handle_eq(const struct file_handle *a, const struct file_handle *b)
+{
+	return a->handle_type == b->handle_type && a->handle_bytes == b->handle_bytes &&
+	       memcmp(a->f_handle, b->f_handle, a->handle_bytes) == 0;
+}
+
 /* Caller holds the lock. Grows the bucket array when chains get long. */
 static int rehash_locked(struct fs_inode_table *t, uint32_t nbuckets)
 {
@@ -126,7 +162,7 @@ static int rehash_locked(struct fs_inode_table *t, uint32_t nbuckets)
 	for (uint32_t i = 0; i < nbuckets; i++)
 		b[i] = NO_SLOT;
 	for (uint32_t i = 0; i < t->used; i++) {
-		if (t->slots[i].fd < 0)
+		if (!t->slots[i].live || !t->slots[i].hashed)
 			continue;
 		uint32_t h = key_hash(&t->slots[i].key, nbuckets);
 		t->slots[i].next = b[h];
@@ -140,14 +176,17 @@ static int rehash_locked(struct fs_inode_table *t, uint32_t nbuckets)
 
 static void unlink_hash_locked(struct fs_inode_table *t, uint32_t idx)
 {
+	if (!t->slots[idx].hashed)
+		return;
 	uint32_t *p = &t->buckets[key_hash(&t->slots[idx].key, t->nbuckets)];
 	while (*p != NO_SLOT) {
 		if (*p == idx) {
 			*p = t->slots[idx].next;
-			return;
+			break;
 		}
 		p = &t->slots[*p].next;
 	}
+	t->slots[idx].hashed = false;
 }
 
 /* Free the slot if nothing references it; returns the fd to close or -1. */
@@ -158,12 +197,55 @@ static int maybe_release_locked(struct fs_inode_table *t, uint32_t idx)
 		return -1;
 	int fd = s->fd;
 	unlink_hash_locked(t, idx);
+	if (fd >= 0)
+		t->nfds--;
+	free(s->fh);
+	s->fh = NULL;
 	s->fd = -1;
+	s->live = false;
 	s->gen++;
 	s->next = t->free_head;
 	t->free_head = idx;
 	t->count--;
 	return fd;
+}
+
+/*
+ * Close the fd of one entry nobody is using, keeping a file handle to re-open
+ * it (a clock sweep, so recently used entries stay). Caller holds the lock.
+ */
+static int evict_one_locked(struct fs_inode_table *t)
+{
+	if (t->mount_fd < 0)
+		return -ENFILE; /* eviction disabled */
+	const struct inode_slot *root = &t->slots[0];
+	for (uint32_t n = 0; n < 2 * t->used; n++) {
+		struct inode_slot *s = &t->slots[t->clock];
+		t->clock = (t->clock + 1) % t->used;
+		if (!s->live || s->fd < 0 || s->pins || s->permanent || s->no_evict)
+			continue;
+		if (s->recent) {
+			s->recent = false;
+			continue;
+		}
+		/* Only the root's mount: the root is the mount fd for
+		 * open_by_handle_at. */
+		if (s->key.dev != root->key.dev || s->key.mnt_id != root->key.mnt_id ||
+		    (!s->fh && !(s->fh = handle_of(s->fd)))) {
+			s->no_evict = true;
+			continue;
+		}
+		close(s->fd);
+		s->fd = -1;
+		t->nfds--;
+		return 0;
+	}
+	return -ENFILE;
+}
+
+static int reserve_fd_locked(struct fs_inode_table *t)
+{
+	return t->nfds < t->max_fds ? 0 : evict_one_locked(t);
 }
 
 int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_key *key,
@@ -172,18 +254,39 @@ int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_
 	int ret = 0;
 	pthread_mutex_lock(&t->lock);
 	for (uint32_t i = t->buckets[key_hash(key, t->nbuckets)]; i != NO_SLOT; i = t->slots[i].next) {
-		if (key_eq(&t->slots[i].key, key)) {
-			t->slots[i].nlookup++;
-			*nodeid = make_id(i, t->slots[i].gen);
-			pthread_mutex_unlock(&t->lock);
-			close(fd);
-			return 0;
+		struct inode_slot *s = &t->slots[i];
+		if (!key_eq(&s->key, key))
+			continue;
+		if (s->fd < 0) {
+			/* Evicted: the same file again, or a new file that got
+			 * the number of a deleted one? The handle decides. */
+			struct file_handle *nfh = handle_of(fd);
+			bool same = nfh && s->fh && handle_eq(nfh, s->fh);
+			free(nfh);
+			if (!same) {
+				unlink_hash_locked(t, i); /* its holders get ESTALE */
+				break;
+			}
+			if ((ret = reserve_fd_locked(t)) < 0)
+				goto fail;
+			s->fd = fd;
+			t->nfds++;
+			fd = -1;
 		}
+		s->nlookup++;
+		s->recent = true;
+		*nodeid = make_id(i, s->gen);
+		pthread_mutex_unlock(&t->lock);
+		if (fd >= 0)
+			close(fd);
+		return 0;
 	}
-	if (t->count >= t->max) {
+	if (t->count >= t->max_entries) {
 		ret = -ENFILE;
 		goto fail;
 	}
+	if ((ret = reserve_fd_locked(t)) < 0)
+		goto fail;
 	uint32_t idx;
 	if (t->free_head != NO_SLOT) {
 		idx = t->free_head;
@@ -191,8 +294,8 @@ int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_
 	} else {
 		if (t->used == t->nslots) {
 			uint32_t n = t->nslots ? t->nslots * 2 : 16;
-			if (n > t->max)
-				n = t->max;
+			if (n > t->max_entries)
+				n = t->max_entries;
 			struct inode_slot *s = realloc(t->slots, (size_t)n * sizeof(*s));
 			if (!s) {
 				ret = -ENOMEM;
@@ -206,15 +309,25 @@ int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_
 	}
 	struct inode_slot *s = &t->slots[idx];
 	s->fd = fd;
+	s->live = true;
+	s->hashed = true;
+	s->no_evict = false;
+	s->recent = true;
+	s->fh = NULL;
 	s->type = type;
 	s->key = *key;
 	s->nlookup = 1;
 	s->pins = 0;
 	s->permanent = (idx == 0 && s->gen == 0); /* the very first entry: the root */
+	if (s->permanent && t->max_entries > t->max_fds && type == S_IFDIR) {
+		/* open_by_handle_at wants an opened (not O_PATH) fd on the mount */
+		t->mount_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	uint32_t h = key_hash(key, t->nbuckets);
 	s->next = t->buckets[h];
 	t->buckets[h] = idx;
 	t->count++;
+	t->nfds++;
 	if (t->count > t->nbuckets && t->nbuckets < (1u << 30))
 		(void)rehash_locked(t, t->nbuckets * 4); /* on failure the old chains still work */
 	*nodeid = make_id(idx, s->gen);
@@ -222,7 +335,8 @@ int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_
 	return 0;
 fail:
 	pthread_mutex_unlock(&t->lock);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 
@@ -233,7 +347,7 @@ static struct inode_slot *resolve_locked(struct fs_inode_table *t, uint64_t node
 	if (!split_id(nodeid, idx, &gen) || *idx >= t->used)
 		return NULL;
 	struct inode_slot *s = &t->slots[*idx];
-	if (s->fd < 0 || s->gen != gen || s->nlookup == 0)
+	if (!s->live || s->gen != gen || s->nlookup == 0)
 		return NULL;
 	return s;
 }
@@ -241,20 +355,40 @@ static struct inode_slot *resolve_locked(struct fs_inode_table *t, uint64_t node
 int fs_inode_get(struct fs_inode_table *t, uint64_t nodeid, struct fs_inode_ref *ref)
 {
 	uint32_t idx;
+	int ret;
 	pthread_mutex_lock(&t->lock);
 	struct inode_slot *s = resolve_locked(t, nodeid, &idx);
 	if (!s) {
-		pthread_mutex_unlock(&t->lock);
-		return -EBADF;
+		ret = -EBADF;
+		goto out;
+	}
+	if (s->fd < 0) {
+		/* Evicted: re-open from the handle, relative to the root's mount. */
+		if (!s->fh) {
+			ret = -ESTALE;
+			goto out;
+		}
+		if ((ret = reserve_fd_locked(t)) < 0)
+			goto out;
+		int fd = open_by_handle_at(t->mount_fd, s->fh, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			ret = errno == ENOENT ? -ESTALE : -errno;
+			goto out;
+		}
+		s->fd = fd;
+		t->nfds++;
 	}
 	s->pins++;
+	s->recent = true;
 	ref->fd = s->fd;
 	ref->idx = idx;
 	ref->type = s->type;
 	ref->nodeid = nodeid;
 	ref->key = s->key;
+	ret = 0;
+out:
 	pthread_mutex_unlock(&t->lock);
-	return 0;
+	return ret;
 }
 
 void fs_inode_put(struct fs_inode_table *t, const struct fs_inode_ref *ref)
@@ -287,10 +421,33 @@ void fs_inode_forget(struct fs_inode_table *t, uint64_t nodeid, uint64_t n)
 		close(fd);
 }
 
+void fs_inode_forget_all(struct fs_inode_table *t)
+{
+	pthread_mutex_lock(&t->lock);
+	for (uint32_t i = 0; i < t->used; i++) {
+		struct inode_slot *s = &t->slots[i];
+		if (!s->live || s->permanent)
+			continue;
+		s->nlookup = 0;
+		int fd = maybe_release_locked(t, i);
+		if (fd >= 0)
+			close(fd);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
 unsigned fs_inode_count(struct fs_inode_table *t)
 {
 	pthread_mutex_lock(&t->lock);
 	unsigned n = t->count;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+unsigned fs_inode_fd_count(struct fs_inode_table *t)
+{
+	pthread_mutex_lock(&t->lock);
+	unsigned n = t->nfds;
 	pthread_mutex_unlock(&t->lock);
 	return n;
 }
@@ -472,4 +629,18 @@ unsigned fs_handle_count(struct fs_handle_table *t)
 	unsigned n = t->count;
 	pthread_mutex_unlock(&t->lock);
 	return n;
+}
+
+void fs_handle_remove_all(struct fs_handle_table *t)
+{
+	pthread_mutex_lock(&t->lock);
+	for (uint32_t i = 0; i < t->used; i++) {
+		if (t->slots[i].fd < 0 || !t->slots[i].open)
+			continue;
+		t->slots[i].open = false;
+		int fd = handle_maybe_release_locked(t, i);
+		if (fd >= 0)
+			close(fd);
+	}
+	pthread_mutex_unlock(&t->lock);
 }

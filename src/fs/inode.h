@@ -16,8 +16,14 @@
  * File handles (fh) live in a second table of the same shape; each records the
  * node id it was opened for and is checked against it on every use.
  *
- * Both tables are bounded (max_fds each). A new entry beyond the bound fails
- * with -ENFILE; nothing the guest still references is evicted.
+ * Both tables are bounded. The inode table holds at most max_fds O_PATH fds
+ * and max_entries entries. When max_entries > max_fds, an entry that no
+ * operation is using may be *evicted*: its fd is closed and the inode is kept
+ * as a file handle (name_to_handle_at), re-opened with open_by_handle_at when
+ * next used (needs CAP_DAC_READ_SEARCH; the caller decides). Only inodes on
+ * the root's mount are evicted. A new entry beyond max_entries, or an fd when
+ * nothing can be evicted, fails with -ENFILE. An evicted inode that was
+ * deleted meanwhile gives -ESTALE.
  */
 #ifndef CKRUN_FS_INODE_H
 #define CKRUN_FS_INODE_H
@@ -42,8 +48,9 @@ struct fs_inode_ref {
 
 struct fs_inode_table;
 
-/* max_fds: the bound on entries (and on O_PATH fds held), >= 1. */
-int fs_inode_table_new(unsigned max_fds, struct fs_inode_table **out);
+/* max_fds >= 2: O_PATH fds held; max_entries >= max_fds: entries (node ids
+ * the guest may hold); equal values disable eviction. */
+int fs_inode_table_new(unsigned max_fds, unsigned max_entries, struct fs_inode_table **out);
 /* Closes every fd still held. */
 void fs_inode_table_free(struct fs_inode_table *t);
 
@@ -54,21 +61,28 @@ int fs_inode_key_of(int fd, struct fs_inode_key *key, mode_t *type);
  * Find the entry for `key` or create one with `fd`, and add one guest lookup
  * reference. Takes ownership of fd in every case (closed when an entry already
  * existed or on error). Returns 0 and the node id, or -ENFILE when the table is
- * full, -ENOMEM. The first entry ever added is the root and gets FUSE_ROOT_ID.
+ * full, -ENOMEM. The first entry ever added is the root and gets FUSE_ROOT_ID;
+ * it is never evicted and serves as the mount fd for open_by_handle_at.
  */
 int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_key *key,
 			mode_t type, uint64_t *nodeid);
 
-/* Pin an entry that the guest references (nlookup > 0). -EBADF if the node id
- * is unknown, forgotten or stale. */
+/* Pin an entry that the guest references (nlookup > 0), re-opening it if it
+ * was evicted. -EBADF if the node id is unknown, forgotten or stale; -ESTALE
+ * if an evicted inode no longer exists; -ENFILE if no fd can be freed. */
 int fs_inode_get(struct fs_inode_table *t, uint64_t nodeid, struct fs_inode_ref *ref);
 void fs_inode_put(struct fs_inode_table *t, const struct fs_inode_ref *ref);
 
 /* Drop `n` guest references (saturating). Unknown node ids are ignored. */
 void fs_inode_forget(struct fs_inode_table *t, uint64_t nodeid, uint64_t n);
 
-/* Number of entries (fds) held; for tests and statistics. */
+/* Drop every guest reference but the root's (the guest unmounted). Entries
+ * pinned by running operations go when their last pin does. */
+void fs_inode_forget_all(struct fs_inode_table *t);
+
+/* Entries held, and O_PATH fds held; for tests and statistics. */
 unsigned fs_inode_count(struct fs_inode_table *t);
+unsigned fs_inode_fd_count(struct fs_inode_table *t);
 /* The guest lookup count of a node, or 0 if it does not resolve (tests). */
 uint64_t fs_inode_nlookup(struct fs_inode_table *t, uint64_t nodeid);
 
@@ -92,5 +106,7 @@ void fs_handle_put(struct fs_handle_table *t, const struct fs_handle_ref *ref);
 /* Remove the handle; its fd closes once no operation pins it. -EBADF as above. */
 int fs_handle_remove(struct fs_handle_table *t, uint64_t fh, uint64_t nodeid);
 unsigned fs_handle_count(struct fs_handle_table *t);
+/* Release every handle (the guest unmounted). */
+void fs_handle_remove_all(struct fs_handle_table *t);
 
 #endif

@@ -33,6 +33,7 @@
 #include "fs/inode.h"
 
 #define DEFAULT_MAX_INODE_FDS 65536u
+#define MAX_INODE_ENTRIES (1u << 20) /* node ids the guest may hold when fds can be evicted */
 #define DEFAULT_TIMEOUT 5.0
 #define XATTR_MAX_VALUE 65536u  /* XATTR_SIZE_MAX */
 #define XATTR_MAX_LIST 65536u   /* XATTR_LIST_MAX */
@@ -248,9 +249,13 @@ static int pt_init(void *fs, const struct fuse_init_in *in, uint64_t *flags)
 	return 0;
 }
 
+/* The guest unmounted: its node ids and handles are gone with it, and a new
+ * INIT starts from the root alone. */
 static void pt_destroy(void *fs)
 {
-	(void)fs; /* references are dropped when the backend is freed */
+	struct pt *p = fs;
+	fs_handle_remove_all(p->handles);
+	fs_inode_forget_all(p->inodes);
 }
 
 /* ------------------------------------------------------------ inode ops */
@@ -978,7 +983,7 @@ static int pt_readdir(void *fs, const struct fs_ctx *c, uint64_t nodeid, const s
 			goto out; /* end of directory */
 		for (long pos = 0; pos < n;) {
 			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + pos);
-			if (d->d_reclen == 0 || pos + d->d_reclen > n)
+			if (d->d_reclen <= offsetof(struct linux_dirent64, d_name) || pos + d->d_reclen > n)
 				goto out; /* cannot happen with a sane kernel */
 			pos += d->d_reclen;
 			size_t namelen = strnlen(d->d_name, d->d_reclen - offsetof(struct linux_dirent64, d_name));
@@ -1465,7 +1470,12 @@ int fs_passthrough_new(const struct fs_passthrough_opts *o, struct fs_backend *o
 		ret = -errno;
 		goto fail;
 	}
-	if ((ret = fs_inode_table_new(max, &p->inodes)) < 0 ||
+	/* With CAP_DAC_READ_SEARCH, inodes beyond the fd bound are kept as file
+	 * handles (inode.h); without it the bound is also the entry bound. */
+	unsigned entries = max;
+	if (p->caps.can_read_search && entries < MAX_INODE_ENTRIES)
+		entries = MAX_INODE_ENTRIES;
+	if ((ret = fs_inode_table_new(max, entries, &p->inodes)) < 0 ||
 	    (ret = fs_handle_table_new(max_handles, &p->handles)) < 0)
 		goto fail;
 

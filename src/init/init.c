@@ -168,7 +168,7 @@ static void report_exit_code(int code)
 	if (fd < 0)
 		return;
 	if (ioctl(fd, KRUN_EXIT_CODE_IOCTL, code) < 0)
-		msg("cannot report the exit code to the host: %s", strerror(errno));
+		msg("cannot report the exit code %d to the host: %s", code, strerror(errno));
 	close(fd);
 }
 

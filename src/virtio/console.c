@@ -291,6 +291,7 @@ static void *con_worker(void *arg)
 		if (poll(pf, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			virtio_mmio_set_broken(t); /* cannot wait any more: say so */
 			break;
 		}
 		if (pf[0].revents)

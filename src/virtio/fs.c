@@ -118,6 +118,7 @@ static void *fs_worker(void *arg)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			virtio_mmio_set_broken(d->t); /* cannot wait any more: say so */
 			break;
 		}
 		bool stop = false;

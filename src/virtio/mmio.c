@@ -290,20 +290,23 @@ static void write_status(struct virtio_mmio_dev *t, uint32_t v)
 		do_reset(t);
 		return;
 	}
-	uint32_t old = __atomic_load_n(&t->status, __ATOMIC_SEQ_CST);
-	/* NEEDS_RESET belongs to the device: keep it, never let the driver set it. */
-	v = (v & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
-
-	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
-	    !features_acceptable(t))
-		v &= ~VIRTIO_CONFIG_S_FEATURES_OK; /* the driver reads it back and gives up */
-
-	bool start = (v & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK);
-	if (start && !(v & VIRTIO_CONFIG_S_FEATURES_OK)) {
-		v &= ~VIRTIO_CONFIG_S_DRIVER_OK;
-		start = false;
-	}
-	__atomic_store_n(&t->status, v, __ATOMIC_SEQ_CST);
+	uint32_t old = __atomic_load_n(&t->status, __ATOMIC_SEQ_CST), nv;
+	bool start;
+	/* A CAS loop: a worker may set NEEDS_RESET concurrently and must not be lost. */
+	do {
+		/* NEEDS_RESET belongs to the device: keep it, never let the driver set it. */
+		nv = (v & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (old & VIRTIO_CONFIG_S_NEEDS_RESET);
+		if ((nv & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
+		    !features_acceptable(t))
+			nv &= ~VIRTIO_CONFIG_S_FEATURES_OK; /* the driver reads it back and gives up */
+		start = (nv & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK);
+		if (start && !(nv & VIRTIO_CONFIG_S_FEATURES_OK)) {
+			nv &= ~VIRTIO_CONFIG_S_DRIVER_OK;
+			start = false;
+		}
+	} while (!__atomic_compare_exchange_n(&t->status, &old, nv, false, __ATOMIC_SEQ_CST,
+					      __ATOMIC_SEQ_CST));
+	v = nv;
 
 	if (start && !t->active && !(v & VIRTIO_CONFIG_S_NEEDS_RESET)) {
 		/* Re-derive the queues with the final features, in case a

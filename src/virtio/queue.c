@@ -146,6 +146,8 @@ static int walk_indirect(struct vq *q, struct vq_chain *c, const struct vring_de
 	if (d->len == 0 || d->len % sizeof(struct vring_desc) != 0)
 		return fail(q);
 	uint32_t n = d->len / sizeof(struct vring_desc);
+	if (n > VQ_MAX_SIZE)
+		return fail(q); /* no legal chain is longer than the largest queue */
 	const uint8_t *table = guest_mem_ptr(q->mem, d->addr, d->len);
 	if (!table)
 		return fail(q);

@@ -33,8 +33,10 @@
 #define LAYOUT_VIRTIO_MMIO_BASE  LAYOUT_MMIO_HOLE_START
 #define LAYOUT_VIRTIO_MMIO_SIZE  0x1000ULL
 #define LAYOUT_VIRTIO_IRQ_FIRST  5
-#define LAYOUT_VIRTIO_IRQ_LAST   15   /* minus the legacy IRQs below */
-#define LAYOUT_VIRTIO_MAX_DEVS   10   /* IRQs 5..15 without 4 (COM1) -> see vmm/devices.c */
+#define LAYOUT_VIRTIO_IRQ_LAST   15
+/* IRQs 5..15 minus 8 (the CMOS RTC's line, which Linux may claim unshared). */
+#define LAYOUT_VIRTIO_IRQS       { 5, 6, 7, 9, 10, 11, 12, 13, 14, 15 }
+#define LAYOUT_VIRTIO_MAX_DEVS   10
 
 /* Interrupt controllers (KVM in-kernel irqchip). */
 #define LAYOUT_IOAPIC_ADDR       0xfec00000ULL
@@ -48,6 +50,9 @@
 #define LAYOUT_I8042_PORT_DATA   0x60
 #define LAYOUT_I8042_PORT_CMD    0x64
 #define LAYOUT_I8042_IRQ         1
+#define LAYOUT_CMOS_PORT_INDEX   0x70
+#define LAYOUT_CMOS_PORT_DATA    0x71
+#define LAYOUT_NR_LEGACY_IRQS    16   /* ISA IRQs 0..15, all listed in the MP table */
 
 /* ckrun's boot-time marker: the guest writes any byte here when its workload
  * starts (tests and benchmarks measure time to guest userspace). */
@@ -56,5 +61,23 @@
 /* DAX windows go above RAM: at 4 GiB when RAM fits below the hole, otherwise
  * at the first 1 GiB boundary above the end of RAM. Not in the e820 map. */
 #define LAYOUT_SHM_ALIGN         (1 * LAYOUT_GiB)
+/* Each window starts on a 2 MiB boundary (the guest hot-plugs it as ZONE_DEVICE
+ * memory, which needs subsection alignment). */
+#define LAYOUT_SHM_WINDOW_ALIGN  (2 * LAYOUT_MiB)
+
+/* Initramfs: placed at the top of the RAM below the hole, page aligned, and
+ * never above this (the boot protocol's initrd_addr_max is read from the
+ * kernel too; this is the absolute cap). */
+#define LAYOUT_INITRD_ALIGN      0x1000ULL
+
+/* Guest-physical address space ckrun will use at most (RAM + DAX windows):
+ * 39 bits is the smallest MAXPHYADDR of current x86_64 hosts; the builder
+ * also checks the host's value from CPUID 0x80000008. */
+#define LAYOUT_PHYS_LIMIT        (1ULL << 39)
+
+/* KVM memory slots. */
+#define LAYOUT_SLOT_RAM_LOW      0
+#define LAYOUT_SLOT_RAM_HIGH     1
+#define LAYOUT_SLOT_SHM_FIRST    2
 
 #endif

@@ -98,13 +98,17 @@ static void freed_ctx_is_unknown_to_setters(void **state)
 	assert_int_equal(krun_set_workdir(id, "/"), -ENOENT);
 }
 
-#define THREADS 4
-#define PER_THREAD 200
+#define THREADS 8
+#define PER_THREAD 1000
+
+static pthread_barrier_t start_line;
 
 static void *create_many(void *arg)
 {
 	int32_t *ids = arg;
 
+	/* All threads start together, to collide inside the table as often as possible. */
+	pthread_barrier_wait(&start_line);
 	for (int i = 0; i < PER_THREAD; i++)
 		ids[i] = krun_create_ctx();
 	return NULL;
@@ -121,10 +125,12 @@ static void concurrent_create_gives_unique_sequential_ids(void **state)
 	(void)state;
 	assert_true(first >= 0);
 	assert_int_equal(krun_free_ctx((uint32_t)first), 0);
+	assert_int_equal(pthread_barrier_init(&start_line, NULL, THREADS), 0);
 	for (int t = 0; t < THREADS; t++)
 		assert_int_equal(pthread_create(&th[t], NULL, create_many, ids[t]), 0);
 	for (int t = 0; t < THREADS; t++)
 		assert_int_equal(pthread_join(th[t], NULL), 0);
+	pthread_barrier_destroy(&start_line);
 	for (int t = 0; t < THREADS; t++) {
 		for (int i = 0; i < PER_THREAD; i++) {
 			int32_t id = ids[t][i];

@@ -11,6 +11,11 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "fs/inode.h"
 
@@ -30,7 +35,7 @@ static void test_root_and_ids(void **state)
 {
 	(void)state;
 	struct fs_inode_table *t;
-	assert_int_equal(fs_inode_table_new(8, &t), 0);
+	assert_int_equal(fs_inode_table_new(8, 8, &t), 0);
 	struct fs_inode_key k = { 1, 100, 7 };
 	uint64_t root, id, id2;
 	assert_int_equal(fs_inode_add_lookup(t, open_dev_null_path(), &k, S_IFDIR, &root), 0);
@@ -77,7 +82,7 @@ static void test_bound(void **state)
 {
 	(void)state;
 	struct fs_inode_table *t;
-	assert_int_equal(fs_inode_table_new(16, &t), 0);
+	assert_int_equal(fs_inode_table_new(16, 16, &t), 0);
 	uint64_t ids[100];
 	int ok = 0, nfile = 0;
 	for (int i = 0; i < 100; i++) {
@@ -104,7 +109,7 @@ static void test_pin_outlives_forget(void **state)
 {
 	(void)state;
 	struct fs_inode_table *t;
-	assert_int_equal(fs_inode_table_new(4, &t), 0);
+	assert_int_equal(fs_inode_table_new(4, 4, &t), 0);
 	uint64_t root, id;
 	assert_int_equal(fs_inode_add_lookup(t, open_dev_null_path(), &(struct fs_inode_key){ 1, 1, 1 },
 					     S_IFDIR, &root), 0);
@@ -128,7 +133,7 @@ static void test_many_and_rehash(void **state)
 {
 	(void)state;
 	struct fs_inode_table *t;
-	assert_int_equal(fs_inode_table_new(3000, &t), 0);
+	assert_int_equal(fs_inode_table_new(3000, 3000, &t), 0);
 	static uint64_t ids[3000];
 	for (int i = 0; i < 3000; i++)
 		assert_int_equal(fs_inode_add_lookup(t, open_dev_null_path(),
@@ -177,6 +182,184 @@ static void test_handles(void **state)
 	fs_handle_table_free(t);
 }
 
+/* Eviction: more entries than fds; evicted inodes come back from file handles. */
+static void test_eviction(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ckrun-inode-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	struct fs_inode_table *t;
+	assert_int_equal(fs_inode_table_new(8, 1000, &t), 0);
+	struct fs_inode_key k;
+	mode_t type;
+	uint64_t root;
+	assert_int_equal(fs_inode_key_of(dfd, &k, &type), 0);
+	assert_int_equal(fs_inode_add_lookup(t, dfd, &k, type, &root), 0);
+	assert_int_equal(root, FUSE_ROOT_ID);
+
+	enum { N = 100 };
+	uint64_t ids[N];
+	ino_t inos[N];
+	char name[64];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "%s/f%03d", dir, i);
+		int c = open(name, O_CREAT | O_WRONLY, 0600);
+		assert_true(c >= 0);
+		close(c);
+		int fd = open(name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		assert_true(fd >= 0);
+		struct stat st;
+		assert_int_equal(fstat(fd, &st), 0);
+		inos[i] = st.st_ino;
+		assert_int_equal(fs_inode_key_of(fd, &k, &type), 0);
+		assert_int_equal(fs_inode_add_lookup(t, fd, &k, type, &ids[i]), 0);
+		assert_true(fs_inode_fd_count(t) <= 8);
+	}
+	assert_int_equal(fs_inode_count(t), N + 1);
+	/* every node still resolves, to the right file, within the fd bound */
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < N; i++) {
+			struct fs_inode_ref r;
+			assert_int_equal(fs_inode_get(t, ids[i], &r), 0);
+			struct stat st;
+			assert_int_equal(fstat(r.fd, &st), 0);
+			assert_int_equal(st.st_ino, inos[i]);
+			fs_inode_put(t, &r);
+			assert_true(fs_inode_fd_count(t) <= 8);
+		}
+	}
+	/* a repeated lookup of an evicted inode finds the same node */
+	snprintf(name, sizeof(name), "%s/f000", dir);
+	int fd = open(name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	assert_int_equal(fs_inode_key_of(fd, &k, &type), 0);
+	uint64_t again;
+	assert_int_equal(fs_inode_add_lookup(t, fd, &k, type, &again), 0);
+	assert_int_equal(again, ids[0]);
+	assert_int_equal(fs_inode_nlookup(t, ids[0]), 2);
+	/* pinned entries are never evicted: with all 7 non-root fds pinned, a
+	 * further inode needs an fd that cannot be freed */
+	struct fs_inode_ref pins[7];
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(fs_inode_get(t, ids[10 + i], &pins[i]), 0);
+	struct fs_inode_ref r;
+	assert_int_equal(fs_inode_get(t, ids[50], &r), -ENFILE);
+	for (int i = 0; i < 7; i++)
+		fs_inode_put(t, &pins[i]);
+	assert_int_equal(fs_inode_get(t, ids[50], &r), 0);
+	fs_inode_put(t, &r);
+	/* a deleted, evicted inode: ESTALE, not a crash and not another file */
+	for (int i = 60; i < 70; i++) {
+		snprintf(name, sizeof(name), "%s/f%03d", dir, i);
+		assert_int_equal(unlink(name), 0);
+	}
+	for (int i = 0; i < 10; i++) { /* push 60..69 out */
+		assert_int_equal(fs_inode_get(t, ids[i], &r), 0);
+		fs_inode_put(t, &r);
+	}
+	int stale = 0;
+	for (int i = 60; i < 70; i++) {
+		int ret = fs_inode_get(t, ids[i], &r);
+		if (ret == -ESTALE)
+			stale++;
+		else {
+			assert_int_equal(ret, 0); /* still held open: nlink 0 */
+			struct stat st;
+			assert_int_equal(fstat(r.fd, &st), 0);
+			assert_int_equal(st.st_nlink, 0);
+			fs_inode_put(t, &r);
+		}
+	}
+	assert_true(stale >= 1);
+	/* forgetting everything releases all but the root */
+	for (int i = 0; i < N; i++)
+		fs_inode_forget(t, ids[i], 2);
+	assert_int_equal(fs_inode_count(t), 1);
+	assert_int_equal(fs_inode_fd_count(t), 1);
+	fs_inode_table_free(t);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "%s/f%03d", dir, i);
+		unlink(name);
+	}
+	rmdir(dir);
+}
+
+/* Several threads pin, check and release evictable inodes at once: every
+ * pinned fd is the right file and stays open while pinned. */
+struct stress {
+	struct fs_inode_table *t;
+	const uint64_t *ids;
+	const ino_t *inos;
+	int n;
+	unsigned seed;
+	int errors;
+};
+
+static void *stress_thread(void *arg)
+{
+	struct stress *s = arg;
+	for (int k = 0; k < 3000; k++) {
+		int i = (int)(rand_r(&s->seed) % (unsigned)s->n);
+		struct fs_inode_ref r;
+		int ret = fs_inode_get(s->t, s->ids[i], &r);
+		if (ret == -ENFILE)
+			continue; /* all fds pinned by the other threads right now */
+		struct stat st;
+		if (ret != 0 || fstat(r.fd, &st) != 0 || st.st_ino != s->inos[i])
+			s->errors++;
+		if (ret == 0)
+			fs_inode_put(s->t, &r);
+	}
+	return NULL;
+}
+
+static void test_eviction_threads(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ckrun-inode-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct fs_inode_table *t;
+	assert_int_equal(fs_inode_table_new(6, 1000, &t), 0);
+	struct fs_inode_key k;
+	mode_t type;
+	uint64_t root;
+	assert_int_equal(fs_inode_key_of(dfd, &k, &type), 0);
+	assert_int_equal(fs_inode_add_lookup(t, dfd, &k, type, &root), 0);
+	enum { N = 50 };
+	static uint64_t ids[N];
+	static ino_t inos[N];
+	char name[64];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "%s/f%02d", dir, i);
+		close(open(name, O_CREAT | O_WRONLY, 0600));
+		int fd = open(name, O_PATH | O_CLOEXEC);
+		struct stat st;
+		assert_int_equal(fstat(fd, &st), 0);
+		inos[i] = st.st_ino;
+		assert_int_equal(fs_inode_key_of(fd, &k, &type), 0);
+		assert_int_equal(fs_inode_add_lookup(t, fd, &k, type, &ids[i]), 0);
+	}
+	pthread_t th[4];
+	struct stress s[4];
+	for (int i = 0; i < 4; i++) {
+		s[i] = (struct stress){ .t = t, .ids = ids, .inos = inos, .n = N, .seed = (unsigned)i + 1 };
+		assert_int_equal(pthread_create(&th[i], NULL, stress_thread, &s[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(s[i].errors, 0);
+	}
+	assert_true(fs_inode_fd_count(t) <= 6);
+	fs_inode_table_free(t);
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "%s/f%02d", dir, i);
+		unlink(name);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +368,8 @@ int main(void)
 		cmocka_unit_test(test_pin_outlives_forget),
 		cmocka_unit_test(test_many_and_rehash),
 		cmocka_unit_test(test_handles),
+		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_eviction_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

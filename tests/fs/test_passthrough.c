@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -180,7 +181,20 @@ static void test_init_flags(void **state)
 	assert_null(e->ops->getlk);
 	assert_null(e->ops->setlk);
 	assert_non_null(e->ops->destroy);
+	/* DESTROY drops every reference and handle but the root */
+	host_write(e->dir, "d", "x");
+	uint64_t dn = lookup_ok(e, FUSE_ROOT_ID, "d");
+	struct fuse_open_in doi = { .flags = O_RDONLY };
+	struct fuse_open_out doo;
+	assert_int_equal(e->ops->open(e->fs, &root_ctx, dn, &doi, &doo), 0);
 	e->ops->destroy(e->fs);
+	struct fuse_getattr_in dgi = { 0 };
+	struct fuse_attr_out dao;
+	assert_int_equal(e->ops->getattr(e->fs, &root_ctx, dn, &dgi, &dao), -EBADF);
+	assert_int_equal(e->ops->getattr(e->fs, &root_ctx, FUSE_ROOT_ID, &dgi, &dao), 0);
+	struct fuse_release_in dri = { .fh = doo.fh };
+	assert_int_equal(e->ops->release(e->fs, &root_ctx, dn, &dri), -EBADF);
+	assert_int_equal(lookup_ok(e, FUSE_ROOT_ID, "d") != 0, 1);
 
 	struct fs_passthrough_opts o = { .writeback = true };
 	struct env *w = env_new(&o);
@@ -896,50 +910,135 @@ static void test_readdirplus_refs(void **state)
 	assert_int_equal(e->ops->releasedir(e->fs, &root_ctx, d, &ri), 0);
 }
 
-static void test_fd_bound(void **state)
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the DIR's own fd */
+}
+
+static void make_files(struct env *e, int n)
+{
+	char name[32];
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "f%03d", i);
+		host_write(e->dir, name, "x");
+	}
+}
+
+/* With CAP_DAC_READ_SEARCH (root here): the fd bound holds, and every
+ * looked-up inode stays usable; beyond the bound fds are evicted to file
+ * handles and re-opened on use. */
+static void test_fd_bound_evicts(void **state)
 {
 	(void)state;
 	struct fs_passthrough_opts o = { .max_inode_fds = 16 };
 	struct env *e = env_new(&o);
+	make_files(e, 100);
+	int before = count_fds();
+	uint64_t ids[100];
 	char name[32];
 	for (int i = 0; i < 100; i++) {
 		snprintf(name, sizeof(name), "f%03d", i);
-		host_write(e->dir, name, "x");
+		ids[i] = lookup_ok(e, FUSE_ROOT_ID, name);
+		assert_true(count_fds() - before <= 16);
 	}
-	uint64_t ids[100];
-	int ok = 0, nfile = 0;
-	for (int i = 0; i < 100; i++) {
-		snprintf(name, sizeof(name), "f%03d", i);
-		struct fuse_entry_out eo;
-		int r = e->ops->lookup(e->fs, &root_ctx, FUSE_ROOT_ID, name, &eo);
-		if (r == 0)
-			ids[ok++] = eo.nodeid;
-		else if (r == -ENFILE)
-			nfile++;
-	}
-	assert_int_equal(ok, 15); /* the root holds one of the 16 */
-	assert_int_equal(nfile, 85);
-	/* repeated lookups of held inodes still work */
-	assert_int_equal(lookup_ok(e, FUSE_ROOT_ID, "f000"), ids[0]);
-	/* READDIRPLUS at the bound: whatever it returns references only held
-	 * inodes (".", ".." and already-known entries) or fails with ENFILE */
+	/* READDIRPLUS over all of them stays within the bound too */
 	struct fuse_open_in oi = { .flags = O_RDONLY };
 	struct fuse_open_out oo;
 	assert_int_equal(e->ops->opendir(e->fs, &root_ctx, FUSE_ROOT_ID, &oi, &oo), 0);
 	static char dbuf[65536];
 	static struct dirent_seen seen[128];
 	int n = read_dir(e, FUSE_ROOT_ID, oo.fh, 0, true, dbuf, sizeof(dbuf), seen, 128);
-	assert_true(n >= 0 || n == -ENFILE);
+	assert_int_equal(n, 102);
+	assert_true(count_fds() - before <= 16 + 1); /* + the directory handle */
 	for (int i = 0; i < n; i++)
 		if (seen[i].nodeid)
 			e->ops->forget(e->fs, seen[i].nodeid, 1);
-	/* forget frees a slot */
-	e->ops->forget(e->fs, ids[3], 1);
-	assert_int_equal(do_lookup(e, FUSE_ROOT_ID, "f099"), 0);
-	assert_int_equal(do_lookup(e, FUSE_ROOT_ID, "f098"), -ENFILE);
 	struct fuse_release_in ri = { .fh = oo.fh };
 	assert_int_equal(e->ops->releasedir(e->fs, &root_ctx, FUSE_ROOT_ID, &ri), 0);
+	/* every node still works: read each file through a handle */
+	for (int i = 0; i < 100; i++) {
+		uint64_t fh = open_node(e, ids[i], O_RDONLY);
+		char c = 0;
+		assert_int_equal(read_node(e, ids[i], fh, &c, 1, 0), 1);
+		assert_int_equal(c, 'x');
+		release(e, ids[i], fh);
+		assert_true(count_fds() - before <= 16);
+	}
+	/* a file deleted on the host while evicted: ESTALE, no crash */
+	for (int i = 0; i < 100; i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/f%03d", e->dir, i);
+		unlink(path);
+	}
+	int stale = 0;
+	for (int i = 0; i < 100; i++) {
+		struct fuse_getattr_in gi = { 0 };
+		struct fuse_attr_out ao;
+		int r = e->ops->getattr(e->fs, &root_ctx, ids[i], &gi, &ao);
+		assert_true(r == 0 || r == -ESTALE);
+		stale += r == -ESTALE;
+	}
+	assert_true(stale >= 80);
+	for (int i = 0; i < 100; i++)
+		e->ops->forget(e->fs, ids[i], 1);
+	assert_true(count_fds() - before <= 1);
 	env_free(e);
+}
+
+/* Without CAP_DAC_READ_SEARCH the bound is hard: new inodes get ENFILE. */
+static void test_fd_bound_enfile(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct d[2];
+		if (syscall(SYS_capget, &h, d) < 0)
+			_exit(10);
+		d[0].effective &= ~(1u << CAP_DAC_READ_SEARCH);
+		if (syscall(SYS_capset, &h, d) < 0)
+			_exit(11);
+		struct fs_passthrough_opts o = { .max_inode_fds = 16 };
+		struct env *e = env_new(&o);
+		make_files(e, 100);
+		uint64_t ids[100];
+		int ok = 0, nfile = 0;
+		char name[32];
+		for (int i = 0; i < 100; i++) {
+			snprintf(name, sizeof(name), "f%03d", i);
+			struct fuse_entry_out eo;
+			int r = e->ops->lookup(e->fs, &root_ctx, FUSE_ROOT_ID, name, &eo);
+			if (r == 0)
+				ids[ok++] = eo.nodeid;
+			else if (r == -ENFILE)
+				nfile++;
+		}
+		if (ok != 15 || nfile != 85) /* the root holds one of the 16 */
+			_exit(12);
+		/* inodes already held are still found */
+		struct fuse_entry_out eo;
+		if (e->ops->lookup(e->fs, &root_ctx, FUSE_ROOT_ID, "f000", &eo) != 0 || eo.nodeid != ids[0])
+			_exit(13);
+		/* forget frees a slot */
+		e->ops->forget(e->fs, ids[3], 1);
+		if (e->ops->lookup(e->fs, &root_ctx, FUSE_ROOT_ID, "f099", &eo) != 0)
+			_exit(14);
+		if (e->ops->lookup(e->fs, &root_ctx, FUSE_ROOT_ID, "f098", &eo) != -ENFILE)
+			_exit(15);
+		env_free(e);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_statfs(void **state)
@@ -1170,6 +1269,56 @@ static void test_concurrent_forget(void **state)
 	}
 }
 
+/* HANDLE_KILLPRIV_V2: the server clears set-id bits itself on request. */
+static void test_killpriv(void **state)
+{
+	struct env *e = *state;
+	host_write(e->dir, "s", "data");
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/s", e->dir);
+	struct stat st;
+	uint64_t n = lookup_ok(e, FUSE_ROOT_ID, "s");
+	/* WRITE with FUSE_WRITE_KILL_SUIDGID */
+	assert_int_equal(chmod(p, 06755), 0);
+	uint64_t fh = open_node(e, n, O_RDWR);
+	struct iovec v;
+	struct fs_iobuf b = iob(&v, "X", 1);
+	struct fuse_write_in wi = { .fh = fh, .offset = 0, .size = 1, .write_flags = FUSE_WRITE_KILL_SUIDGID };
+	struct fuse_write_out wo;
+	assert_int_equal(e->ops->write(e->fs, &root_ctx, n, &wi, &b, &wo), 0);
+	assert_int_equal(wo.size, 1);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	/* without the flag the bits stay (root writes) */
+	assert_int_equal(chmod(p, 06755), 0);
+	b = iob(&v, "Y", 1);
+	wi.write_flags = 0;
+	assert_int_equal(e->ops->write(e->fs, &root_ctx, n, &wi, &b, &wo), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 06755);
+	release(e, n, fh);
+	/* OPEN with FUSE_OPEN_KILL_SUIDGID; setgid without group-exec is kept */
+	assert_int_equal(chmod(p, 06745), 0);
+	struct fuse_open_in oi = { .flags = O_RDWR | O_TRUNC, .open_flags = FUSE_OPEN_KILL_SUIDGID };
+	struct fuse_open_out oo;
+	assert_int_equal(e->ops->open(e->fs, &root_ctx, n, &oi, &oo), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 02745);
+	assert_int_equal(st.st_size, 0);
+	release(e, n, oo.fh);
+	/* readlink into a reply buffer shorter than the target: truncated, no overrun */
+	assert_int_equal(symlink("0123456789", strcat(strcpy((char[PATH_MAX]){ 0 }, e->dir), "/l")), 0);
+	uint64_t l = lookup_ok(e, FUSE_ROOT_ID, "l");
+	char small[4] = { 0 };
+	char guard = 'G';
+	b = iob(&v, small, sizeof(small));
+	assert_int_equal(e->ops->readlink(e->fs, &root_ctx, l, &b), 0);
+	assert_memory_equal(small, "0123", 4);
+	assert_int_equal(guard, 'G');
+	/* syncfs on a file node */
+	assert_int_equal(e->ops->syncfs(e->fs, &root_ctx, n), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1189,7 +1338,8 @@ int main(void)
 		T(test_link),
 		T(test_readdir),
 		T(test_readdirplus_refs),
-		cmocka_unit_test(test_fd_bound),
+		cmocka_unit_test(test_fd_bound_evicts),
+		cmocka_unit_test(test_fd_bound_enfile),
 		T(test_statfs),
 		T(test_xattr),
 		T(test_access),
@@ -1197,6 +1347,7 @@ int main(void)
 		T(test_ioctl_syncfs),
 		T(test_tmpfile),
 		T(test_concurrent_forget),
+		T(test_killpriv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,13 +30,19 @@ export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$tmp/inst"
 export GOCACHE="$tmp/cache" GOPATH="$tmp/gopath" GOMODCACHE="$tmp/gopath/mod"
 export GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off GO111MODULE=on CGO_ENABLED=1
 export LD_LIBRARY_PATH="$(dirname "$lib")"
+# A sanitizer build of the library needs its runtime loaded first in a
+# program that is not itself instrumented (Go).
+if readelf -d "$lib" | grep -q 'NEEDED.*libasan'; then
+	export LD_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so)"
+	export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+fi
 echo "pkg-config libkrun: $(pkg-config --cflags --libs libkrun)"
 
 cp -R "$src/examples/go" "$tmp/src"
 cd "$tmp/src"
 go vet ./...
 go build -o "$tmp/gorunner" .
-go test ./...
+go test ./... 2>"$tmp/test.err" || { cat "$tmp/test.err" >&2; exit 1; }
 
 readelf -d "$tmp/gorunner" | grep -q 'NEEDED.*libkrun\.so\.1' || {
 	echo "go-build: gorunner does not link libkrun.so.1" >&2

@@ -57,6 +57,15 @@ static void test_minimal(void **state)
 	assert_int_equal(strncmp(o.env[0], "PATH=", 5), 0);
 	assert_null(o.env[1]);
 	assert_string_equal(err_buf, "");
+	assert_false(o.env_given);
+	run_opts_free(&o);
+
+	/* no CMD: the guest reads /.krun_config.json */
+	assert_int_equal(parse(&o, "-e", "A=b", "/root", "--", NULL), RUN_PARSE_OK);
+	assert_null(o.cmd);
+	assert_null(o.args);
+	assert_true(o.env_given);
+	assert_string_equal(o.env[1], "A=b");
 	run_opts_free(&o);
 }
 
@@ -125,8 +134,8 @@ static void test_errors(void **state)
 		const char *msg;
 	} cases[] = {
 		{ { NULL }, "missing ROOTDIR" },
-		{ { "/r", NULL }, "missing CMD" },
-		{ { "/r", "--", NULL }, "missing CMD" },
+		{ { "/r", "", NULL }, "CMD is empty" },
+		{ { "/r", "--", "", NULL }, "CMD is empty" },
 		{ { "", "sh", NULL }, "ROOTDIR is empty" },
 		{ { "--cpus", "0", "/r", "sh", NULL }, "invalid --cpus" },
 		{ { "--cpus", "256", "/r", "sh", NULL }, "invalid --cpus" },
@@ -149,6 +158,8 @@ static void test_errors(void **state)
 		{ { "--bogus", "/r", "sh", NULL }, "unknown option '--bogus'" },
 		{ { "-z", "/r", "sh", NULL }, "unknown option '-z'" },
 		{ { "/r", "sh", "--cpus", NULL }, NULL }, /* fine: CMD's argument */
+		{ { "/r", NULL }, NULL },                 /* fine: .krun_config.json */
+		{ { "/r", "--", NULL }, NULL },
 		{ { "--cpus", NULL }, "needs an argument" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -299,6 +299,48 @@ static void test_many_requests_wrap(void **state)
 	}
 	assert_int_equal(f->fs.getattrs, 40);
 	assert_false(virtio_mmio_is_broken(f->t));
+	/* After draining, the worker asked for a kick at the next new buffer (avail_event). */
+	struct vring_avail *a = fake_ptr(&f->mem, f->q[REQ].avail);
+	struct vring_used *u = fake_ptr(&f->mem, f->q[REQ].used);
+	__virtio16 *avail_event = (__virtio16 *)&u->ring[TQ_SIZE];
+	for (int i = 0; i < 1000 && __atomic_load_n(avail_event, __ATOMIC_ACQUIRE) != a->idx; i++)
+		usleep(1000);
+	assert_int_equal(le16toh(*avail_event), le16toh(a->idx));
+}
+
+static bool irq_pending(struct fx *f, int timeout_ms)
+{
+	struct pollfd p = { .fd = virtio_mmio_irq_fd(f->t), .events = POLLIN };
+	return poll(&p, 1, timeout_ms) == 1;
+}
+
+static void post_getattr(struct fx *f, int k)
+{
+	struct fuse_getattr_in ga = {0};
+	uint32_t len = make_req(f, k, FUSE_GETATTR, 1, &ga, sizeof(ga));
+	struct tbuf b[2] = { { REQ_GPA(k), len, false }, { REPLY_GPA(k), 256, true } };
+	td_post(&f->mem, &f->q[REQ], b, 2);
+	kick(f, REQ);
+}
+
+static void test_event_idx_suppresses_interrupts(void **state)
+{
+	struct fx *f = *state;
+	start(f);
+	do_init(f);
+	uint64_t v;
+	assert_int_equal(read(virtio_mmio_irq_fd(f->t), &v, sizeof(v)), 8);
+	/* used idx is 1; the driver wants an interrupt only once it passes 4. */
+	struct vring_avail *a = fake_ptr(&f->mem, f->q[REQ].avail);
+	__atomic_store_n(&a->ring[TQ_SIZE], htole16(4), __ATOMIC_RELEASE);
+	for (int k = 0; k < 3; k++) {
+		post_getattr(f, 2 + k);
+		assert_true(td_wait_used(&f->mem, &f->q[REQ], NULL, NULL));
+	}
+	assert_false(irq_pending(f, 50)); /* used idx 4: not past the event yet */
+	post_getattr(f, 5);
+	assert_true(td_wait_used(&f->mem, &f->q[REQ], NULL, NULL));
+	assert_true(irq_pending(f, 1000)); /* used idx 5 crossed it */
 }
 
 static void test_hiprio_forget(void **state)
@@ -405,6 +447,7 @@ int main(void)
 		T(test_getattr_indirect),
 		T(test_many_requests_wrap),
 		T(test_hiprio_forget),
+		T(test_event_idx_suppresses_interrupts),
 		T(test_reply_too_small_is_not_fatal),
 		T(test_hostile_chain_then_reset),
 		T(test_reset_while_idle_and_free_running),

@@ -14,6 +14,7 @@
 #include "virtio/queue.h"
 
 #define QSIZE 16
+#define TABLE_GPA (FAKE_GPA + 0x30000)
 #define FEAT_ALL ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) | \
 		  (1ULL << VIRTIO_RING_F_INDIRECT_DESC))
 
@@ -117,6 +118,26 @@ static void test_loop(void **state)
 	struct fx *f = *state;
 	fake_desc(&f->mem, RING_DESC, 0, DATA_GPA, 4, VRING_DESC_F_NEXT, 1);
 	fake_desc(&f->mem, RING_DESC, 1, DATA_GPA, 4, VRING_DESC_F_NEXT, 0);
+	fake_post(&f->mem, QSIZE, 0);
+	assert_broken(f, vq_pop(&f->q, &f->c));
+}
+
+static void test_loop_of_empty_buffers(void **state)
+{
+	struct fx *f = *state;
+	/* Empty buffers use no iovec, so only the hop limit stops this loop. */
+	fake_desc(&f->mem, RING_DESC, 0, DATA_GPA, 0, VRING_DESC_F_NEXT, 1);
+	fake_desc(&f->mem, RING_DESC, 1, DATA_GPA, 0, VRING_DESC_F_NEXT, 0);
+	fake_post(&f->mem, QSIZE, 0);
+	assert_broken(f, vq_pop(&f->q, &f->c));
+}
+
+static void test_indirect_loop_of_empty_buffers(void **state)
+{
+	struct fx *f = *state;
+	fake_desc(&f->mem, TABLE_GPA, 0, DATA_GPA, 0, VRING_DESC_F_NEXT, 1);
+	fake_desc(&f->mem, TABLE_GPA, 1, DATA_GPA, 0, VRING_DESC_F_NEXT, 0);
+	fake_desc(&f->mem, RING_DESC, 0, TABLE_GPA, 32, VRING_DESC_F_INDIRECT, 0);
 	fake_post(&f->mem, QSIZE, 0);
 	assert_broken(f, vq_pop(&f->q, &f->c));
 }
@@ -227,8 +248,6 @@ static void test_readable_after_writable(void **state)
 	assert_broken(f, vq_pop(&f->q, &f->c));
 }
 
-#define TABLE_GPA (FAKE_GPA + 0x30000)
-
 static void test_indirect_good(void **state)
 {
 	struct fx *f = *state;
@@ -282,6 +301,16 @@ static void test_indirect_zero_len(void **state)
 {
 	struct fx *f = *state;
 	fake_desc(&f->mem, RING_DESC, 0, TABLE_GPA, 0, VRING_DESC_F_INDIRECT, 0);
+	fake_post(&f->mem, QSIZE, 0);
+	assert_broken(f, vq_pop(&f->q, &f->c));
+}
+
+static void test_indirect_table_too_big(void **state)
+{
+	struct fx *f = *state;
+	/* More entries than any legal chain (the table lies in RAM, its first entry is fine). */
+	fake_desc(&f->mem, TABLE_GPA, 0, DATA_GPA, 8, 0, 0);
+	fake_desc(&f->mem, RING_DESC, 0, TABLE_GPA, (VQ_MAX_SIZE + 1) * 16, VRING_DESC_F_INDIRECT, 0);
 	fake_post(&f->mem, QSIZE, 0);
 	assert_broken(f, vq_pop(&f->q, &f->c));
 }
@@ -514,6 +543,96 @@ static void test_flags_interrupts_and_kicks(void **state)
 	assert_true(vq_enable_notify(&f->q));
 }
 
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: deterministic, so a failure reproduces. */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+static uint64_t rnd_addr(void)
+{
+	switch (rnd() % 8) {
+	case 0:
+		return rnd(); /* anywhere */
+	case 1:
+		return FAKE_GPA + FAKE_SIZE - rnd() % 64; /* near the end */
+	case 2:
+		return FAKE_GPA - rnd() % 64; /* just below */
+	case 3:
+		return TABLE_GPA + (rnd() % 4) * 16; /* an indirect table */
+	default:
+		return DATA_GPA + rnd() % 0x10000;
+	}
+}
+
+static uint32_t rnd_len(void)
+{
+	switch (rnd() % 6) {
+	case 0:
+		return (uint32_t)rnd();
+	case 1:
+		return 0;
+	case 2:
+		return (uint32_t)(rnd() % 8) * 16;
+	default:
+		return (uint32_t)(rnd() % 0x2000);
+	}
+}
+
+/* Random rings: the walker must answer 1, 0 or -EIO and never hand out memory outside RAM. */
+static void test_random_rings(void **state)
+{
+	struct fx *f = *state;
+	const uint8_t *lo = f->mem.r[0].hva, *hi = lo + FAKE_SIZE;
+	int popped = 0, broken = 0;
+	for (int iter = 0; iter < 4000; iter++) {
+		for (unsigned i = 0; i < QSIZE; i++)
+			fake_desc(&f->mem, RING_DESC, i, rnd_addr(), rnd_len(), (uint16_t)(rnd() % 8),
+				  (uint16_t)(rnd() % (QSIZE + 4)));
+		for (unsigned i = 0; i < 64; i++)
+			fake_desc(&f->mem, TABLE_GPA, i, rnd_addr(), rnd_len(), (uint16_t)(rnd() % 8),
+				  (uint16_t)(rnd() % 70));
+		struct vring_avail *a = fake_avail(&f->mem);
+		for (unsigned i = 0; i < QSIZE; i++)
+			a->ring[i] = htole16((uint16_t)(rnd() % (QSIZE + 2)));
+		a->idx = htole16((uint16_t)(f->q.last_avail + rnd() % (QSIZE + 3)));
+		for (;;) {
+			int r = vq_pop(&f->q, &f->c);
+			if (r == 0)
+				break;
+			if (r < 0) {
+				assert_int_equal(r, -EIO);
+				assert_true(f->q.broken);
+				broken++;
+				memset(fake_used(&f->mem), 0, 0x1000);
+				a->idx = 0;
+				assert_int_equal(vq_init(&f->q, &f->mem, QSIZE, RING_DESC, RING_AVAIL,
+							 RING_USED, FEAT_ALL), 0);
+				break;
+			}
+			popped++;
+			assert_true(f->c.nr_rd + f->c.nr_wr <= VQ_MAX_IOV);
+			size_t total = 0;
+			for (int i = 0; i < f->c.nr_rd + f->c.nr_wr; i++) {
+				const uint8_t *b = f->c.iov[i].iov_base;
+				assert_true(b >= lo && b + f->c.iov[i].iov_len <= hi);
+				total += f->c.iov[i].iov_len;
+			}
+			assert_int_equal(total, f->c.rd_len + f->c.wr_len);
+			assert_int_equal(vq_push(&f->q, f->c.head, 0), 0);
+		}
+	}
+	/* Both outcomes were exercised. */
+	assert_true(popped > 100);
+	assert_true(broken > 100);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define TN(fn) cmocka_unit_test_setup_teardown(fn, setup_noevent, teardown)
 
@@ -525,6 +644,8 @@ int main(void)
 		T(test_next_out_of_range),
 		T(test_head_out_of_range),
 		T(test_loop),
+		T(test_loop_of_empty_buffers),
+		T(test_indirect_loop_of_empty_buffers),
 		T(test_self_loop),
 		T(test_longest_legal_chain),
 		T(test_avail_too_far_ahead),
@@ -541,6 +662,7 @@ int main(void)
 		T(test_indirect_not_negotiated),
 		T(test_indirect_bad_len),
 		T(test_indirect_zero_len),
+		T(test_indirect_table_too_big),
 		T(test_indirect_nested),
 		T(test_indirect_with_next),
 		T(test_indirect_outside_ram),
@@ -556,6 +678,7 @@ int main(void)
 		T(test_event_idx_interrupts),
 		T(test_event_idx_kicks),
 		TN(test_flags_interrupts_and_kicks),
+		T(test_random_rings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

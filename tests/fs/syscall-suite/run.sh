@@ -54,6 +54,29 @@ done
 
 "$suite" "$tmp/mnt" >"$tmp/fuse.txt" || { echo "suite failed on the share" >&2; }
 
+# Unmount and let the server exit by itself: it must end cleanly (also no
+# sanitizer report in an ASan build).
+umount "$tmp/mnt" || umount -l "$tmp/mnt"
+i=0
+while kill -0 "$hostpid" 2>/dev/null && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+host_ok=1
+if kill -0 "$hostpid" 2>/dev/null; then
+	echo "the FUSE host did not exit after unmount" >&2
+	host_ok=0
+else
+	wait "$hostpid"
+	rc=$?
+	hostpid=
+	if [ "$rc" != 0 ] || grep -q "Sanitizer\|runtime error" "$tmp/host.log"; then
+		echo "the FUSE host failed (exit $rc):" >&2
+		cat "$tmp/host.log" >&2
+		host_ok=0
+	fi
+fi
+
 if diff -u "$tmp/plain.txt" "$tmp/fuse.txt"; then
 	echo "transcripts identical ($(wc -l <"$tmp/plain.txt") lines)"
 	# The share's files are the host's files: compare the trees as well.
@@ -63,6 +86,7 @@ if diff -u "$tmp/plain.txt" "$tmp/fuse.txt"; then
 		echo "host trees differ after the run" >&2
 		exit 1
 	fi
+	[ $host_ok = 1 ] || exit 1
 	exit 0
 fi
 echo "transcripts differ" >&2

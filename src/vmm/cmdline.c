@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The guest kernel command line, in libkrun's order:
+ *   prolog  KRUN_INIT=.. KRUN_WORKDIR=.. KRUN_RLIMITS="..." "K=V"...
+ *   virtio_mmio.device=4K@0x<base>:<irq>...  -- "arg"...
+ * The kernel has no escape character: a value is quoted when it holds
+ * whitespace, and a value holding '"' cannot be passed at all (-EINVAL).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/vm.h"
+
+#define PROLOG_HEAD "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 rootfstype=virtiofs"
+#define PROLOG_TAIL "quiet no-kvmapf init=/init.krun"
+
+struct out {
+	char *buf;
+	size_t cap, len;
+	int err;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	if (o->err)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		o->err = -EINVAL;
+		return;
+	}
+	if ((size_t)n >= o->cap - o->len) {
+		o->err = -E2BIG;
+		o->buf[o->len] = '\0';
+		return;
+	}
+	o->len += (size_t)n;
+}
+
+static bool has_space(const char *s)
+{
+	for (; *s; s++)
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f' || *s == '\v')
+			return true;
+	return false;
+}
+
+/* A value may not contain '"' (nothing can escape it); empty is fine. */
+static int check_value(const char *s)
+{
+	return strchr(s, '"') ? -EINVAL : 0;
+}
+
+/* KEY=value, quoted as KEY="value" when it holds whitespace. */
+static void put_var(struct out *o, const char *key, const char *val)
+{
+	if (check_value(val)) {
+		o->err = o->err ? o->err : -EINVAL;
+		return;
+	}
+	if (has_space(val) || !*val)
+		put(o, " %s=\"%s\"", key, val);
+	else
+		put(o, " %s=%s", key, val);
+}
+
+static bool root_read_only(const struct ckrun_config *cfg)
+{
+	for (int i = 0; i < cfg->nr_shares; i++)
+		if (strcmp(cfg->shares[i].tag, CKRUN_ROOT_TAG) == 0)
+			return cfg->shares[i].read_only;
+	return false;
+}
+
+int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, const int *dev_irq, int nr_devs,
+		  char *buf, size_t cap)
+{
+	if (!buf || cap == 0 || nr_devs < 0)
+		return -EINVAL;
+	struct out o = { .buf = buf, .cap = cap, .len = 0, .err = 0 };
+	buf[0] = '\0';
+
+	if (cfg->kernel_cmdline)
+		put(&o, "%s", cfg->kernel_cmdline);
+	else
+		put(&o, "%s %s %s", PROLOG_HEAD, root_read_only(cfg) ? "ro" : "rw", PROLOG_TAIL);
+
+	if (cfg->exec_path)
+		put_var(&o, "KRUN_INIT", cfg->exec_path);
+	if (cfg->workdir)
+		put_var(&o, "KRUN_WORKDIR", cfg->workdir);
+
+	if (cfg->rlimits && cfg->rlimits[0]) {
+		put(&o, " KRUN_RLIMITS=\"");
+		for (int i = 0; cfg->rlimits[i] && !o.err; i++) {
+			if (check_value(cfg->rlimits[i]) || has_space(cfg->rlimits[i]))
+				o.err = -EINVAL;
+			put(&o, "%s%s", i ? "," : "", cfg->rlimits[i]);
+		}
+		put(&o, "\"");
+	}
+
+	if (cfg->envp) {
+		for (int i = 0; cfg->envp[i] && !o.err; i++) {
+			const char *e = cfg->envp[i];
+			/* "K=V": the kernel hands unknown key=value pairs to init's environment. */
+			if (check_value(e) || !strchr(e, '=') || e[0] == '=')
+				o.err = -EINVAL;
+			put(&o, " \"%s\"", e);
+		}
+	}
+
+	for (int i = 0; i < nr_devs; i++)
+		put(&o, " virtio_mmio.device=4K@0x%" PRIx64 ":%d", dev_base[i], dev_irq[i]);
+
+	if (cfg->argv && cfg->argv[0]) {
+		put(&o, " --");
+		for (int i = 0; cfg->argv[i] && !o.err; i++) {
+			if (check_value(cfg->argv[i]))
+				o.err = -EINVAL;
+			put(&o, " \"%s\"", cfg->argv[i]);
+		}
+	}
+
+	if (o.err) {
+		buf[0] = '\0';
+		return o.err;
+	}
+	return 0;
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vCPUs: per-CPU state for the 64-bit direct boot (CPUID with the APIC id,
+ * MSRs, FPU, LAPIC LINT pins; long-mode registers on the boot CPU) and one
+ * thread per vCPU running KVM_RUN.
+ *
+ * Stopping without touching process-wide signal state: each vCPU thread runs
+ * with every signal blocked; KVM_SET_SIGNAL_MASK unblocks VCPU_KICK_SIGNAL
+ * only while the vCPU is inside KVM_RUN. A thread-directed kick
+ * (pthread_kill) then either interrupts KVM_RUN (-EINTR) or stays pending
+ * (blocked) and makes the next KVM_RUN return at once. No handler is ever
+ * installed and the signal is never delivered to user code: while in KVM_RUN
+ * the kernel counts it as blocked for the "ignored signal" check
+ * (real_blocked), and outside KVM_RUN it is blocked. immediate_exit covers
+ * the same window once more.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/vm.h"
+
+#define VCPU_KICK_SIGNAL SIGURG
+
+/* Architectural MSR numbers (Intel SDM vol. 4). */
+#define MSR_IA32_TSC 0x10
+#define MSR_IA32_SYSENTER_CS 0x174
+#define MSR_IA32_SYSENTER_ESP 0x175
+#define MSR_IA32_SYSENTER_EIP 0x176
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_MISC_ENABLE_FAST_STRING 1ULL
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SYSCALL_MASK 0xc0000084
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+/* LAPIC register offsets and LVT delivery modes. */
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+#define APIC_MODE_NMI 0x4
+#define APIC_MODE_EXTINT 0x7
+
+#define CPUID_HYPERVISOR_BIT (1u << 31)
+
+static int set_cpuid(struct vcpu *c, const struct kvm_cpuid2 *base)
+{
+	size_t sz = sizeof(*base) + base->nent * sizeof(base->entries[0]);
+	struct kvm_cpuid2 *cp = malloc(sz);
+	if (!cp)
+		return -ENOMEM;
+	memcpy(cp, base, sz);
+	for (uint32_t i = 0; i < cp->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cp->entries[i];
+		switch (e->function) {
+		case 1:
+			/* EBX[31:24]: initial APIC id; ECX[31]: running under a hypervisor. */
+			e->ebx = (e->ebx & 0x00ffffffu) | ((uint32_t)c->id << 24);
+			e->ecx |= CPUID_HYPERVISOR_BIT;
+			break;
+		case 0xb:
+		case 0x1f:
+			e->edx = (uint32_t)c->id; /* x2APIC id, in every sub-leaf */
+			break;
+		}
+	}
+	int r = ioctl(c->fd, KVM_SET_CPUID2, cp) < 0 ? -errno : 0;
+	free(cp);
+	return r;
+}
+
+static int set_msrs(struct vcpu *c)
+{
+	static const uint32_t idx[] = { MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+					MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
+					MSR_IA32_TSC, MSR_IA32_MISC_ENABLE };
+	enum { N = sizeof(idx) / sizeof(idx[0]) };
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[N];
+	} m;
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = N;
+	for (int i = 0; i < N; i++) {
+		m.e[i].index = idx[i];
+		m.e[i].data = idx[i] == MSR_IA32_MISC_ENABLE ? MSR_IA32_MISC_ENABLE_FAST_STRING : 0;
+	}
+	int r = ioctl(c->fd, KVM_SET_MSRS, &m);
+	if (r < 0)
+		return -errno;
+	if (r != N) {
+		fprintf(stderr, "ckrun: KVM refused MSR 0x%x\n", idx[r]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_fpu(struct vcpu *c)
+{
+	struct kvm_fpu f;
+	memset(&f, 0, sizeof(f));
+	f.fcw = 0x37f;    /* x87 default control word */
+	f.mxcsr = 0x1f80; /* SSE default: all exceptions masked */
+	return ioctl(c->fd, KVM_SET_FPU, &f) < 0 ? -errno : 0;
+}
+
+static void lvt_set_mode(struct kvm_lapic_state *l, int off, uint32_t mode)
+{
+	uint32_t v;
+	memcpy(&v, &l->regs[off], sizeof(v));
+	v = (v & ~0x700u) | (mode << 8);
+	memcpy(&l->regs[off], &v, sizeof(v));
+}
+
+static int set_lapic(struct vcpu *c)
+{
+	struct kvm_lapic_state l;
+	if (ioctl(c->fd, KVM_GET_LAPIC, &l) < 0)
+		return -errno;
+	/* Virtual-wire mode: LINT0 takes the PIC's ExtINT, LINT1 is NMI. */
+	lvt_set_mode(&l, APIC_LVT0, APIC_MODE_EXTINT);
+	lvt_set_mode(&l, APIC_LVT1, APIC_MODE_NMI);
+	return ioctl(c->fd, KVM_SET_LAPIC, &l) < 0 ? -errno : 0;
+}
+
+static int set_boot_regs(struct vcpu *c, uint64_t entry)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	if (ioctl(c->fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	boot_fill_sregs(&s);
+	if (ioctl(c->fd, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	boot_fill_regs(&r, entry);
+	return ioctl(c->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
+}
+
+static int set_signal_mask(struct vcpu *c)
+{
+	/* The kernel's sigset is 8 bytes on x86_64: all blocked but the kick. */
+	struct {
+		struct kvm_signal_mask hdr;
+		uint64_t set;
+	} m;
+	m.hdr.len = sizeof(m.set);
+	m.set = ~(1ULL << (VCPU_KICK_SIGNAL - 1));
+	return ioctl(c->fd, KVM_SET_SIGNAL_MASK, &m) < 0 ? -errno : 0;
+}
+
+int vcpu_create(struct vm *vm, struct vcpu *c, int id, const struct kvm_cpuid2 *cpuid)
+{
+	memset(c, 0, sizeof(*c));
+	c->vm = vm;
+	c->id = id;
+	c->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (c->fd < 0) {
+		c->fd = -1;
+		return -errno;
+	}
+	c->run_size = vm->run_size;
+	void *run = mmap(NULL, c->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+	if (run == MAP_FAILED) {
+		int err = -errno;
+		close(c->fd);
+		c->fd = -1;
+		return err;
+	}
+	c->run = run;
+	int err;
+	if ((err = set_cpuid(c, cpuid)) || (err = set_msrs(c)) || (err = set_fpu(c)) || (err = set_lapic(c)) ||
+	    (err = set_signal_mask(c)))
+		return err; /* vcpu_destroy releases */
+	return 0;
+}
+
+int vcpu_set_entry(struct vcpu *c, uint64_t entry)
+{
+	return set_boot_regs(c, entry);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *c = arg;
+	struct vm *vm = c->vm;
+	struct kvm_run *run = c->run;
+
+	while (!atomic_load(&vm->stopping)) {
+		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue; /* a kick, or a signal meant for someone else: re-check stopping */
+			vm_request_end(vm, VM_END_ERROR, -errno);
+			break;
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO: {
+			atomic_store_explicit(&vm->activity, true, memory_order_relaxed);
+			uint8_t *data = (uint8_t *)run + run->io.data_offset;
+			unsigned size = run->io.size;
+			if (run->io.data_offset > c->run_size || size > 8 ||
+			    (uint64_t)size * run->io.count > c->run_size - run->io.data_offset)
+				break; /* cannot happen with a sane KVM; never read out of the page */
+			for (uint32_t i = 0; i < run->io.count; i++)
+				vm_pio_access(vm, run->io.port, data + (size_t)i * size, size,
+					      run->io.direction == KVM_EXIT_IO_OUT);
+			break;
+		}
+		case KVM_EXIT_MMIO:
+			atomic_store_explicit(&vm->activity, true, memory_order_relaxed);
+			if (!vm_mmio_access(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len, run->mmio.is_write) &&
+			    !run->mmio.is_write)
+				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_HLT:
+		case KVM_EXIT_SHUTDOWN:
+			vm_request_end(vm, VM_END_SHUTDOWN, 0);
+			goto out;
+		case KVM_EXIT_SYSTEM_EVENT:
+			vm_request_end(vm, run->system_event.type == KVM_SYSTEM_EVENT_RESET ? VM_END_RESET
+											     : VM_END_SHUTDOWN,
+				       0);
+			goto out;
+		case KVM_EXIT_FAIL_ENTRY:
+			fprintf(stderr, "ckrun: vCPU %d: KVM entry failed (reason 0x%llx)\n", c->id,
+				(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			vm_request_end(vm, VM_END_ERROR, -EIO);
+			goto out;
+		case KVM_EXIT_INTERNAL_ERROR:
+			fprintf(stderr, "ckrun: vCPU %d: KVM internal error (suberror %u)\n", c->id,
+				run->internal.suberror);
+			vm_request_end(vm, VM_END_ERROR, -EIO);
+			goto out;
+		default:
+			fprintf(stderr, "ckrun: vCPU %d: unexpected KVM exit %u\n", c->id, run->exit_reason);
+			vm_request_end(vm, VM_END_ERROR, -EIO);
+			goto out;
+		}
+	}
+out:
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *c)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	/* The new thread inherits "everything blocked"; ours is restored at once. */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int r = pthread_create(&c->thread, NULL, vcpu_thread, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		return -r;
+	c->started = true;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *c)
+{
+	if (!c->started)
+		return;
+	__atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_kill(c->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_destroy(struct vcpu *c)
+{
+	if (c->started) {
+		pthread_join(c->thread, NULL);
+		c->started = false;
+	}
+	if (c->run)
+		munmap(c->run, c->run_size);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->run = NULL;
+	c->fd = -1;
+}

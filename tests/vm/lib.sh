@@ -1,0 +1,123 @@
+# Shell helpers for VM test cases (tests/vm/cases/*.sh). Source it with
+#   . "$CKRUN_VM_LIB"
+# It behaves the same on the outer machine (direct mode) and inside the test
+# host, and uses only busybox ($CKRUN_BUSYBOX) for guest-side tooling.
+#
+# The central call is
+#   vm_run ROOTDIR CONSOLE_LOG TIMEOUT CMD [ARGS...]
+# which boots the guest kernel ($CKRUN_KERNEL) with ROOTDIR as its root,
+# runs CMD in it, and returns CMD's exit status (125 when the VM failed or
+# gave no status, 137 when TIMEOUT seconds passed). The guest's console
+# goes to CONSOLE_LOG. The VMM is chosen by $CKRUN_VMM:
+#   qemu   QEMU -accel kvm -M microvm; ROOTDIR is packed into an initramfs
+#          (the harness's reference VMM, used until ckrun's own VMM boots)
+#   ckrun  ckrun's launcher $CKRUN_BUILD/examples/ckrun-run; ROOTDIR is
+#          shared with virtio-fs as the guest's root
+# Default: qemu. Switching a case to ckrun is setting CKRUN_VMM=ckrun.
+
+set -eu
+: "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
+
+bb() { "$CKRUN_BUSYBOX" "$@"; }
+
+vm_name=$(bb basename "$0" .sh)
+vm_log() { echo "[$vm_name] $*"; }
+vm_fail() { echo "[$vm_name] FAIL: $*"; exit 1; }
+
+# The inner guest needs a standard /dev/kvm.
+vm_require_kvm() {
+    [ -c /dev/kvm ] || vm_fail "no /dev/kvm"
+    if [ -d /sys/module/kvm_pvm ]; then
+        vm_fail "/dev/kvm is PVM (kvm_pvm): a standard guest would hang; use the test host (CKRUN_VM_MODE=testhost)"
+    fi
+}
+
+# vm_nonce: a value the guest must echo back, so a marker on the console
+# can only come from the command this test gave it.
+vm_nonce() { bb od -An -N8 -tx1 /dev/urandom | bb tr -d ' \n'; }
+
+# Applets linked into a test root. Not all ~400: inside the TCG test host
+# every process costs ~20-40 ms, and tests can always call "busybox APPLET".
+VM_APPLETS="sh ash cat cut echo env grep head ls mkdir mount nproc poweroff
+reboot rm sed sleep sync tail test touch tr umount uname"
+
+# vm_busybox_root DIR: a minimal root: static busybox with common applets in
+# /bin, and the empty directories a guest init mounts on.
+vm_busybox_root() {
+    dir=$1
+    bb mkdir -p "$dir/bin" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/tmp" "$dir/run"
+    bb cp "$CKRUN_BUSYBOX" "$dir/bin/busybox"
+    bb chmod 0755 "$dir/bin/busybox"
+    for a in $VM_APPLETS; do
+        [ -e "$dir/bin/$a" ] || bb ln -s busybox "$dir/bin/$a"
+    done
+}
+
+# vm_quote ARG...: the arguments as one shell-quoted string.
+vm_quote() {
+    for a in "$@"; do
+        printf "'%s' " "$(printf '%s' "$a" | bb sed "s/'/'\\\\''/g")"
+    done
+}
+
+vm_run() {
+    case "${CKRUN_VMM:-qemu}" in
+        qemu) vm_run_qemu "$@" ;;
+        ckrun) vm_run_ckrun "$@" ;;
+        *) vm_fail "unknown CKRUN_VMM=${CKRUN_VMM}" ;;
+    esac
+}
+
+# QEMU: ROOTDIR plus a generated /init.ckrun-test become an initramfs; the
+# init runs CMD, prints its status and reboots (reboot=t + -no-reboot end
+# QEMU). The project's kernel needs neither ACPI nor PCI: microvm with the
+# serial port only.
+vm_run_qemu() {
+    root=$1 out=$2 tmo=$3
+    shift 3
+    {
+        echo '#!/bin/sh'
+        echo 'export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/'
+        echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev 2>/dev/null'
+        echo "$(vm_quote "$@")"
+        echo 'echo "CKRUN-GUEST-EXIT: $?"'
+        echo 'reboot -f'
+    } > "$root/init.ckrun-test"
+    bb chmod 0755 "$root/init.ckrun-test"
+    initrd=$CKRUN_TMP/vm_run.initrd.gz
+    ( cd "$root" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$initrd"
+    set +e
+    bb timeout -s KILL "$tmo" qemu-system-x86_64 \
+        -M microvm,isa-serial=on,acpi=off -accel kvm -cpu qemu64 \
+        -m "${VM_MEM:-128}" -smp "${VM_CPUS:-1}" \
+        -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+        -kernel "$CKRUN_KERNEL" -initrd "$initrd" \
+        -append "console=ttyS0 earlyprintk=ttyS0 reboot=t panic=-1 quiet rdinit=/init.ckrun-test ${VM_CMDLINE:-}" \
+        < /dev/null > "$out" 2>&1
+    vmm_rc=$?
+    set -e
+    [ "$vmm_rc" = 0 ] || { vm_log "qemu exited with $vmm_rc"; [ "$vmm_rc" = 137 ] && return 137; return 125; }
+    st=$(bb sed -n 's/^CKRUN-GUEST-EXIT: \([0-9]*\).*/\1/p' "$out" | bb tail -n1)
+    [ -n "$st" ] || { vm_log "no exit status on the guest console"; return 125; }
+    return "$st"
+}
+
+# ckrun: the launcher shares ROOTDIR as the guest's root (virtio-fs) and
+# exits with CMD's status.
+vm_run_ckrun() {
+    root=$1 out=$2 tmo=$3
+    shift 3
+    launcher=$CKRUN_BUILD/examples/ckrun-run
+    [ -x "$launcher" ] || vm_fail "no launcher at $launcher"
+    set +e
+    bb timeout -s KILL "$tmo" "$launcher" --kernel "$CKRUN_KERNEL" \
+        --mem "${VM_MEM:-128}" --cpus "${VM_CPUS:-1}" --console "$out" \
+        "$root" -- "$@" < /dev/null >> "$out.launcher" 2>&1
+    st=$?
+    set -e
+    bb cat "$out.launcher" >> "$out" 2>/dev/null || true
+    return $st
+}
+
+# vm_show FILE: print a console log, indented, into the test's output.
+vm_show() { bb sed 's/^/    guest| /' "$1"; }

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The kernel command line builder: order, quoting, overflow. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vmm/vm.h"
+
+#define PROLOG_RW "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 rootfstype=virtiofs rw quiet no-kvmapf init=/init.krun"
+#define PROLOG_RO "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 rootfstype=virtiofs ro quiet no-kvmapf init=/init.krun"
+
+static char buf[LAYOUT_CMDLINE_MAX];
+
+static void cfg_init(struct ckrun_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->vcpus = 1;
+	c->ram_mib = 128;
+}
+
+static void test_default_prolog(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW);
+}
+
+static void test_read_only_root(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	strcpy(c.shares[0].tag, "data");
+	c.shares[0].read_only = true; /* not the root: stays rw */
+	strcpy(c.shares[1].tag, CKRUN_ROOT_TAG);
+	c.shares[1].read_only = false;
+	c.nr_shares = 2;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW);
+	c.shares[1].read_only = true;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RO);
+}
+
+static void test_full_order(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	char *argv[] = { "-c", "echo hi there", NULL };
+	char *envp[] = { "HOME=/root", "A=b c", NULL };
+	char *rl[] = { "6=4096:8192", "7=1024:2048", NULL };
+	c.exec_path = "/bin/sh";
+	c.workdir = "/work dir";
+	c.argv = argv;
+	c.envp = envp;
+	c.rlimits = rl;
+	uint64_t bases[] = { 0xd0000000, 0xd0001000 };
+	int irqs[] = { 5, 6 };
+	assert_int_equal(cmdline_build(&c, bases, irqs, 2, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " KRUN_INIT=/bin/sh KRUN_WORKDIR=\"/work dir\""
+				     " KRUN_RLIMITS=\"6=4096:8192,7=1024:2048\" \"HOME=/root\" \"A=b c\""
+				     " virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6"
+				     " -- \"-c\" \"echo hi there\"");
+}
+
+static void test_override_prolog(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	c.kernel_cmdline = "console=ttyS0 reboot=k";
+	char *argv[] = { "x", NULL };
+	c.argv = argv;
+	uint64_t base = 0xd0000000;
+	int irq = 5;
+	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "console=ttyS0 reboot=k virtio_mmio.device=4K@0xd0000000:5 -- \"x\"");
+	/* An empty override is an empty prolog, not the default. */
+	c.kernel_cmdline = "";
+	c.argv = NULL;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+}
+
+static void test_empty_lists(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	char *none[] = { NULL };
+	c.argv = none;
+	c.envp = none;
+	c.rlimits = none;
+	c.workdir = "";
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " KRUN_WORKDIR=\"\"");
+}
+
+static void test_unquotable(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	char *bad_arg[] = { "a\"b", NULL };
+	char *bad_env[] = { "A=\"x\"", NULL };
+	char *no_eq[] = { "JUSTNAME", NULL };
+	char *eq_first[] = { "=v", NULL };
+	char *bad_rl[] = { "6=1 2", NULL };
+
+	cfg_init(&c);
+	c.argv = bad_arg;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -EINVAL);
+	assert_string_equal(buf, "");
+	cfg_init(&c);
+	c.envp = bad_env;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -EINVAL);
+	c.envp = no_eq;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -EINVAL);
+	c.envp = eq_first;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -EINVAL);
+	cfg_init(&c);
+	c.exec_path = "/bin/\"sh";
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -EINVAL);
+	cfg_init(&c);
+	c.workdir = "\"";
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -EINVAL);
+	cfg_init(&c);
+	c.rlimits = bad_rl;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -EINVAL);
+}
+
+static void test_overflow(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	size_t plen = strlen(PROLOG_RW);
+	/* Exactly fits (plen chars + NUL), then one byte short. */
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, plen + 1), 0);
+	assert_string_equal(buf, PROLOG_RW);
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, plen), -E2BIG);
+	assert_string_equal(buf, "");
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, 0), -EINVAL);
+
+	/* 4096 arguments of 32 bytes: far beyond 64 KiB. */
+	char **argv = calloc(4097, sizeof(char *));
+	assert_non_null(argv);
+	char arg[33];
+	memset(arg, 'a', 32);
+	arg[32] = '\0';
+	for (int i = 0; i < 4096; i++)
+		argv[i] = arg;
+	c.argv = argv;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -E2BIG);
+	assert_string_equal(buf, "");
+	/* 1000 of them fit (35 bytes each). */
+	argv[1000] = NULL;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_true(strlen(buf) == plen + 3 + 1000 * 35);
+	free(argv);
+
+	/* A long override alone. */
+	char *big = malloc(LAYOUT_CMDLINE_MAX + 1);
+	assert_non_null(big);
+	memset(big, 'x', LAYOUT_CMDLINE_MAX);
+	big[LAYOUT_CMDLINE_MAX] = '\0';
+	cfg_init(&c);
+	c.kernel_cmdline = big;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -E2BIG);
+	big[LAYOUT_CMDLINE_MAX - 1] = '\0';
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	free(big);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_prolog), cmocka_unit_test(test_read_only_root),
+		cmocka_unit_test(test_full_order),     cmocka_unit_test(test_override_prolog),
+		cmocka_unit_test(test_empty_lists),    cmocka_unit_test(test_unquotable),
+		cmocka_unit_test(test_overflow),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Hand-made x86_64 ELF "kernels" for VMM tests that must not depend on a
+ * Linux guest: entered in long mode at 1 MiB by the direct boot.
+ */
+#ifndef CKRUN_TESTS_TINYGUEST_H
+#define CKRUN_TESTS_TINYGUEST_H
+
+#include <elf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* marker, "OK\n" on COM1, i8042 reset */
+static const uint8_t tiny_ok_code[] = {
+	0x66, 0xba, 0x10, 0x06, /* mov dx, 0x610 */
+	0xb0, 0x01, 0xee,       /* mov al, 1; out dx, al */
+	0x66, 0xba, 0xf8, 0x03, /* mov dx, 0x3f8 */
+	0xb0, 'O', 0xee, 0xb0, 'K', 0xee, 0xb0, '\n', 0xee,
+	0xb0, 0xfe, 0xe6, 0x64, /* mov al, 0xfe; out 0x64, al */
+	0xf4, 0xeb, 0xfd,       /* hlt; jmp hlt */
+};
+
+/* jmp . : never exits to the VMM (the watchdog's case) */
+static const uint8_t tiny_spin_code[] = { 0xeb, 0xfe };
+
+/* A triple fault: load an empty IDT and raise #UD (ud2). */
+static const uint8_t tiny_fault_code[] = {
+	0x6a, 0x00, 0x6a, 0x00, /* push 0; push 0 */
+	0x0f, 0x01, 0x1c, 0x24, /* lidt [rsp] (limit 0) */
+	0x0f, 0x0b,             /* ud2 */
+};
+
+#define TINY_LOAD_ADDR 0x100000ULL
+
+/* Write an ELF with one PT_LOAD of code at TINY_LOAD_ADDR; 0 or -1. */
+static inline int tiny_write_elf(const char *path, const uint8_t *code, size_t len)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	memset(&eh, 0, sizeof(eh));
+	memset(&ph, 0, sizeof(ph));
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_entry = TINY_LOAD_ADDR;
+	eh.e_phoff = sizeof(eh);
+	eh.e_ehsize = sizeof(eh);
+	eh.e_phentsize = sizeof(ph);
+	eh.e_phnum = 1;
+	ph.p_type = PT_LOAD;
+	ph.p_flags = PF_R | PF_X;
+	ph.p_offset = sizeof(eh) + sizeof(ph);
+	ph.p_vaddr = ph.p_paddr = TINY_LOAD_ADDR;
+	ph.p_filesz = len;
+	ph.p_memsz = len + 4096;
+	ph.p_align = 4096;
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	int ok = fwrite(&eh, sizeof(eh), 1, f) == 1 && fwrite(&ph, sizeof(ph), 1, f) == 1 &&
+		 fwrite(code, len, 1, f) == 1;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+#endif
