@@ -14,7 +14,10 @@
  *     1 + n iovecs; FZ_FIX_LEN: the harness overwrites fuse_in_header.len
  *     with the real request length (helps the fuzzer past the framing check;
  *     without it the fuzzer's own, possibly lying, length is used).
- *   - flags: FZ_NO_INIT: the harness does not send INIT first.
+ *   - flags: FZ_NO_INIT: the harness does not send INIT first;
+ *     FZ_FEW_FDS: the passthrough holds at most FZ_FEW_FDS_MAX O_PATH fds, so
+ *     inodes beyond that are evicted to file handles and re-opened
+ *     (open_by_handle_at) when next used.
  *
  * Virtqueue target (fuzz_virtqueue.c):
  *   input := size_log2:u8 features:u8 desc:u16le avail:u16le used:u16le image[]
@@ -29,6 +32,8 @@
 #include <stdint.h>
 
 #define FZ_NO_INIT        0x01u
+#define FZ_FEW_FDS        0x02u
+#define FZ_FEW_FDS_MAX    3u
 #define FZ_FIX_LEN        0x80u
 #define FZ_REC_HDR        6u
 #define FZ_MAX_RECORDS    64

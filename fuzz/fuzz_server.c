@@ -57,13 +57,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		}                                                                   \
 	} while (0)
 
-static struct fuse_server *new_server(void)
+static struct fuse_server *new_server(uint8_t flags)
 {
 	struct fs_passthrough_opts o = { .root = S.share, .xattr = true };
 	struct fuse_server_config cfg = { 0 };
 	struct fuse_server *srv;
-	int rc = fs_passthrough_new(&o, &cfg.backend);
+	int rc;
 
+	if (flags & FZ_FEW_FDS)
+		o.max_inode_fds = FZ_FEW_FDS_MAX;
+	rc = fs_passthrough_new(&o, &cfg.backend);
 	CHECK(rc == 0);
 #if FUZZ_READONLY
 	rc = fs_readonly_new(cfg.backend, &cfg.backend);
@@ -182,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	srv = new_server();
+	srv = new_server(data[0]);
 	if (!(data[0] & FZ_NO_INIT))
 		send_init(srv);
 	while (pos + FZ_REC_HDR <= size && nrec++ < FZ_MAX_RECORDS) {

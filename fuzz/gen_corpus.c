@@ -556,6 +556,43 @@ static void server_seeds(void)
 	}
 	emit("syncfs", &o);
 
+	/* More inodes than fds (FZ_FEW_FDS): early nodes are evicted to file
+	 * handles, then used again (re-opened), one of them after a rename and
+	 * one after an unlink (ESTALE). */
+	start(&o, FZ_FEW_FDS);
+	{
+		const char *names[] = { "file", "dir", "link", "esc", "abs", "fifo", "hard", "empty" };
+		struct fuse_getattr_in g = { 0 };
+		struct fuse_rename_in r = { .newdir = ROOT };
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			lookup(&o, ROOT, names[i]);
+		lookup(&o, N2, "sub");
+		rq_begin(&q, FUSE_RENAME, ROOT);
+		rq_add(&q, &r, sizeof(r));
+		rq_str(&q, "dir");
+		rq_str(&q, "dir2");
+		rec(&o, &q, OUT_SMALL, 0, 0);
+		rq_begin(&q, FUSE_UNLINK, ROOT);
+		rq_str(&q, "empty");
+		rec(&o, &q, OUT_SMALL, 0, 0);
+		for (uint64_t n = N1; n < N1 + 9; n++) {
+			rq_begin(&q, FUSE_GETATTR, n);
+			rq_add(&q, &g, sizeof(g));
+			rec(&o, &q, OUT_SMALL, 0, 0);
+		}
+		lookup(&o, N2, "sub");
+		open_node(&o, FUSE_OPEN, N1, O_RDONLY);
+		{
+			struct fuse_read_in rd = { .fh = FH1, .size = 4096 };
+
+			rq_begin(&q, FUSE_READ, N1);
+			rq_add(&q, &rd, sizeof(rd));
+			rec(&o, &q, OUT_BIG, 0, 0);
+		}
+	}
+	emit("evict", &o);
+
 	/* Opcodes the server does not serve (BMAP, POLL, CUSE_INIT, future). */
 	start(&o, 0);
 	{

@@ -103,9 +103,9 @@ static char *outside_snapshot(struct env *e)
 	return out;
 }
 
-static struct fuse_server *server(const char *root, bool ro)
+static struct fuse_server *server_fds(const char *root, bool ro, unsigned max_fds)
 {
-	struct fs_passthrough_opts o = { .root = root, .xattr = true };
+	struct fs_passthrough_opts o = { .root = root, .xattr = true, .max_inode_fds = max_fds };
 	struct fuse_server_config cfg = { 0 };
 	struct fuse_server *s;
 	struct rp *p = malloc(sizeof(*p));
@@ -119,6 +119,11 @@ static struct fuse_server *server(const char *root, bool ro)
 	assert_int_equal(p->error, 0);
 	free(p);
 	return s;
+}
+
+static struct fuse_server *server(const char *root, bool ro)
+{
+	return server_fds(root, ro, 0);
 }
 
 static int setup(void **state)
@@ -1009,6 +1014,85 @@ static void test_readonly_mutations(void **state)
 	}
 }
 
+/* With fewer fds than nodes, inodes are evicted to file handles and re-opened
+ * on use (inode.h; needs CAP_DAC_READ_SEARCH, else the bound is ENFILE). The
+ * re-open must land on the same inode, inside the share, after renames and
+ * deletions too; a deleted one is ESTALE, never something else. */
+static void test_evicted_nodes(void **state)
+{
+	struct env *e = *state;
+	const char *names[] = { "f", "d", "up", "pw", "dotdot", "root" };
+	uint64_t node[6] = { 0 };
+	ino_t ino[6];
+
+	for (int k = 0; k < 2; k++) {
+		const char *dir = k ? e->roshare : e->share;
+		struct fuse_server *s = server_fds(dir, k == 1, 3);
+		uint64_t sub, g, fh;
+		struct fuse_attr a;
+		int err;
+
+		for (size_t i = 0; i < 6; i++) {
+			err = lookup(e, s, FUSE_ROOT_ID, names[i], &node[i], &a);
+			assert_true(err == 0 || err == -ENFILE); /* ENFILE: no eviction without the capability */
+			if (err)
+				node[i] = 0;
+			ino[i] = host_ino(dir, names[i]);
+		}
+		if (node[1]) {
+			assert_int_equal(lookup(e, s, node[1], "sub", &sub, NULL) == 0 ||
+						 e->p.error == -ENFILE,
+					 1);
+		}
+		/* Every node, used again: its own inode, in the share. */
+		for (size_t i = 0; i < 6; i++) {
+			if (!node[i])
+				continue;
+			assert_int_equal(getattr(e, s, node[i], &a), 0);
+			assert_int_equal(a.ino, ino[i]);
+			if (i >= 2)
+				assert_true(S_ISLNK(a.mode));
+		}
+		if (node[0] && open_node(e, s, FUSE_OPEN, node[0], O_RDONLY, &fh) == 0) {
+			assert_int_equal(read_fh(e, s, FUSE_READ, node[0], fh, 4096), 0);
+			assert_int_equal(e->p.body_len, strlen("in the share\n"));
+			assert_memory_equal(e->p.u.b + sizeof(e->p.u.h), "in the share\n", e->p.body_len);
+			(void)release(e, s, FUSE_RELEASE, node[0], fh);
+		}
+		/* ".." through an evicted subdirectory's node: the share's root. */
+		if (node[1] && lookup(e, s, node[1], "..", NULL, &a) == 0)
+			assert_int_equal(a.ino, host_ino(dir, NULL));
+		if (k == 0 && node[1]) {
+			struct fuse_rename2_in rn = { .newdir = FUSE_ROOT_ID };
+			struct fuse_attr ga;
+
+			/* Rename the directory while evicted, then resolve through it. */
+			for (size_t i = 2; i < 6; i++)
+				(void)getattr(e, s, node[i], NULL); /* push d out of the fd cache */
+			rq_begin(&e->q, FUSE_RENAME2, FUSE_ROOT_ID);
+			rq_add(&e->q, &rn, sizeof(rn));
+			rq_str(&e->q, "d");
+			rq_str(&e->q, "d-renamed");
+			assert_int_equal(send(e, s), 0);
+			for (size_t i = 2; i < 6; i++)
+				(void)getattr(e, s, node[i], NULL);
+			assert_int_equal(lookup(e, s, node[1], "g", &g, &ga), 0);
+			assert_int_equal(ga.ino, host_ino(e->share, "d-renamed/g"));
+			/* Delete it while evicted: ESTALE or EBADF-like, never another inode. */
+			rq_begin(&e->q, FUSE_UNLINK, node[1]);
+			rq_str(&e->q, "g");
+			assert_int_equal(send(e, s), 0);
+			for (size_t i = 2; i < 6; i++)
+				(void)getattr(e, s, node[i], NULL);
+			err = getattr(e, s, g, &ga);
+			assert_true(err < 0 || ga.nlink == 0);
+			assert_true(lookup(e, s, node[1], "g", NULL, NULL) < 0);
+		}
+		alive(e, s);
+		fuse_server_free(s);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1022,6 +1106,7 @@ int main(void)
 		T(test_lying_lengths),
 		T(test_batch_forget_lies),
 		T(test_readonly_mutations),
+		T(test_evicted_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
