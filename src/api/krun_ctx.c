@@ -8,7 +8,7 @@
 #include "api/export.h"
 #include "api/validate.h"
 
-CKRUN_EXPORT int32_t krun_create_ctx()
+CKRUN_EXPORT int32_t krun_create_ctx(void) /* the header keeps libkrun's "()" */
 {
 	return ckrun_ctx_create();
 }

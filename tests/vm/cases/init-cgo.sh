@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/go/gorunner
+# ckrun-vm-timeout: 300
 # The cgo runner (examples/go, go-microvm's call sequence) starts a VM with
 # one read-only and one read-write virtio-fs mount; the workload comes from
 # /.krun_config.json. The guest reads both, writes the RW one, and gets EROFS

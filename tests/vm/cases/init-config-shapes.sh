@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 600
 # Without a command, the guest init runs what /.krun_config.json says, in the
 # three shapes clients write: OCI config.json (crun), flat
 # {"Cmd","Env","WorkingDir"} (go-microvm) and nested {"Config":{...}}.

@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 900
 # The workload's exit status becomes ckrun-run's: 0, 1, 42, 125 (workdir),
 # 126 (not executable), 127 (not found), 128+N for a death by signal N.
 # --- common prelude of the init-*.sh cases (kept inline: each case runs alone) ---
@@ -69,7 +71,8 @@ grep -q 'does-not-exist' "$T/out" || fail "127: no message naming the program"
 check 137 "$root" /bin/sh -c 'kill -KILL $$'
 check 143 "$root" /bin/sh -c 'kill -TERM $$'
 # The workdir is entered before exec.
-vm --workdir /bin "$root" /bin/sh -c 'test "$(pwd)" = /bin' </dev/null >"$T/out" 2>&1 ||
+# (No '"' in arguments: the kernel command line cannot carry it.)
+vm --workdir /bin "$root" /bin/sh -c 'test $(pwd) = /bin' </dev/null >"$T/out" 2>&1 ||
 	fail "--workdir /bin was not the working directory"
 # Bad arguments are the launcher's: exit 2 before any VM.
 "$RUN" --cpus 0 "$root" /bin/true 2>/dev/null

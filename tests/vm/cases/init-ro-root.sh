@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 300
 # A read-only root (krun_add_virtiofs3("/dev/root", dir, 0, true), i.e.
 # ckrun-run --ro-root): with dev/ proc/ sys/ present the program runs, reads
 # work, writes fail with EROFS, the virtual /init.krun is there (and not on
@@ -46,15 +48,18 @@ root="$T/root"
 make_root "$root"
 mkdir -p "$root/dev" "$root/proc" "$root/sys"
 echo hello >"$root/hello.txt"
+# The guest script is a file: the kernel command line cannot carry '"'.
+cat >"$root/check.sh" <<'SH'
+read -r x </hello.txt; echo "read:$x"
+test -x /init.krun && echo "init:present"
+test -r /proc/self/status && echo "proc:mounted"
+if err=$(touch /newfile 2>&1); then echo "write:accepted"; exit 1; fi
+case "$err" in *"Read-only file system"*) echo "write:erofs" ;; *) echo "write:$err" ;; esac
+exit 42
+SH
 
 
-vm --ro-root "$root" /bin/sh -c '
-	read -r x </hello.txt; echo "read:$x"
-	test -x /init.krun && echo "init:present"
-	test -r /proc/self/status && echo "proc:mounted"
-	if err=$(touch /newfile 2>&1); then echo "write:accepted"; exit 1; fi
-	case "$err" in *"Read-only file system"*) echo "write:erofs" ;; *) echo "write:$err" ;; esac
-	exit 42' </dev/null >"$T/out" 2>&1
+vm --ro-root "$root" /bin/sh /check.sh </dev/null >"$T/out" 2>&1
 rc=$?
 [ "$rc" -eq 42 ] || fail "exit status $rc, expected 42: $(tail -n 10 "$T/out")"
 for l in read:hello init:present proc:mounted write:erofs; do

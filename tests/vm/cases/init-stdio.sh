@@ -1,5 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 600
 # With pipes as the caller's stdio, the guest's stdout and stderr arrive
 # separately (krun-stdout / krun-stderr console ports) and in order, and the
 # caller's stdin reaches the guest up to its end.
@@ -59,8 +61,12 @@ seq 1 20000 >"$T/seq.want"
 cmp -s "$T/seq" "$T/seq.want" || fail "seq 1 20000: $(wc -l <"$T/seq") lines arrived, not in order or incomplete"
 
 # stdin reaches the guest, and its end ends the guest's read loop.
-printf 'in1\nin 2\n' | vm "$root" /bin/sh -c 'while read -r l; do echo "got:$l"; done; echo eof' \
-	>"$T/in" 2>&1
+# (The guest script is a file: the kernel command line cannot carry '"'.)
+cat >"$root/readloop.sh" <<'SH'
+while read -r l; do echo "got:$l"; done
+echo eof
+SH
+printf 'in1\nin 2\n' | vm "$root" /bin/sh /readloop.sh >"$T/in" 2>&1
 [ "$(grep -E '^(got:|eof)' "$T/in" | tr '\n' '|')" = "got:in1|got:in 2|eof|" ] ||
 	fail "stdin: $(cat "$T/in")"
 

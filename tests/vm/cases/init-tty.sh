@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Interactively, through a pseudo-terminal (script(1)): the guest's stdio is a
-# terminal, output arrives and the exit status propagates. Exit 77 (skipped)
-# when no script(1) is available in the test host.
+# ckrun-vm-build-files: examples/ckrun-run tests/init/pty-run
+# ckrun-vm-timeout: 300
+# Interactively, through a pseudo-terminal (tests/init/pty-run): the guest's
+# stdio is a terminal, its output arrives and the exit status propagates.
 # --- common prelude of the init-*.sh cases (kept inline: each case runs alone) ---
 # Harness contract: CKRUN_BUILD (meson build dir), CKRUN_KERNEL (guest kernel),
 # CKRUN_BUSYBOX (static busybox), CKRUN_TMP (scratch dir); exit 0 = pass.
@@ -40,24 +41,22 @@ finish() {
 }
 # --- end of prelude ---
 
-if ! command -v script >/dev/null 2>&1; then
-	echo "SKIP ${0##*/}: script(1) is not available to provide a pty" >&2
-	exit 77
+PTY_RUN="$CKRUN_BUILD/tests/init/pty-run"
+# A pty needs devpts on /dev/pts; the test host (busybox) may not mount it.
+if [ ! -e /dev/pts/ptmx ]; then
+	mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts ||
+		fail "no devpts on /dev/pts and cannot mount it"
 fi
 root="$T/root"
 make_root "$root"
-cat >"$T/inner.sh" <<INNER
-"$RUN" --kernel "$CKRUN_KERNEL" "$root" /bin/sh -c 'if test -t 0 && test -t 1; then echo TTY-YES; else echo TTY-NO; fi; exit 7'
-echo "rc=\$?"
-INNER
-# util-linux and busybox script both accept -q -c CMD FILE.
-if command -v timeout >/dev/null 2>&1; then
-	timeout "${CKRUN_VM_TIMEOUT:-180}" script -q -c "sh $T/inner.sh" /dev/null </dev/null >"$T/out" 2>&1
-else
-	script -q -c "sh $T/inner.sh" /dev/null </dev/null >"$T/out" 2>&1
-fi
+# pty-run gives ckrun-run a new pseudo-terminal as stdin/stdout/stderr and
+# exits with its status (busybox has no script(1)).
+"$PTY_RUN" "$RUN" --kernel "$CKRUN_KERNEL" "$root" /bin/sh -c \
+	'if test -t 0 && test -t 1 && test -t 2; then echo TTY-YES; else echo TTY-NO; fi; exit 7' \
+	</dev/null >"$T/out" 2>&1
+rc=$?
 tr -d '\r' <"$T/out" >"$T/out.txt"
+[ "$rc" -eq 7 ] || fail "exit status through a tty: $rc, expected 7: $(cat "$T/out.txt")"
 grep -q '^TTY-YES' "$T/out.txt" || fail "the guest did not see a terminal: $(cat "$T/out.txt")"
-grep -q '^rc=7' "$T/out.txt" || fail "exit status through a tty: $(cat "$T/out.txt")"
 
 finish

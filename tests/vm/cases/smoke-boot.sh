@@ -4,7 +4,7 @@
 # exits with 7; the test checks both. The VMM is $CKRUN_VMM (default: QEMU
 # -M microvm); smoke-boot-ckrun runs the same with ckrun's own VMM.
 # ckrun-vm-files: /usr/bin/qemu-system-x86_64 /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
-# ckrun-vm-timeout: 300
+# ckrun-vm-timeout: 480
 . "$CKRUN_VM_LIB"
 vm_require_kvm
 
@@ -13,7 +13,7 @@ vm_busybox_root "$CKRUN_TMP/root"
 
 t0=$(bb date +%s)
 rc=0
-vm_run "$CKRUN_TMP/root" "$CKRUN_TMP/console.log" 240 \
+vm_run "$CKRUN_TMP/root" "$CKRUN_TMP/console.log" 420 \
     /bin/sh -c "echo CKRUN-GUEST-MARKER $nonce uptime=\$(cut -d' ' -f1 /proc/uptime) cpus=\$(nproc); exit 7" || rc=$?
 t1=$(bb date +%s)
 vm_show "$CKRUN_TMP/console.log"

@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-timeout: 400
+# The main job (README command 1): a VM whose root is a small busybox tree and
+# which gets a host directory shared READ-ONLY under the tag "data". The guest
+# mounts it WITHOUT -o ro, so only the host enforces read-only: reading works,
+# every write fails with "Read-only file system", and the host directory is
+# byte-for-byte unchanged afterwards.
+# Harness contract: CKRUN_BUILD, CKRUN_KERNEL, CKRUN_BUSYBOX, CKRUN_TMP; exit 0 = pass.
+set -u
+: "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
+T=$(mktemp -d "$CKRUN_TMP/demo.XXXXXX")
+
+root="$T/root"
+mkdir -p "$root/bin" "$root/mnt"
+cp "$CKRUN_BUSYBOX" "$root/bin/busybox"
+for a in sh echo cat mount touch rm mv mkdir ln chmod sha256sum ls; do ln -s busybox "$root/bin/$a"; done
+
+data="$T/data"
+mkdir -p "$data/docs"
+echo "hello from the host" >"$data/hello.txt"
+echo "a report" >"$data/docs/report.txt"
+before=$(cd "$data" && find . -exec stat -c '%n %s %a %u %g %Y %Z %h' {} + | sort; find . -type f -exec sha256sum {} + | sort)
+
+echo "== host: sharing $data read-only as tag 'data'; running the guest"
+timeout 300 "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --volume "$data:data:ro" "$root" -- /bin/sh -c '
+	mount -t virtiofs data /mnt || exit 90
+	echo "guest: cat /mnt/hello.txt -> $(cat /mnt/hello.txt)"
+	fails=0
+	try() { if out=$("$@" 2>&1); then echo "guest: $* -> SUCCEEDED (must not)"; fails=$((fails+1));
+		else echo "guest: $* -> ${out##*: }"; case "$out" in *"Read-only file system"*) ;; *) fails=$((fails+1));; esac; fi; }
+	try touch /mnt/new-file
+	try sh -c "echo overwrite > /mnt/hello.txt"
+	try sh -c "echo append >> /mnt/hello.txt"
+	try rm /mnt/hello.txt
+	try mv /mnt/hello.txt /mnt/renamed.txt
+	try mkdir /mnt/newdir
+	try ln -s /etc/passwd /mnt/link
+	try chmod 777 /mnt/hello.txt
+	exit $fails'
+rc=$?
+after=$(cd "$data" && find . -exec stat -c '%n %s %a %u %g %Y %Z %h' {} + | sort; find . -type f -exec sha256sum {} + | sort)
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL demo-readonly: guest exit status $rc (0 = every write refused)"
+	exit 1
+fi
+if [ "$before" != "$after" ]; then
+	echo "FAIL demo-readonly: the host directory changed"
+	exit 1
+fi
+echo "== host: guest exit status 0; every write was refused; $data is unchanged"
+rm -rf "$T"
+exit 0
