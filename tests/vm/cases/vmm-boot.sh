@@ -33,7 +33,7 @@ CKRUN_BOOT_TIMEOUT=120 bb timeout -s KILL 500 "$CKRUN_BUILD/tests/vmm/vmboot" \
 vm_show "$CKRUN_TMP/console.log"
 
 [ "$rc" = 0 ] || vm_fail "vmboot exit status $rc"
-line=$(bb grep "^CKRUN-GUEST-MARKER $nonce " "$CKRUN_TMP/console.log") || vm_fail "marker not seen on the guest console"
+line=$(bb grep "^CKRUN-GUEST-MARKER $nonce " "$CKRUN_TMP/console.log" | bb tr -d "\r"); [ -n "$line" ] || vm_fail "marker not seen on the guest console"
 echo "$line" | bb grep -q " cpus=1 " || vm_fail "expected 1 CPU: $line"
 res=$(bb grep "^vmboot: " "$CKRUN_TMP/console.log") || vm_fail "no vmboot result line"
 echo "$res" | bb grep -q " rc=0 exit_code=0 end=reset " || vm_fail "unexpected end: $res"

@@ -34,7 +34,7 @@ for spec in "128 100000 131072 0" "4096 3800000 4194304 1"; do
         < /dev/null > "$log" 2>&1 || rc=$?
     vm_show "$log"
     [ "$rc" = 0 ] || vm_fail "$mem MiB: vmboot exit status $rc"
-    line=$(bb grep "^CKRUN-GUEST-MARKER $nonce " "$log") || vm_fail "$mem MiB: marker not seen"
+    line=$(bb grep "^CKRUN-GUEST-MARKER $nonce " "$log" | bb tr -d "\r"); [ -n "$line" ] || vm_fail "$mem MiB: marker not seen"
     kb=$(echo "$line" | bb sed -n 's/.* memtotal_kb=\([0-9]*\) .*/\1/p')
     [ -n "$kb" ] && [ "$kb" -ge "$lo" ] && [ "$kb" -le "$hi" ] || vm_fail "$mem MiB: MemTotal $kb kB not in [$lo, $hi]"
     echo "$line" | bb grep -q " high=$high\$" || vm_fail "$mem MiB: expected $high RAM range(s) at 4 GiB: $line"

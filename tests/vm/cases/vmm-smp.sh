@@ -29,7 +29,7 @@ for cpus in 2 4; do
         < /dev/null > "$log" 2>&1 || rc=$?
     vm_show "$log"
     [ "$rc" = 0 ] || vm_fail "$cpus vCPUs: vmboot exit status $rc"
-    line=$(bb grep "^CKRUN-GUEST-MARKER $nonce " "$log") || vm_fail "$cpus vCPUs: marker not seen"
+    line=$(bb grep "^CKRUN-GUEST-MARKER $nonce " "$log" | bb tr -d "\r"); [ -n "$line" ] || vm_fail "$cpus vCPUs: marker not seen"
     echo "$line" | bb grep -q " cpuinfo=$cpus " || vm_fail "expected $cpus CPUs in /proc/cpuinfo: $line"
     expect_online=0-$((cpus - 1))
     echo "$line" | bb grep -q " online=$expect_online\$" || vm_fail "expected CPUs $expect_online online: $line"
