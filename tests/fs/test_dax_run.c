@@ -6,6 +6,11 @@
  *
  *   dax-run KERNEL ROOTDIR MEM_MIB SHAREDIR TAG rw|ro SHM_MIB CMD [ARGS...]
  *
+ * The kernel command line is libkrun's default prolog plus an explicit
+ * root=/dev//dev/root: the project kernel is built without CONFIG_BLOCK, and
+ * then 6.1 mounts a nodev root (virtiofs) only when root= names it; it strips
+ * one "/dev/" from the name, which leaves the root share's tag "/dev/root".
+ *
  * Ends inside krun_start_enter with the guest's exit status; 125 when the VM
  * could not be started.
  */
@@ -49,7 +54,14 @@ int main(int argc, char **argv)
 	CHECK(krun_set_vm_config((uint32_t)ctx, 1, (uint32_t)mem));
 	CHECK(krun_add_virtiofs3((uint32_t)ctx, KRUN_FS_ROOT_TAG, argv[2], 0, false));
 	CHECK(krun_add_virtiofs3((uint32_t)ctx, argv[5], argv[4], shm << 20, ro));
-	CHECK(krun_set_kernel((uint32_t)ctx, argv[1], KRUN_KERNEL_FORMAT_RAW, NULL, NULL));
+	/* DAX_RUN_VERBOSE=1: the guest kernel's boot messages too (no "quiet"). */
+	const char *v = getenv("DAX_RUN_VERBOSE");
+	bool quiet = !(v && *v == '1');
+	char cmdline[256];
+	snprintf(cmdline, sizeof(cmdline),
+		 "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 rootfstype=virtiofs "
+		 "root=/dev//dev/root rw%s no-kvmapf init=/init.krun", quiet ? " quiet" : "");
+	CHECK(krun_set_kernel((uint32_t)ctx, argv[1], KRUN_KERNEL_FORMAT_RAW, NULL, cmdline));
 	static const char *const env[] = { "PATH=/bin:/sbin", "HOME=/", NULL };
 	CHECK(krun_set_exec((uint32_t)ctx, argv[8], (const char *const *)&argv[9], env));
 	rc = krun_start_enter((uint32_t)ctx);
