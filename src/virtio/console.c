@@ -49,7 +49,7 @@ struct con_port {
 	int out_fd;        /* -1: guest output is discarded */
 	bool in_eof;       /* input ended or failed: stop polling it */
 	bool in_starved;   /* no receive buffers: wait for a kick */
-	bool guest_open;
+	bool guest_open;   /* the guest has the port open (PORT_OPEN from the driver) */
 };
 
 struct con_msg {
@@ -239,8 +239,13 @@ static bool process_rx(struct console_dev *c, struct con_port *port, struct vq *
 		return true;
 	}
 	vq_unpop(q);
-	if (n == 0 || (errno != EAGAIN && errno != EINTR))
+	if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 		port->in_eof = true;
+		/* Tell the guest the host end is gone, so its reader sees EOF
+		 * instead of waiting forever. hvc0 has no such notion. */
+		if (!port->console)
+			queue_msg(c, (uint32_t)(port - c->port), VIRTIO_CONSOLE_PORT_OPEN, 0, NULL);
+	}
 	return false;
 }
 
@@ -283,7 +288,10 @@ static void *con_worker(void *arg)
 			struct con_port *port = &c->port[p];
 			struct vq *q = virtio_mmio_queue(t, port_rxq(p));
 			in_slot[p] = -1;
-			if (broken || port->in_fd < 0 || port->in_eof || port->in_starved || !q->size)
+			/* Linux drops data that arrives while the port is closed:
+			 * leave it in the fd until the guest opens the port. */
+			if (broken || port->in_fd < 0 || port->in_eof || port->in_starved ||
+			    !port->guest_open || !q->size)
 				continue;
 			in_slot[p] = n;
 			pf[n++] = (struct pollfd){ .fd = port->in_fd, .events = POLLIN };
@@ -310,8 +318,6 @@ static void *con_worker(void *arg)
 		struct vq *crx = virtio_mmio_queue(t, CON_CTRL_RX);
 		if (ctx->size)
 			notify(c, ctx, process_ctrl_tx(c, ctx));
-		if (crx->size)
-			notify(c, crx, flush_ctrl(c, crx));
 		for (int p = 0; p < c->nr_ports; p++) {
 			struct vq *tx = virtio_mmio_queue(t, port_txq(p));
 			struct vq *rx = virtio_mmio_queue(t, port_rxq(p));
@@ -320,6 +326,9 @@ static void *con_worker(void *arg)
 			if (in_slot[p] >= 0 && (pf[in_slot[p]].revents & (POLLIN | POLLHUP | POLLERR)))
 				notify(c, rx, process_rx(c, &c->port[p], rx));
 		}
+		/* Last: replies to the driver's messages and input EOF notices. */
+		if (crx->size)
+			notify(c, crx, flush_ctrl(c, crx));
 		for (int i = 0; i < nq; i++) {
 			if (virtio_mmio_queue(t, i)->broken) {
 				virtio_mmio_set_broken(t);

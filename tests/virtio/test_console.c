@@ -249,12 +249,32 @@ static void test_named_ports(void **state)
 	kick(f, 0);
 	kick(f, 4);
 	assert_int_equal(write(f->in[1], "data", 4), 4);
+	/* Linux drops input for a closed port: it waits in the pipe until the guest opens it. */
+	usleep(30000);
+	struct vring_used *u4 = fake_ptr(&f->mem, f->q[4].used);
+	assert_int_equal(u4->idx, 0);
+	send_ctrl(f, 1, VIRTIO_CONSOLE_PORT_OPEN, 1);
 	uint32_t len;
 	assert_true(td_wait_used(&f->mem, &f->q[4], NULL, &len));
 	assert_int_equal(len, 4);
 	assert_memory_equal(fake_ptr(&f->mem, r1), "data", 4);
 	struct vring_used *u0 = fake_ptr(&f->mem, f->q[0].used);
 	assert_int_equal(u0->idx, 0);
+
+	/* End of input: the guest is told the host side closed (its reader sees EOF). */
+	uint64_t r2 = next_buf(f);
+	struct tbuf rx2 = { r2, 64, true };
+	td_post(&f->mem, &f->q[4], &rx2, 1);
+	kick(f, 4);
+	for (int i = 0; i < 2; i++) { /* the handshake used all control buffers */
+		struct tbuf b = { next_buf(f), 64, true };
+		td_post(&f->mem, &f->q[CTRL_RX], &b, 1);
+	}
+	kick(f, CTRL_RX);
+	close(f->in[1]);
+	f->in[1] = -1;
+	expect_ctrl(f, 1, VIRTIO_CONSOLE_PORT_OPEN, 0, NULL);
+	assert_int_equal(u4->idx, 1); /* the spare buffer stays unused */
 }
 
 static void test_hostile_chain_breaks_device(void **state)

@@ -23,22 +23,33 @@ echo "hello from the host" >"$data/hello.txt"
 echo "a report" >"$data/docs/report.txt"
 before=$(cd "$data" && find . -exec stat -c '%n %s %a %u %g %Y %Z %h' {} + | sort; find . -type f -exec sha256sum {} + | sort)
 
+# The guest's script lives in the root: the kernel command line that carries
+# the workload's arguments cannot carry a '"'.
+cat >"$root/demo.sh" <<'GUEST'
+mount -t virtiofs data /mnt || exit 90
+echo "guest: cat /mnt/hello.txt -> $(cat /mnt/hello.txt)"
+fails=0
+try() {
+	if out=$("$@" 2>&1); then
+		echo "guest: $* -> SUCCEEDED (must not)"; fails=$((fails + 1))
+	else
+		echo "guest: $* -> ${out##*: }"
+		case "$out" in *"Read-only file system"*) ;; *) fails=$((fails + 1)) ;; esac
+	fi
+}
+try touch /mnt/new-file
+try sh -c "echo overwrite > /mnt/hello.txt"
+try sh -c "echo append >> /mnt/hello.txt"
+try rm /mnt/hello.txt
+try mv /mnt/hello.txt /mnt/renamed.txt
+try mkdir /mnt/newdir
+try ln -s /etc/passwd /mnt/link
+try chmod 777 /mnt/hello.txt
+exit $fails
+GUEST
+
 echo "== host: sharing $data read-only as tag 'data'; running the guest"
-timeout 300 "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --volume "$data:data:ro" "$root" -- /bin/sh -c '
-	mount -t virtiofs data /mnt || exit 90
-	echo "guest: cat /mnt/hello.txt -> $(cat /mnt/hello.txt)"
-	fails=0
-	try() { if out=$("$@" 2>&1); then echo "guest: $* -> SUCCEEDED (must not)"; fails=$((fails+1));
-		else echo "guest: $* -> ${out##*: }"; case "$out" in *"Read-only file system"*) ;; *) fails=$((fails+1));; esac; fi; }
-	try touch /mnt/new-file
-	try sh -c "echo overwrite > /mnt/hello.txt"
-	try sh -c "echo append >> /mnt/hello.txt"
-	try rm /mnt/hello.txt
-	try mv /mnt/hello.txt /mnt/renamed.txt
-	try mkdir /mnt/newdir
-	try ln -s /etc/passwd /mnt/link
-	try chmod 777 /mnt/hello.txt
-	exit $fails'
+timeout 300 "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --volume "$data:data:ro" "$root" -- /bin/sh /demo.sh
 rc=$?
 after=$(cd "$data" && find . -exec stat -c '%n %s %a %u %g %Y %Z %h' {} + | sort; find . -type f -exec sha256sum {} + | sort)
 if [ "$rc" -ne 0 ]; then

@@ -11,6 +11,9 @@
 set -u
 : "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
 RUN="$CKRUN_BUILD/examples/ckrun-run"
+# Guests boot slowly in the TCG test host: allow more than the library's
+# default 30 s before it declares a guest dead.
+export CKRUN_BOOT_TIMEOUT="${CKRUN_BOOT_TIMEOUT:-150}"
 T=$(mktemp -d "$CKRUN_TMP/${0##*/}.XXXXXX")
 fails=0
 fail() { echo "FAIL ${0##*/}: $*" >&2; fails=$((fails + 1)); }

@@ -3,14 +3,17 @@
 # ckrun-vm-build-files: examples/ckrun-run
 # ckrun-vm-timeout: 600
 # With pipes as the caller's stdio, the guest's stdout and stderr arrive
-# separately (krun-stdout / krun-stderr console ports) and in order, and the
-# caller's stdin reaches the guest up to its end.
+# separately (krun-stdout / krun-stderr console ports) and in order
+# (stdin: init-stdin.sh).
 # --- common prelude of the init-*.sh cases (kept inline: each case runs alone) ---
 # Harness contract: CKRUN_BUILD (meson build dir), CKRUN_KERNEL (guest kernel),
 # CKRUN_BUSYBOX (static busybox), CKRUN_TMP (scratch dir); exit 0 = pass.
 set -u
 : "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
 RUN="$CKRUN_BUILD/examples/ckrun-run"
+# Guests boot slowly in the TCG test host: allow more than the library's
+# default 30 s before it declares a guest dead.
+export CKRUN_BOOT_TIMEOUT="${CKRUN_BOOT_TIMEOUT:-150}"
 T=$(mktemp -d "$CKRUN_TMP/${0##*/}.XXXXXX")
 fails=0
 fail() { echo "FAIL ${0##*/}: $*" >&2; fails=$((fails + 1)); }
@@ -59,11 +62,5 @@ make_root "$root"
 vm "$root" /bin/seq 1 20000 </dev/null 2>"$T/err" | grep -E '^[0-9]+$' >"$T/seq"
 seq 1 20000 >"$T/seq.want"
 cmp -s "$T/seq" "$T/seq.want" || fail "seq 1 20000: $(wc -l <"$T/seq") lines arrived, not in order or incomplete"
-
-# stdin reaches the guest, and its end ends the guest's read loop.
-printf 'in1\nin 2\n' | vm "$root" /bin/sh -c 'while read -r l; do echo "got:$l"; done; echo eof' \
-	>"$T/in" 2>&1
-[ "$(grep -E '^(got:|eof)' "$T/in" | tr '\n' '|')" = "got:in1|got:in 2|eof|" ] ||
-	fail "stdin: $(cat "$T/in")"
 
 finish

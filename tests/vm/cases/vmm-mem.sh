@@ -6,13 +6,22 @@
 # ckrun-vm-timeout: 900
 . "$CKRUN_VM_LIB"
 vm_require_kvm
+# A busybox initramfs whose /init runs BODY (kept inline: cases run alone).
+vmm_initramfs() { # DIR BODY OUT
+    bb mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev"
+    bb cp "$CKRUN_BUSYBOX" "$1/bin/busybox"
+    { echo '#!/bin/busybox sh'; echo '/bin/busybox --install -s /bin'; echo 'export PATH=/bin'
+      echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev 2>/dev/null'
+      printf '%s\n' "$2"; } > "$1/init"
+    bb chmod 0755 "$1/bin/busybox" "$1/init"
+    ( cd "$1" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$3"
+}
 
 nonce=$(vm_nonce)
-vm_busybox_root "$CKRUN_TMP/root" "
+vmm_initramfs "$CKRUN_TMP/root" "
 echo CKRUN-GUEST-MARKER $nonce memtotal_kb=\$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2) high=\$(grep -c '^100000000-.* : System RAM' /proc/iomem)
 grep 'System RAM' /proc/iomem
-reboot -f"
-vm_make_initramfs "$CKRUN_TMP/root" "$CKRUN_TMP/initrd.gz"
+reboot -f" "$CKRUN_TMP/initrd.gz"
 
 # mem MiB, MemTotal bounds (kB), System RAM ranges starting at 4 GiB
 for spec in "128 100000 131072 0" "4096 3800000 4194304 1"; do
@@ -25,7 +34,7 @@ for spec in "128 100000 131072 0" "4096 3800000 4194304 1"; do
         < /dev/null > "$log" 2>&1 || rc=$?
     vm_show "$log"
     [ "$rc" = 0 ] || vm_fail "$mem MiB: vmboot exit status $rc"
-    line=$(bb grep "^CKRUN-GUEST-MARKER $nonce " "$log") || vm_fail "$mem MiB: marker not seen"
+    line=$(bb grep "^CKRUN-GUEST-MARKER $nonce " "$log" | bb tr -d "\r"); [ -n "$line" ] || vm_fail "$mem MiB: marker not seen"
     kb=$(echo "$line" | bb sed -n 's/.* memtotal_kb=\([0-9]*\) .*/\1/p')
     [ -n "$kb" ] && [ "$kb" -ge "$lo" ] && [ "$kb" -le "$hi" ] || vm_fail "$mem MiB: MemTotal $kb kB not in [$lo, $hi]"
     echo "$line" | bb grep -q " high=$high\$" || vm_fail "$mem MiB: expected $high RAM range(s) at 4 GiB: $line"
