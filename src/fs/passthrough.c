@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "fs/creds.h"
+#include "fs/dax.h"
 #include "fs/inode.h"
 
 #define DEFAULT_MAX_INODE_FDS 65536u
@@ -1341,6 +1342,27 @@ static int pt_syncfs(void *fs, const struct fs_ctx *c, uint64_t nodeid)
 	return ret;
 }
 
+/* ------------------------------------------------------------ DAX (dax.c) */
+
+static int pt_dax_open(void *fs, uint64_t nodeid, int flags)
+{
+	struct pt *p = fs;
+	struct fs_inode_ref ref;
+	int ret = fs_inode_get(p->inodes, nodeid, &ref);
+	if (ret < 0)
+		return ret;
+	ret = ref.type == S_IFREG ? reopen(p, ref.fd, ref.type, flags) : -EINVAL;
+	fs_inode_put(p->inodes, &ref);
+	return ret;
+}
+
+static int pt_setupmapping(void *fs, const struct fs_ctx *c, uint64_t nodeid,
+			   const struct fuse_setupmapping_in *in, const struct fs_dax_window *w)
+{
+	(void)c;
+	return fs_dax_setupmapping(fs, pt_dax_open, nodeid, in, w);
+}
+
 static const struct fs_ops pt_ops = {
 	.init = pt_init,
 	.destroy = pt_destroy,
@@ -1381,8 +1403,8 @@ static const struct fs_ops pt_ops = {
 	.setlk = NULL,
 	.syncfs = pt_syncfs,
 	.tmpfile = pt_tmpfile,
-	.setupmapping = NULL,
-	.removemapping = NULL,
+	.setupmapping = pt_setupmapping,
+	.removemapping = fs_dax_removemapping,
 };
 
 /* ------------------------------------------------------------ construction */
