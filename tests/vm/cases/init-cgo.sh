@@ -70,8 +70,10 @@ else
 fi
 rc=$?
 [ "$rc" -eq 0 ] || fail "gorunner exit status $rc: $(cat "$T/out"); console: $(tail -n 20 "$T/console.log" 2>/dev/null)"
+# hvc0 is a terminal in the guest: lines end in CR LF.
+tr -d '\r' <"$T/console.log" >"$T/console.txt" 2>/dev/null
 for l in from-ro from-rw ro:erofs done; do
-	grep -qxF "$l" "$T/console.log" 2>/dev/null || fail "console.log lacks '$l'"
+	grep -qxF "$l" "$T/console.txt" || fail "console.log lacks '$l': $(cat "$T/console.txt")"
 done
 [ "$(cat "$rw/out.txt" 2>/dev/null)" = written ] || fail "the RW mount was not written"
 [ ! -e "$ro/out.txt" ] && [ ! -e "$ro/again" ] || fail "the guest wrote to the RO mount"

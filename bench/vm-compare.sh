@@ -1,0 +1,183 @@
+#!/bin/sh
+# Benchmark case (not a test): ckrun against QEMU -M microvm + virtiofsd,
+# side by side in the same (test) host, same guest kernel, same busybox root
+# shared with virtio-fs, runs alternating ckrun, QEMU, ckrun, QEMU ...
+# Run through bench/run (which calls tests/vm/run with this script).
+# Knobs (env): BENCH_PAIRS (5), BENCH_MB (16), BENCH_NMETA (500),
+#   BENCH_TREE_DIRS (20) x BENCH_TREE_FILES (50), BENCH_VMS (ckrun qemu).
+# ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-files: bench-guest.sh /usr/bin/qemu-system-x86_64 /usr/lib/qemu/virtiofsd /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
+# ckrun-vm-timeout: 3300
+. "$CKRUN_VM_LIB"
+set +e
+vm_require_kvm
+PAIRS=${BENCH_PAIRS:-5} MB=${BENCH_MB:-16} NMETA=${BENCH_NMETA:-500}
+TD=${BENCH_TREE_DIRS:-20} TF=${BENCH_TREE_FILES:-50}
+VMS=${BENCH_VMS:-ckrun qemu}
+MEM=128
+VM_TMO=${BENCH_VM_TIMEOUT:-400}
+here=$(bb dirname "$0")
+T=$CKRUN_TMP
+
+uptime_ms() { read -r u _ < /proc/uptime; echo "${u%.*}${u#*.}0"; }
+
+# --- the shared directories -------------------------------------------------
+root=$T/root
+vm_busybox_root "$root"
+for a in dd sync ls rm mkdir sleep mount reboot; do [ -e "$root/bin/$a" ] || bb ln -s busybox "$root/bin/$a"; done
+bb cp "$here/bench-guest.sh" "$root/bench.sh"
+printf '#!/bin/sh\nexec /bin/sh /bench.sh start\n' > "$root/qinit-start"
+printf '#!/bin/sh\nexec /bin/sh /bench.sh all %s %s\n' "$MB" "$NMETA" > "$root/qinit-all"
+bb chmod 0755 "$root/bench.sh" "$root/qinit-start" "$root/qinit-all"
+bb mkdir -p "$root/data" "$root/ro" "$T/rodata"
+mktree() { # DIR: TD directories of TF empty files (shell builtins: no forks)
+    d=0
+    while [ $d -lt "$TD" ]; do
+        bb mkdir -p "$1/d$d"; f=0
+        while [ $f -lt "$TF" ]; do : > "$1/d$d/f$f"; f=$((f + 1)); done
+        d=$((d + 1))
+    done
+}
+mktree "$root/data/tree"; mktree "$T/rodata/tree"
+bb dd if=/dev/zero of="$T/rodata/f" bs=1M count="$MB" 2>/dev/null
+# virtiofsd has no read-only option: it serves a read-only bind mount
+bb mkdir -p "$T/robind"
+bb mount --bind "$T/rodata" "$T/robind" && bb mount -o remount,bind,ro "$T/robind" \
+    || vm_fail "read-only bind mount failed"
+
+# --- one VM run -----------------------------------------------------------------
+# Console goes through a FIFO read here: the marker's arrival is stamped at
+# once, and on BENCH-MEMREADY the VMM processes' memory is sampled.
+mem_sample() { # PID... -> "total_rss_kib guest_ram_rss_kib" summed
+    for p in "$@"; do bb cat "/proc/$p/smaps" 2>/dev/null; done | bb awk -v ram=$((MEM * 1024)) '
+        /^Size:/ { big = ($2 >= ram) }
+        /^Rss:/ { t += $2; if (big) g += $2 }
+        END { print t + 0, g + 0 }'
+}
+reader() { # FIFO LOG OUTPREFIX
+    while IFS= read -r l; do
+        echo "$l" >> "$2"
+        case $l in
+        *BENCH-MARK*) uptime_ms > "$3.mark" ;;
+        *BENCH-MEMREADY*) bb sleep 1; mem_sample $(bb cat "$3.pids") > "$3.mem" ;;
+        esac
+    done < "$1"
+}
+watchdog() { # PID: kill it after VM_TMO seconds
+    ( bb sleep "$VM_TMO"; kill -9 "$1" 2>/dev/null ) > /dev/null 2>&1 &
+    echo $!
+}
+
+run_ckrun() { # MODE PREFIX
+    fifo=$2.fifo; bb mkfifo "$fifo"
+    reader "$fifo" "$2.log" "$2" &
+    rpid=$!
+    t0=$(uptime_ms)
+    "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --mem $MEM --cpus 1 --console "$fifo" \
+        --volume "$T/rodata:rodata:ro" "$root" -- /bin/sh /bench.sh "$1" "$MB" "$NMETA" \
+        < /dev/null > "$2.out" 2>&1 &
+    vpid=$!
+    echo $vpid > "$2.pids"
+    w=$(watchdog $vpid)
+    wait $vpid; rc=$?
+    t1=$(uptime_ms)
+    kill "$w" 2>/dev/null
+    wait $rpid
+    echo "$t0 $t1 $rc" > "$2.times"
+}
+
+run_qemu() { # MODE PREFIX
+    fifo=$2.fifo; bb mkfifo "$fifo"
+    reader "$fifo" "$2.log" "$2" &
+    rpid=$!
+    s1=$2.sock1 s2=$2.sock2
+    t0=$(uptime_ms)
+    /usr/lib/qemu/virtiofsd --socket-path="$s1" -o source="$root" -o cache=auto -o sandbox=chroot \
+        --thread-pool-size=0 > "$2.vfs1" 2>&1 &
+    f1=$!
+    /usr/lib/qemu/virtiofsd --socket-path="$s2" -o source="$T/robind" -o cache=auto -o sandbox=chroot \
+        --thread-pool-size=0 > "$2.vfs2" 2>&1 &
+    f2=$!
+    n=0
+    while { [ ! -S "$s1" ] || [ ! -S "$s2" ]; } && [ $n -lt 200 ]; do bb usleep 20000; n=$((n + 1)); done
+    qemu-system-x86_64 -M microvm,isa-serial=on,acpi=off,memory-backend=mem -accel kvm -cpu host \
+        -m $MEM -smp 1 -nodefaults -no-user-config -nographic -no-reboot \
+        -object memory-backend-memfd,id=mem,size=${MEM}M,share=on \
+        -global virtio-mmio.force-legacy=false \
+        -chardev socket,id=fs0,path="$s1" -device vhost-user-fs-device,chardev=fs0,tag=/dev/root \
+        -chardev socket,id=fs1,path="$s2" -device vhost-user-fs-device,chardev=fs1,tag=rodata \
+        -serial file:"$fifo" -kernel "$CKRUN_KERNEL" \
+        -append "reboot=t panic=-1 panic_print=0 nomodule console=ttyS0 rootfstype=virtiofs root=/dev/root rw quiet no-kvmapf init=/qinit-$1" \
+        < /dev/null > "$2.out" 2>&1 &
+    vpid=$!
+    echo "$vpid $f1 $f2" > "$2.pids"
+    w=$(watchdog $vpid)
+    wait $vpid; rc=$?
+    t1=$(uptime_ms)
+    kill "$w" 2>/dev/null
+    kill "$f1" "$f2" 2>/dev/null; wait "$f1" "$f2" 2>/dev/null
+    wait $rpid
+    echo "$t0 $t1 $rc" > "$2.times"
+}
+
+# Prints "BENCH: vmm=V pair=I metric=value ..." for one run.
+report() { # VMM PAIR MODE PREFIX
+    set -- "$1" "$2" "$3" "$4" $(bb cat "$4.times")
+    t0=$5 t1=$6 rc=$7
+    line="BENCH: vmm=$1 pair=$2 mode=$3 rc=$rc"
+    if [ "$3" = start ]; then
+        line="$line exit_ms=$((t1 - t0))"
+        [ -s "$4.mark" ] && line="$line marker_ms=$(( $(bb cat "$4.mark") - t0 ))"
+    else
+        if [ -s "$4.mem" ]; then
+            set -- $(bb cat "$4.mem")
+            line="$line rss_kib=$1 guest_ram_kib=$2 vmm_kib=$(($1 - $2))"
+        fi
+        line="$line $(bb sed -n 's/.*BENCH-RES \([a-zA-Z_]*\) \([0-9]*\).*/\1=\2/p' "$4.log" | bb tr '\n' ' ')"
+        bb grep -q BENCH-DONE "$4.log" || line="$line incomplete=1"
+    fi
+    echo "$line" | bb tee -a "$T/results"
+    if [ "$rc" != 0 ] || { [ "$3" = start ] && [ ! -s "$4.mark" ]; }; then
+        echo "BENCH-FAILED-RUN: $1 pair $2 $3 rc=$rc"; bb tail -20 "$4.log" 2>/dev/null; bb tail -5 "$4.out"
+        for f in "$4.vfs1" "$4.vfs2"; do [ -s "$f" ] && bb tail -5 "$f"; done
+    fi
+}
+
+vm_log "pairs=$PAIRS file=${MB}MiB meta=$NMETA tree=$((TD * TF)) vms: $VMS"
+i=0
+while [ $i -lt "$PAIRS" ]; do
+    i=$((i + 1))
+    for mode in start all; do
+        for v in $VMS; do
+            p=$T/$v-$i-$mode
+            bb rm -rf "$root/data/f" "$root/data/m"
+            run_$v $mode "$p"
+            report $v $i $mode "$p"
+        done
+    done
+done
+
+# --- summary: per-pair ratio ckrun/QEMU, median with min and max ----------
+# (all metrics are "lower is better": ms or KiB)
+bb awk '
+    { v = ""; p = ""
+      for (k = 2; k <= NF; k++) { split($k, kv, "="); if (kv[1] == "vmm") v = kv[2]; else if (kv[1] == "pair") p = kv[2]
+        else if (kv[1] != "mode" && kv[1] != "rc" && kv[1] != "incomplete") { val[v, p, kv[1]] = kv[2]; m[kv[1]] = 1 } }
+      pairs[p] = 1 }
+    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    END {
+      printf "BENCH-SUMMARY: %-16s %10s %10s %8s %8s %8s %s\n", "metric", "ckrun", "qemu", "ratio", "min", "max", "pairs"
+      for (k in m) { n = 0; nc = 0; nq = 0
+        for (p in pairs) {
+          c = val["ckrun", p, k]; q = val["qemu", p, k]
+          if (c != "") cs[++nc] = c
+          if (q != "") qs[++nq] = q
+          if (c != "" && q != "" && q > 0) r[++n] = c / q }
+        printf "BENCH-SUMMARY: %-16s %10s %10s %8s %8s %8s %d\n", k, nc ? med(cs, nc) : "-", nq ? med(qs, nq) : "-",
+          n ? sprintf("%.3f", med(r, n)) : "-", n ? sprintf("%.3f", r[1]) : "-", n ? sprintf("%.3f", r[n]) : "-", n
+        delete cs; delete qs; delete r }
+    }' "$T/results"
+bb umount "$T/robind" 2>/dev/null
+bb grep -q "rc=[1-9]" "$T/results" && vm_fail "some runs failed (see BENCH-FAILED-RUN)"
+exit 0
