@@ -42,6 +42,7 @@ mktree "$root/data/tree"; mktree "$T/rodata/tree"
 bb dd if=/dev/zero of="$T/rodata/f" bs=1M count="$MB" 2>/dev/null
 # virtiofsd has no read-only option: it serves a read-only bind mount
 bb mkdir -p "$T/robind"
+trap 'bb umount "$T/robind" 2>/dev/null' EXIT
 bb mount --bind "$T/rodata" "$T/robind" && bb mount -o remount,bind,ro "$T/robind" \
     || vm_fail "read-only bind mount failed"
 
@@ -104,10 +105,10 @@ run_qemu() { # MODE PREFIX
         -m $MEM -smp 1 -nodefaults -no-user-config -nographic -no-reboot \
         -object memory-backend-memfd,id=mem,size=${MEM}M,share=on \
         -global virtio-mmio.force-legacy=false \
-        -chardev socket,id=fs0,path="$s1" -device vhost-user-fs-device,chardev=fs0,tag=/dev/root \
+        -chardev socket,id=fs0,path="$s1" -device vhost-user-fs-device,chardev=fs0,tag=rootfs \
         -chardev socket,id=fs1,path="$s2" -device vhost-user-fs-device,chardev=fs1,tag=rodata \
         -serial file:"$fifo" -kernel "$CKRUN_KERNEL" \
-        -append "reboot=t panic=-1 panic_print=0 nomodule console=ttyS0 rootfstype=virtiofs root=/dev/root rw quiet no-kvmapf init=/qinit-$1" \
+        -append "reboot=t panic=-1 panic_print=0 nomodule console=ttyS0 rootfstype=virtiofs root=rootfs rw quiet no-kvmapf init=/qinit-$1" \
         < /dev/null > "$2.out" 2>&1 &
     vpid=$!
     echo "$vpid $f1 $f2" > "$2.pids"
@@ -122,16 +123,15 @@ run_qemu() { # MODE PREFIX
 
 # Prints "BENCH: vmm=V pair=I metric=value ..." for one run.
 report() { # VMM PAIR MODE PREFIX
-    set -- "$1" "$2" "$3" "$4" $(bb cat "$4.times")
-    t0=$5 t1=$6 rc=$7
+    read -r t0 t1 rc < "$4.times"
     line="BENCH: vmm=$1 pair=$2 mode=$3 rc=$rc"
     if [ "$3" = start ]; then
         line="$line exit_ms=$((t1 - t0))"
         [ -s "$4.mark" ] && line="$line marker_ms=$(( $(bb cat "$4.mark") - t0 ))"
     else
         if [ -s "$4.mem" ]; then
-            set -- $(bb cat "$4.mem")
-            line="$line rss_kib=$1 guest_ram_kib=$2 vmm_kib=$(($1 - $2))"
+            read -r rss gram < "$4.mem"
+            line="$line rss_kib=$rss guest_ram_kib=$gram vmm_kib=$((rss - gram))"
         fi
         line="$line $(bb sed -n 's/.*BENCH-RES \([a-zA-Z_]*\) \([0-9]*\).*/\1=\2/p' "$4.log" | bb tr '\n' ' ')"
         bb grep -q BENCH-DONE "$4.log" || line="$line incomplete=1"
@@ -178,6 +178,5 @@ bb awk '
           n ? sprintf("%.3f", med(r, n)) : "-", n ? sprintf("%.3f", r[1]) : "-", n ? sprintf("%.3f", r[n]) : "-", n
         delete cs; delete qs; delete r }
     }' "$T/results"
-bb umount "$T/robind" 2>/dev/null
 bb grep -q "rc=[1-9]" "$T/results" && vm_fail "some runs failed (see BENCH-FAILED-RUN)"
 exit 0
