@@ -4,7 +4,8 @@
 # shared with virtio-fs, runs alternating ckrun, QEMU, ckrun, QEMU ...
 # Run through bench/run (which calls tests/vm/run with this script).
 # Knobs (env): BENCH_PAIRS (5), BENCH_MB (16), BENCH_NMETA (500),
-#   BENCH_TREE_DIRS (20) x BENCH_TREE_FILES (50), BENCH_VMS (ckrun qemu).
+#   BENCH_TREE_DIRS (20) x BENCH_TREE_FILES (50), BENCH_VMS (ckrun qemu),
+#   BENCH_CKRUN_LAUNCH (ckrun_bench | ckrun-run).
 # ckrun-vm-build-files: examples/ckrun-run
 # ckrun-vm-files: bench-guest.sh /usr/bin/qemu-system-x86_64 /usr/lib/qemu/virtiofsd /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
 # ckrun-vm-timeout: 3300
@@ -16,6 +17,10 @@ TD=${BENCH_TREE_DIRS:-20} TF=${BENCH_TREE_FILES:-50}
 VMS=${BENCH_VMS:-ckrun qemu}
 MEM=128
 VM_TMO=${BENCH_VM_TIMEOUT:-400}
+# ckrun-run (libkrun's convention: root tag /dev/root, no root=) needs a guest
+# kernel with CONFIG_BLOCK to mount its root; without it, bench/ckrun_bench
+# (tag rootfs, root=rootfs, /init.krun a file in the root) boots the same VM.
+CKRUN_LAUNCH=${BENCH_CKRUN_LAUNCH:-ckrun_bench}
 here=$(bb dirname "$0")
 T=$CKRUN_TMP
 
@@ -29,6 +34,10 @@ bb cp "$here/bench-guest.sh" "$root/bench.sh"
 printf '#!/bin/sh\nexec /bin/sh /bench.sh start\n' > "$root/qinit-start"
 printf '#!/bin/sh\nexec /bin/sh /bench.sh all %s %s\n' "$MB" "$NMETA" > "$root/qinit-all"
 bb chmod 0755 "$root/bench.sh" "$root/qinit-start" "$root/qinit-all"
+if [ "$CKRUN_LAUNCH" != ckrun-run ]; then
+    bb cp "$CKRUN_BUILD/src/init/init.krun" "$root/init.krun" && bb chmod 0755 "$root/init.krun" \
+        || vm_fail "no $CKRUN_BUILD/src/init/init.krun"
+fi
 bb mkdir -p "$root/data" "$root/ro" "$T/rodata"
 mktree() { # DIR: TD directories of TF empty files (shell builtins: no forks)
     d=0
@@ -74,9 +83,14 @@ run_ckrun() { # MODE PREFIX
     reader "$fifo" "$2.log" "$2" &
     rpid=$!
     t0=$(uptime_ms)
-    "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --mem $MEM --cpus 1 --console "$fifo" \
-        --volume "$T/rodata:rodata:ro" "$root" -- /bin/sh /bench.sh "$1" "$MB" "$NMETA" \
-        < /dev/null > "$2.out" 2>&1 &
+    if [ "$CKRUN_LAUNCH" = ckrun-run ]; then
+        "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --mem $MEM --cpus 1 --console "$fifo" \
+            --volume "$T/rodata:rodata:ro" "$root" -- /bin/sh /bench.sh "$1" "$MB" "$NMETA" \
+            < /dev/null > "$2.out" 2>&1 &
+    else
+        "$CKRUN_BUILD/bench/ckrun_bench" "$CKRUN_KERNEL" $MEM "$fifo" "$root" "$T/rodata" rodata \
+            /bin/sh /bench.sh "$1" "$MB" "$NMETA" < /dev/null > "$2.out" 2>&1 &
+    fi
     vpid=$!
     echo $vpid > "$2.pids"
     w=$(watchdog $vpid)
