@@ -7,7 +7,7 @@
 #   BENCH_TREE_DIRS (20) x BENCH_TREE_FILES (50), BENCH_VMS (ckrun qemu),
 #   BENCH_CKRUN_LAUNCH (ckrun_bench | ckrun-run).
 # ckrun-vm-build-files: examples/ckrun-run
-# ckrun-vm-files: bench-guest.sh /usr/bin/qemu-system-x86_64 /usr/lib/qemu/virtiofsd /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
+# ckrun-vm-files: bench-guest.sh summary.awk /usr/bin/qemu-system-x86_64 /usr/lib/qemu/virtiofsd /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
 # ckrun-vm-timeout: 3300
 . "$CKRUN_VM_LIB"
 set +e
@@ -173,24 +173,6 @@ done
 
 # --- summary: per-pair ratio ckrun/QEMU, median with min and max ----------
 # (all metrics are "lower is better": ms or KiB)
-bb awk '
-    { v = ""; p = ""
-      for (k = 2; k <= NF; k++) { split($k, kv, "="); if (kv[1] == "vmm") v = kv[2]; else if (kv[1] == "pair") p = kv[2]
-        else if (kv[1] != "mode" && kv[1] != "rc" && kv[1] != "incomplete") { val[v, p, kv[1]] = kv[2]; m[kv[1]] = 1 } }
-      pairs[p] = 1 }
-    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    END {
-      printf "BENCH-SUMMARY: %-16s %10s %10s %8s %8s %8s %s\n", "metric", "ckrun", "qemu", "ratio", "min", "max", "pairs"
-      for (k in m) { n = 0; nc = 0; nq = 0
-        for (p in pairs) {
-          c = val["ckrun", p, k]; q = val["qemu", p, k]
-          if (c != "") cs[++nc] = c
-          if (q != "") qs[++nq] = q
-          if (c != "" && q != "" && q > 0) r[++n] = c / q }
-        printf "BENCH-SUMMARY: %-16s %10s %10s %8s %8s %8s %d\n", k, nc ? med(cs, nc) : "-", nq ? med(qs, nq) : "-",
-          n ? sprintf("%.3f", med(r, n)) : "-", n ? sprintf("%.3f", r[1]) : "-", n ? sprintf("%.3f", r[n]) : "-", n
-        delete cs; delete qs; delete r }
-    }' "$T/results"
+bb awk -f "$here/summary.awk" "$T/results"
 bb grep -q "rc=[1-9]" "$T/results" && vm_fail "some runs failed (see BENCH-FAILED-RUN)"
 exit 0
