@@ -14,7 +14,13 @@
 
 #include "vmm/vm.h"
 
-#define PROLOG_HEAD "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 rootfstype=virtiofs"
+/*
+ * libkrun's prolog, plus root=/dev//dev/root: the project kernel has no
+ * CONFIG_BLOCK, so the kernel mounts its root only when root= names a device;
+ * it strips one "/dev/" and passes "/dev/root" to virtiofs as the tag.
+ */
+#define PROLOG_HEAD \
+	"reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs"
 #define PROLOG_TAIL "quiet no-kvmapf init=/init.krun"
 
 struct out {

@@ -49,11 +49,23 @@ exit $fails
 GUEST
 
 echo "== host: sharing $data read-only as tag 'data'; running the guest"
-timeout 300 "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --volume "$data:data:ro" "$root" -- /bin/sh /demo.sh
+: "${CKRUN_BOOT_TIMEOUT:=150}"; export CKRUN_BOOT_TIMEOUT  # TCG test hosts boot slowly
+timeout 300 "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --volume "$data:data:ro" "$root" -- /bin/sh /demo.sh >"$T/out" 2>&1
 rc=$?
+cat "$T/out"
 after=$(cd "$data" && find . -exec stat -c '%n %s %a %u %g %Y %Z %h' {} + | sort; find . -type f -exec sha256sum {} + | sort)
 if [ "$rc" -ne 0 ]; then
 	echo "FAIL demo-readonly: guest exit status $rc (0 = every write refused)"
+	exit 1
+fi
+# The guest must really have run: the read and all eight refusals are in its output.
+if ! grep -qxF "guest: cat /mnt/hello.txt -> hello from the host" "$T/out"; then
+	echo "FAIL demo-readonly: the guest did not read the share"
+	exit 1
+fi
+n=$(grep -c "^guest: .* -> Read-only file system$" "$T/out")
+if [ "$n" -ne 8 ]; then
+	echo "FAIL demo-readonly: $n of 8 writes were refused with 'Read-only file system'"
 	exit 1
 fi
 if [ "$before" != "$after" ]; then
