@@ -5,6 +5,7 @@
 # parts where it can (TCG makes every fork cost tens of ms).
 #   /bench.sh start | all MB NMETA
 export PATH=/bin
+exec 3>&1   # results go to fd 3: a timed command's redirection must not swallow them
 [ -e /proc/self ] || mount -t proc proc /proc
 [ -e /sys/kernel ] || mount -t sysfs sys /sys
 stamp() { read -r u _ < /proc/uptime; T=${u%.*}${u#*.}0; }
@@ -13,7 +14,7 @@ timed() { # NAME CMD...: run CMD, print its time
     n=$1; shift
     stamp; t0=$T
     "$@"
-    stamp; echo "BENCH-RES $n $((T - t0))"
+    stamp; echo "BENCH-RES $n $((T - t0))" >&3
 }
 fin() {
     # under QEMU this is PID 1: end the VM (reboot=t + -no-reboot end QEMU)

@@ -4,9 +4,10 @@
 # shared with virtio-fs, runs alternating ckrun, QEMU, ckrun, QEMU ...
 # Run through bench/run (which calls tests/vm/run with this script).
 # Knobs (env): BENCH_PAIRS (5), BENCH_MB (16), BENCH_NMETA (500),
-#   BENCH_TREE_DIRS (20) x BENCH_TREE_FILES (50), BENCH_VMS (ckrun qemu).
+#   BENCH_TREE_DIRS (20) x BENCH_TREE_FILES (50), BENCH_VMS (ckrun qemu),
+#   BENCH_CKRUN_LAUNCH (ckrun_bench | ckrun-run).
 # ckrun-vm-build-files: examples/ckrun-run
-# ckrun-vm-files: bench-guest.sh /usr/bin/qemu-system-x86_64 /usr/lib/qemu/virtiofsd /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
+# ckrun-vm-files: bench-guest.sh summary.awk /usr/bin/qemu-system-x86_64 /usr/lib/qemu/virtiofsd /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
 # ckrun-vm-timeout: 3300
 . "$CKRUN_VM_LIB"
 set +e
@@ -16,6 +17,10 @@ TD=${BENCH_TREE_DIRS:-20} TF=${BENCH_TREE_FILES:-50}
 VMS=${BENCH_VMS:-ckrun qemu}
 MEM=128
 VM_TMO=${BENCH_VM_TIMEOUT:-400}
+# ckrun-run (libkrun's convention: root tag /dev/root, no root=) needs a guest
+# kernel with CONFIG_BLOCK to mount its root; without it, bench/ckrun_bench
+# (tag rootfs, root=rootfs, /init.krun a file in the root) boots the same VM.
+CKRUN_LAUNCH=${BENCH_CKRUN_LAUNCH:-ckrun_bench}
 here=$(bb dirname "$0")
 T=$CKRUN_TMP
 
@@ -29,6 +34,10 @@ bb cp "$here/bench-guest.sh" "$root/bench.sh"
 printf '#!/bin/sh\nexec /bin/sh /bench.sh start\n' > "$root/qinit-start"
 printf '#!/bin/sh\nexec /bin/sh /bench.sh all %s %s\n' "$MB" "$NMETA" > "$root/qinit-all"
 bb chmod 0755 "$root/bench.sh" "$root/qinit-start" "$root/qinit-all"
+if [ "$CKRUN_LAUNCH" != ckrun-run ]; then
+    bb cp "$CKRUN_BUILD/src/init/init.krun" "$root/init.krun" && bb chmod 0755 "$root/init.krun" \
+        || vm_fail "no $CKRUN_BUILD/src/init/init.krun"
+fi
 bb mkdir -p "$root/data" "$root/ro" "$T/rodata"
 mktree() { # DIR: TD directories of TF empty files (shell builtins: no forks)
     d=0
@@ -42,6 +51,7 @@ mktree "$root/data/tree"; mktree "$T/rodata/tree"
 bb dd if=/dev/zero of="$T/rodata/f" bs=1M count="$MB" 2>/dev/null
 # virtiofsd has no read-only option: it serves a read-only bind mount
 bb mkdir -p "$T/robind"
+trap 'bb umount "$T/robind" 2>/dev/null' EXIT
 bb mount --bind "$T/rodata" "$T/robind" && bb mount -o remount,bind,ro "$T/robind" \
     || vm_fail "read-only bind mount failed"
 
@@ -73,9 +83,14 @@ run_ckrun() { # MODE PREFIX
     reader "$fifo" "$2.log" "$2" &
     rpid=$!
     t0=$(uptime_ms)
-    "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --mem $MEM --cpus 1 --console "$fifo" \
-        --volume "$T/rodata:rodata:ro" "$root" -- /bin/sh /bench.sh "$1" "$MB" "$NMETA" \
-        < /dev/null > "$2.out" 2>&1 &
+    if [ "$CKRUN_LAUNCH" = ckrun-run ]; then
+        "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --mem $MEM --cpus 1 --console "$fifo" \
+            --volume "$T/rodata:rodata:ro" "$root" -- /bin/sh /bench.sh "$1" "$MB" "$NMETA" \
+            < /dev/null > "$2.out" 2>&1 &
+    else
+        "$CKRUN_BUILD/bench/ckrun_bench" "$CKRUN_KERNEL" $MEM "$fifo" "$root" "$T/rodata" rodata \
+            /bin/sh /bench.sh "$1" "$MB" "$NMETA" < /dev/null > "$2.out" 2>&1 &
+    fi
     vpid=$!
     echo $vpid > "$2.pids"
     w=$(watchdog $vpid)
@@ -104,10 +119,10 @@ run_qemu() { # MODE PREFIX
         -m $MEM -smp 1 -nodefaults -no-user-config -nographic -no-reboot \
         -object memory-backend-memfd,id=mem,size=${MEM}M,share=on \
         -global virtio-mmio.force-legacy=false \
-        -chardev socket,id=fs0,path="$s1" -device vhost-user-fs-device,chardev=fs0,tag=/dev/root \
+        -chardev socket,id=fs0,path="$s1" -device vhost-user-fs-device,chardev=fs0,tag=rootfs \
         -chardev socket,id=fs1,path="$s2" -device vhost-user-fs-device,chardev=fs1,tag=rodata \
         -serial file:"$fifo" -kernel "$CKRUN_KERNEL" \
-        -append "reboot=t panic=-1 panic_print=0 nomodule console=ttyS0 rootfstype=virtiofs root=/dev/root rw quiet no-kvmapf init=/qinit-$1" \
+        -append "reboot=t panic=-1 panic_print=0 nomodule console=ttyS0 rootfstype=virtiofs root=rootfs rw quiet no-kvmapf init=/qinit-$1" \
         < /dev/null > "$2.out" 2>&1 &
     vpid=$!
     echo "$vpid $f1 $f2" > "$2.pids"
@@ -122,16 +137,15 @@ run_qemu() { # MODE PREFIX
 
 # Prints "BENCH: vmm=V pair=I metric=value ..." for one run.
 report() { # VMM PAIR MODE PREFIX
-    set -- "$1" "$2" "$3" "$4" $(bb cat "$4.times")
-    t0=$5 t1=$6 rc=$7
+    read -r t0 t1 rc < "$4.times"
     line="BENCH: vmm=$1 pair=$2 mode=$3 rc=$rc"
     if [ "$3" = start ]; then
         line="$line exit_ms=$((t1 - t0))"
         [ -s "$4.mark" ] && line="$line marker_ms=$(( $(bb cat "$4.mark") - t0 ))"
     else
         if [ -s "$4.mem" ]; then
-            set -- $(bb cat "$4.mem")
-            line="$line rss_kib=$1 guest_ram_kib=$2 vmm_kib=$(($1 - $2))"
+            read -r rss gram < "$4.mem"
+            line="$line rss_kib=$rss guest_ram_kib=$gram vmm_kib=$((rss - gram))"
         fi
         line="$line $(bb sed -n 's/.*BENCH-RES \([a-zA-Z_]*\) \([0-9]*\).*/\1=\2/p' "$4.log" | bb tr '\n' ' ')"
         bb grep -q BENCH-DONE "$4.log" || line="$line incomplete=1"
@@ -159,25 +173,6 @@ done
 
 # --- summary: per-pair ratio ckrun/QEMU, median with min and max ----------
 # (all metrics are "lower is better": ms or KiB)
-bb awk '
-    { v = ""; p = ""
-      for (k = 2; k <= NF; k++) { split($k, kv, "="); if (kv[1] == "vmm") v = kv[2]; else if (kv[1] == "pair") p = kv[2]
-        else if (kv[1] != "mode" && kv[1] != "rc" && kv[1] != "incomplete") { val[v, p, kv[1]] = kv[2]; m[kv[1]] = 1 } }
-      pairs[p] = 1 }
-    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    END {
-      printf "BENCH-SUMMARY: %-16s %10s %10s %8s %8s %8s %s\n", "metric", "ckrun", "qemu", "ratio", "min", "max", "pairs"
-      for (k in m) { n = 0; nc = 0; nq = 0
-        for (p in pairs) {
-          c = val["ckrun", p, k]; q = val["qemu", p, k]
-          if (c != "") cs[++nc] = c
-          if (q != "") qs[++nq] = q
-          if (c != "" && q != "" && q > 0) r[++n] = c / q }
-        printf "BENCH-SUMMARY: %-16s %10s %10s %8s %8s %8s %d\n", k, nc ? med(cs, nc) : "-", nq ? med(qs, nq) : "-",
-          n ? sprintf("%.3f", med(r, n)) : "-", n ? sprintf("%.3f", r[1]) : "-", n ? sprintf("%.3f", r[n]) : "-", n
-        delete cs; delete qs; delete r }
-    }' "$T/results"
-bb umount "$T/robind" 2>/dev/null
+bb awk -f "$here/summary.awk" "$T/results"
 bb grep -q "rc=[1-9]" "$T/results" && vm_fail "some runs failed (see BENCH-FAILED-RUN)"
 exit 0
