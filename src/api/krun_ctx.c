@@ -7,9 +7,13 @@
 #include "api/ctx.h"
 #include "api/export.h"
 #include "api/validate.h"
+#include "vmm/krunfw.h"
 
 CKRUN_EXPORT int32_t krun_create_ctx(void) /* the header keeps libkrun's "()" */
 {
+	/* libkrun loads libkrunfw here: crun calls this before entering the
+	 * container's root, where the library could no longer be found. */
+	krunfw_preload();
 	return ckrun_ctx_create();
 }
 

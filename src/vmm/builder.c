@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "vmm/features.h"
+#include "vmm/krunfw.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
@@ -216,6 +217,41 @@ static int wait_for_end(struct vm *vm, double timeout_s)
 	return r;
 }
 
+/*
+ * krun_set_kernel's path; else the installed default ($CKRUN_KERNEL or
+ * CKRUN_DATADIR/vmlinuz); else, only when that file does not exist,
+ * libkrunfw's bundle (libkrun's own default).
+ */
+static int choose_kernel(const struct ckrun_config *cfg, struct kernel_image *k)
+{
+	int err;
+	if (cfg->kernel_path) {
+		if ((err = kernel_image_open(cfg->kernel_path, cfg->kernel_format, k)))
+			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", cfg->kernel_path, strerror(-err));
+		return err;
+	}
+	const char *env = getenv("CKRUN_KERNEL");
+	const char *kpath = env && *env ? env : DEFAULT_KERNEL;
+	err = kernel_image_open(kpath, VM_KERNEL_FORMAT_RAW, k); /* detect bzImage or ELF */
+	if (err != -ENOENT) {
+		if (err)
+			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", kpath, strerror(-err));
+		return err;
+	}
+	struct krunfw_bundle b;
+	if ((err = krunfw_get_bundle(&b))) {
+		const char *why = krunfw_error();
+		fprintf(stderr, "ckrun: no kernel: none set with krun_set_kernel, %s does not exist, %s %s\n", kpath,
+			KRUNFW_SONAME, *why ? why : "gave no kernel");
+		return -ENOENT;
+	}
+	if ((err = kernel_image_from_bundle(b.data, b.size, b.load_addr, b.entry, k)))
+		fprintf(stderr,
+			"ckrun: %s's kernel (%zu bytes at 0x%llx, entry 0x%llx) does not fit below the MMIO hole\n",
+			KRUNFW_SONAME, b.size, (unsigned long long)b.load_addr, (unsigned long long)b.entry);
+	return err;
+}
+
 int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 {
 	int err;
@@ -227,17 +263,9 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 		return -EINVAL;
 	}
 
-	/* The kernel file first: a bad path or image costs nothing else. */
-	const char *kpath = cfg->kernel_path;
-	uint32_t kformat = cfg->kernel_format;
-	if (!kpath) {
-		const char *env = getenv("CKRUN_KERNEL");
-		kpath = env && *env ? env : DEFAULT_KERNEL;
-		kformat = VM_KERNEL_FORMAT_RAW; /* detect bzImage or ELF */
-	}
+	/* The kernel first: a bad path or image costs nothing else. */
 	struct kernel_image k;
-	if ((err = kernel_image_open(kpath, kformat, &k))) {
-		fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", kpath, strerror(-err));
+	if ((err = choose_kernel(cfg, &k))) {
 		res->done_ns = vm_now_ns();
 		return err;
 	}

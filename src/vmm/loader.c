@@ -6,9 +6,10 @@
  *    not relocatable) and is entered at load address + 0x200;
  *  - ELF vmlinux: PT_LOAD segments at their physical addresses, entered at
  *    e_entry (phys_startup_64 for x86_64 vmlinux).
- * KRUN_KERNEL_FORMAT_RAW is accepted for both: libkrun has no bzImage
- * constant, and its RAW "bundle" (libkrunfw's pre-laid-out image) is not
- * something ckrun loads, so RAW means "detect bzImage or ELF by content".
+ *  - a libkrunfw bundle (no file: a pre-laid-out image handed over by
+ *    libkrunfw, see krunfw.h): copied as is to its load address.
+ * KRUN_KERNEL_FORMAT_RAW is accepted for both files: libkrun has no bzImage
+ * constant, and RAW means "detect bzImage or ELF by content".
  * The compressed formats (PE_GZ, IMAGE_*) give -ENOTSUP.
  * Every field comes from an untrusted file and is range-checked.
  */
@@ -197,9 +198,29 @@ out:
 	return err;
 }
 
+int kernel_image_from_bundle(const uint8_t *data, size_t size, uint64_t load_addr, uint64_t entry,
+			     struct kernel_image *k)
+{
+	memset(k, 0, sizeof(*k));
+	/* The library is trusted code, but its numbers are still checked: below
+	 * 1 MiB live the zero page, page tables and MP table. */
+	if (!data || size == 0 || load_addr < LAYOUT_HIMEM_START || load_addr >= LAYOUT_MMIO_HOLE_START ||
+	    size > LAYOUT_MMIO_HOLE_START - load_addr || entry < load_addr || entry - load_addr >= size)
+		return -EINVAL;
+	k->kind = KERNEL_BUNDLE;
+	k->data = (uint8_t *)data;
+	k->size = size;
+	k->borrowed = true;
+	k->load_addr = load_addr;
+	k->entry = entry;
+	k->end = load_addr + size;
+	return 0;
+}
+
 void kernel_image_free(struct kernel_image *k)
 {
-	free(k->data);
+	if (!k->borrowed)
+		free(k->data);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -207,6 +228,13 @@ int kernel_image_load(const struct kernel_image *k, const struct guest_mem *gm, 
 {
 	if (k->end > low_size)
 		return -ENOMEM;
+	if (k->kind == KERNEL_BUNDLE) {
+		uint8_t *dst = guest_mem_ptr(gm, k->load_addr, k->size);
+		if (!dst)
+			return -ENOMEM;
+		memcpy(dst, k->data, k->size);
+		return 0;
+	}
 	if (k->kind == KERNEL_BZIMAGE) {
 		size_t len = k->size - k->pm_offset;
 		uint8_t *dst = guest_mem_ptr(gm, k->load_addr, len);

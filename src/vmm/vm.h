@@ -73,12 +73,14 @@ enum {
 	VM_KERNEL_FORMAT_IMAGE_ZSTD = 5,
 };
 
-enum kernel_kind { KERNEL_BZIMAGE, KERNEL_ELF };
+/* KERNEL_BUNDLE: libkrunfw's pre-laid-out image, copied as is (krunfw.h). */
+enum kernel_kind { KERNEL_BZIMAGE, KERNEL_ELF, KERNEL_BUNDLE };
 
 struct kernel_image {
 	enum kernel_kind kind;
-	uint8_t *data;     /* the whole file (malloc'd) */
+	uint8_t *data;     /* the whole file (malloc'd), or a bundle's data (borrowed) */
 	size_t size;
+	bool borrowed;     /* data belongs to libkrunfw: never freed */
 	/* Parsed: */
 	struct setup_header hdr; /* bzImage: the file's setup header; ELF: zero */
 	size_t pm_offset;        /* bzImage: file offset of the protected-mode part */
@@ -92,6 +94,11 @@ struct kernel_image {
 int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k);
 /* Parse an in-memory image (k->data/k->size already set); used by _open and tests. */
 int kernel_image_parse(struct kernel_image *k, uint32_t format);
+/* A libkrunfw bundle: size bytes at data go to load_addr, entered at entry.
+ * -EINVAL unless it lies within [1 MiB, MMIO hole) with entry inside it.
+ * data is borrowed (libkrunfw is never unloaded). */
+int kernel_image_from_bundle(const uint8_t *data, size_t size, uint64_t load_addr, uint64_t entry,
+			     struct kernel_image *k);
 void kernel_image_free(struct kernel_image *k);
 /* Copy into guest RAM; -ENOMEM if it does not fit below the MMIO hole. */
 int kernel_image_load(const struct kernel_image *k, const struct guest_mem *gm, uint64_t low_size);
