@@ -10,7 +10,7 @@ pkgs=(
 	libcmocka-dev libcap-ng-dev libfuse3-dev fuse3 attr
 	qemu-system-x86 busybox-static cpio xz-utils
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves
-	golang-go
+	golang-go valgrind
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -23,4 +23,6 @@ echo "== unit tests (ASan+UBSan)"
 meson test -C build-asan --no-suite vm --no-suite cgo --print-errorlogs || status=1
 echo "== unit tests and VM tests"
 meson test -C build --print-errorlogs || status=1
+echo "== benchmarks at a tiny size (kept working; figures come from bench/run)"
+meson test -C build --benchmark --print-errorlogs || status=1
 exit $status
