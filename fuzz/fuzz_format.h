@@ -17,7 +17,8 @@
  *   - flags: FZ_NO_INIT: the harness does not send INIT first;
  *     FZ_FEW_FDS: the passthrough holds at most FZ_FEW_FDS_MAX O_PATH fds, so
  *     inodes beyond that are evicted to file handles and re-opened
- *     (open_by_handle_at) when next used.
+ *     (open_by_handle_at) when next used;
+ *     FZ_DAX: the server gets a DAX window of FZ_DAX_SIZE bytes.
  *
  * Virtqueue target (fuzz_virtqueue.c):
  *   input := size_log2:u8 features:u8 desc:u16le avail:u16le used:u16le image[]
@@ -34,6 +35,8 @@
 #define FZ_NO_INIT        0x01u
 #define FZ_FEW_FDS        0x02u
 #define FZ_FEW_FDS_MAX    3u
+#define FZ_DAX            0x04u
+#define FZ_DAX_SIZE       (2u << 20)
 #define FZ_FIX_LEN        0x80u
 #define FZ_REC_HDR        6u
 #define FZ_MAX_RECORDS    64

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 
 #include "fs/passthrough.h"
@@ -32,6 +33,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct scratch S;
+/* The DAX window with one guard page on each side, all PROT_NONE. */
+static uint8_t *dax_area;
+#define GUARD 4096u
 #if FUZZ_READONLY
 static char *share_before; /* the share as it must stay */
 #endif
@@ -45,6 +49,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	share_before = scratch_snapshot(S.share);
 #endif
 	debug = getenv("FUZZ_DEBUG") != NULL;
+	dax_area = mmap(NULL, FZ_DAX_SIZE + 2 * GUARD, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (dax_area == MAP_FAILED)
+		abort();
 	return 0;
 }
 
@@ -72,6 +80,8 @@ static struct fuse_server *new_server(uint8_t flags)
 	rc = fs_readonly_new(cfg.backend, &cfg.backend);
 	CHECK(rc == 0);
 #endif
+	if (flags & FZ_DAX)
+		cfg.dax = (struct fs_dax_window){ .base = dax_area + GUARD, .size = FZ_DAX_SIZE };
 	rc = fuse_server_new(&cfg, &srv);
 	CHECK(rc == 0);
 	return srv;
@@ -176,6 +186,45 @@ static void send_init(struct fuse_server *srv)
 	one(srv, (uint8_t *)&q, sizeof(q), sizeof(struct fuse_out_header) + sizeof(struct fuse_init_out), 0, 0);
 }
 
+/*
+ * After an input with a DAX window: nothing but the window changed in the
+ * area (the guard pages are still anonymous PROT_NONE); every shared
+ * writable mapping in the window is written to, so a write mapping on the
+ * read-only share shows up as a changed file; then the window is reset.
+ */
+static void dax_check(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	uintptr_t lo = (uintptr_t)dax_area, hi = lo + FZ_DAX_SIZE + 2 * GUARD;
+	char line[512];
+
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b, off;
+		char perms[8] = "";
+
+		if (sscanf(line, "%lx-%lx %7s %lx", &a, &b, perms, &off) != 4 || b <= lo || a >= hi)
+			continue;
+		if (a < lo + GUARD || b > hi - GUARD) {
+			/* Overlaps a guard page: must be the untouched reservation. */
+			CHECK(strcmp(perms, "---p") == 0);
+			CHECK(strchr(line, '/') == NULL);
+		}
+		if (perms[1] == 'w' && perms[3] == 's') {
+			uintptr_t from = a > lo + GUARD ? a : lo + GUARD;
+			uintptr_t to = b < hi - GUARD ? b : hi - GUARD;
+
+			/* Only the first byte: the file may end before the mapping
+			 * does (SIGBUS), and the seeds map from offset 0. */
+			if (from < to && strchr(line, '/') && off == 0)
+				*(volatile uint8_t *)from = 0x5a;
+		}
+	}
+	fclose(f);
+	CHECK(mmap(dax_area, FZ_DAX_SIZE + 2 * GUARD, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == dax_area);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuse_server *srv;
@@ -206,6 +255,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += len;
 	}
 	fuse_server_free(srv);
+	if (data[0] & FZ_DAX)
+		dax_check();
 
 	after = scratch_outside(&S);
 	scratch_expect_same("outside the share", S.outside, after);

@@ -556,6 +556,30 @@ static void server_seeds(void)
 	}
 	emit("syncfs", &o);
 
+	/* DAX: map the file read-only and read-write into the window, remove. */
+	start(&o, FZ_DAX);
+	lookup(&o, ROOT, "file");
+	{
+		struct fuse_setupmapping_in s = { .fh = 0, .foffset = 0, .len = 4096, .moffset = 8192,
+						  .flags = FUSE_SETUPMAPPING_FLAG_READ };
+		struct fuse_removemapping_in r = { .count = 1 };
+		struct fuse_removemapping_one one = { .moffset = 8192, .len = 4096 };
+
+		rq_begin(&q, FUSE_SETUPMAPPING, N1);
+		rq_add(&q, &s, sizeof(s));
+		rec(&o, &q, OUT_SMALL, 0, 0);
+		s.flags |= FUSE_SETUPMAPPING_FLAG_WRITE;
+		s.moffset = 0;
+		rq_begin(&q, FUSE_SETUPMAPPING, N1);
+		rq_add(&q, &s, sizeof(s));
+		rec(&o, &q, OUT_SMALL, 0, 0);
+		rq_begin(&q, FUSE_REMOVEMAPPING, ROOT);
+		rq_add(&q, &r, sizeof(r));
+		rq_add(&q, &one, sizeof(one));
+		rec(&o, &q, OUT_SMALL, 0, 0);
+	}
+	emit("dax-window", &o);
+
 	/* More inodes than fds (FZ_FEW_FDS): early nodes are evicted to file
 	 * handles, then used again (re-opened), one of them after a rename and
 	 * one after an unlink (ESTALE). */

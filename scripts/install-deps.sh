@@ -6,7 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 pkgs=(
-	build-essential meson ninja-build pkg-config clang
+	build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
 	libcmocka-dev libcap-ng-dev libfuse3-dev fuse3 attr
 	qemu-system-x86 busybox-static cpio xz-utils
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves

@@ -7,9 +7,11 @@
  *   dax-run KERNEL ROOTDIR MEM_MIB SHAREDIR TAG rw|ro SHM_MIB CMD [ARGS...]
  *
  * The kernel command line is libkrun's default prolog plus an explicit
- * root=/dev//dev/root: the project kernel is built without CONFIG_BLOCK, and
- * then 6.1 mounts a nodev root (virtiofs) only when root= names it; it strips
- * one "/dev/" from the name, which leaves the root share's tag "/dev/root".
+ * root=/dev//dev/root: a 6.1 kernel without CONFIG_BLOCK (the project kernel
+ * before 04:20 UTC on 2026-11-22) mounts a nodev root (virtiofs) only when
+ * root= names it; it strips one "/dev/" from the name, which leaves the root
+ * share's tag "/dev/root". With CONFIG_BLOCK the same name takes the same
+ * path (no block device of that name exists), so it works with both.
  *
  * Ends inside krun_start_enter with the guest's exit status; 125 when the VM
  * could not be started.

@@ -1205,7 +1205,11 @@ static void test_ioctl_syncfs(void **state)
 	assert_int_equal(e->ops->ioctl(e->fs, &root_ctx, FUSE_ROOT_ID, &ii, NULL, NULL, &io), -ENOTTY);
 	assert_int_equal(e->ops->syncfs(e->fs, &root_ctx, FUSE_ROOT_ID), 0);
 	assert_int_equal(e->ops->syncfs(e->fs, &root_ctx, 2222), -EBADF);
-	assert_null(e->ops->setupmapping);
+	/* DAX operations exist (src/fs/dax.c; tested in test_dax.c); locks are not offered. */
+	assert_non_null(e->ops->setupmapping);
+	assert_non_null(e->ops->removemapping);
+	assert_null(e->ops->getlk);
+	assert_null(e->ops->setlk);
 }
 
 static void test_tmpfile(void **state)

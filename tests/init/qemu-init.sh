@@ -7,23 +7,29 @@
 # root message). virtiofsd answers the exit-code ioctl with ENOTTY, so the
 # init's "cannot report the exit code N" line carries the status here.
 # Usage: qemu-init.sh BUILD_DIR   (env CKRUN_KERNEL: a bzImage with virtio-fs,
-# virtio-mmio command-line devices and virtio-console built in; exit 77 when
-# it or QEMU is missing).
+# virtio-mmio command-line devices and virtio-console built in; without it the
+# project kernel is taken from guest/kernel/build.sh's cache, building it if
+# needed). Never skips: a missing QEMU, virtiofsd or busybox is a failure.
 set -u
 build=$1
 kernel=${CKRUN_KERNEL:-}
+if [ -z "$kernel" ]; then
+	kernel=$(mktemp /tmp/ckrun-qemu-init-kernel-XXXXXX)
+	trap 'rm -f "$kernel"' EXIT
+	"$(dirname "$0")/../../guest/kernel/build.sh" "$kernel" >&2 || { echo "qemu-init: guest kernel build failed" >&2; exit 1; }
+fi
 busybox=${CKRUN_BUSYBOX:-/bin/busybox}
 vfsd=/usr/lib/qemu/virtiofsd
 for need in "$kernel" "$vfsd" "$busybox"; do
 	if [ -z "$need" ] || [ ! -e "$need" ]; then
-		echo "qemu-init: skipped: needs CKRUN_KERNEL, $vfsd and busybox (missing: '${need}')" >&2
-		exit 77
+		echo "qemu-init: needs the guest kernel, $vfsd and busybox (missing: '${need}')" >&2
+		exit 1
 	fi
 done
-command -v qemu-system-x86_64 >/dev/null || { echo "qemu-init: skipped: no qemu-system-x86_64" >&2; exit 77; }
+command -v qemu-system-x86_64 >/dev/null || { echo "qemu-init: no qemu-system-x86_64" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/ckrun-qemu-init-XXXXXX)
-trap 'umount "$T/robind" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+trap 'umount "$T/robind" 2>/dev/null; rm -rf "$T"; [ -n "${CKRUN_KERNEL:-}" ] || rm -f "$kernel"' EXIT INT TERM
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 

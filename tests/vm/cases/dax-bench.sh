@@ -10,8 +10,8 @@
 # Inside the TCG test host every figure is emulated: compare ratios only.
 . "$CKRUN_VM_LIB"
 vm_require_kvm
-MIB=${DAX_BENCH_MIB:-256}
-OPS=${DAX_BENCH_OPS:-16384}
+MIB=${DAX_BENCH_MIB:-64}
+OPS=${DAX_BENCH_OPS:-4096}
 T=$(bb mktemp -d "$CKRUN_TMP/dax-bench.XXXXXX")
 root="$T/root"
 data="$T/data"

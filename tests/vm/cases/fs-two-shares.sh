@@ -105,13 +105,17 @@ GUEST
 
 echo "== running the guest ($ro as ro-data:ro, $rw as rw-data)"
 start=$(date +%s)
-timeout -s KILL 540 "$RUN" --kernel "$CKRUN_KERNEL" --cpus 1 --mem 256 \
-	--volume "$ro:ro-data:ro" --volume "$rw:rw-data" "$root" -- /bin/sh /two.sh \
-	</dev/null >"$T/out" 2>&1
-rc=$?
+# The console is streamed (a run stopped by the runner still shows how far
+# it got) and kept for the checks.
+{
+	timeout -s KILL 540 "$RUN" --kernel "$CKRUN_KERNEL" --cpus 1 --mem 256 \
+		--volume "$ro:ro-data:ro" --volume "$rw:rw-data" "$root" -- /bin/sh /two.sh \
+		</dev/null 2>&1
+	echo $? >"$T/rc"
+} | tee "$T/out" | tr -d '\r' | sed 's/^/    guest| /'
+rc=$(cat "$T/rc" 2>/dev/null || echo 255)
 echo "== guest ended after $(($(date +%s) - start)) s with status $rc"
 tr -d '\r' <"$T/out" >"$T/log"
-sed 's/^/    guest| /' "$T/log"
 
 [ "$rc" -eq 42 ] || fail "exit status $rc, expected 42"
 grep -qx "FS2-END $nonce fails=0" "$T/log" || fail "no 'FS2-END $nonce fails=0' line from the guest"

@@ -69,6 +69,13 @@ static int bad(const char *fmt, ...)
 	return 1;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* A byte pattern that differs per offset and per seed, so a misplaced or
  * stale block is caught. */
 static unsigned char pat(size_t i, unsigned long seed)
@@ -204,10 +211,19 @@ static int cmd_mmapw(const char *path, size_t size, unsigned long seed)
 	return verify_file(path, size, seed);
 }
 
+/* A line every 1000 files: under nested TCG a big directory takes minutes. */
+static void progress(const char *what, unsigned long i, unsigned long n, double t0)
+{
+	if (i % 1000 == 0 || i == n)
+		printf("fsprobe: %s %lu/%lu after %.1f s\n", what, i, n, now() - t0);
+}
+
 static int cmd_mkfiles(const char *dir, unsigned long n)
 {
 	char path[4096], line[32];
+	double t0 = now();
 	for (unsigned long i = 0; i < n; i++) {
+		progress("created", i, n, t0);
 		snprintf(path, sizeof(path), "%s/f%05lu", dir, i);
 		int len = snprintf(line, sizeof(line), "%lu\n", i);
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -218,12 +234,14 @@ static int cmd_mkfiles(const char *dir, unsigned long n)
 		if (close(fd) < 0)
 			return fail("close %s", path);
 	}
+	progress("created", n, n, t0);
 	return 0;
 }
 
 static int cmd_checkfiles(const char *dir, unsigned long n)
 {
 	char path[4096], line[32], got[40];
+	double t0 = now();
 	DIR *d = opendir(dir);
 	if (!d)
 		return fail("opendir %s", dir);
@@ -249,7 +267,10 @@ static int cmd_checkfiles(const char *dir, unsigned long n)
 	closedir(d);
 	if (count != n)
 		return bad("%s: %lu entries, expected %lu", dir, count, n);
+	printf("fsprobe: readdir of %lu entries took %.1f s\n", n, now() - t0);
+	t0 = now();
 	for (unsigned long i = 0; i < n; i++) {
+		progress("read", i, n, t0);
 		snprintf(path, sizeof(path), "%s/f%05lu", dir, i);
 		int len = snprintf(line, sizeof(line), "%lu\n", i);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -260,6 +281,7 @@ static int cmd_checkfiles(const char *dir, unsigned long n)
 		if (r != len || memcmp(got, line, (size_t)len) != 0)
 			return bad("%s: wrong content", path);
 	}
+	progress("read", n, n, t0);
 	return 0;
 }
 
@@ -278,13 +300,6 @@ static int cmd_opennb(const char *path, const char *how)
 	printf("open %s %s ok\n", path, how);
 	close(fd);
 	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int count_dir(const char *dir, unsigned long *n)
