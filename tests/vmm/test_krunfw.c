@@ -20,26 +20,13 @@
 #include <cmocka.h>
 
 #include "libkrun.h"
+#include "leakcheck.h"
 #include "tinyguest.h"
 #include "vmm/krunfw.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
 static char dir[64], ok_elf[128], bad_kernel[128], out_path[128], err_path[128];
-
-static int count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* Mappings of exactly the guest RAM size used here (32 MiB). */
 static int count_maps(void)
@@ -56,20 +43,9 @@ static int count_maps(void)
 	return n;
 }
 
-struct snapshot {
-	int fds, threads, maps;
-};
-
 static struct snapshot snap(void)
 {
 	return (struct snapshot){ count_dir("/proc/self/fd"), count_dir("/proc/self/task"), count_maps() };
-}
-
-static void assert_same(struct snapshot a, struct snapshot b)
-{
-	assert_int_equal(a.fds, b.fds);
-	assert_int_equal(a.threads, b.threads);
-	assert_int_equal(a.maps, b.maps);
 }
 
 static int setup(void **state)

@@ -19,26 +19,13 @@
 
 #include <cmocka.h>
 
+#include "leakcheck.h"
 #include "tinyguest.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
 static char dir[64];
 static char ok_elf[128], spin_elf[128], fault_elf[128], bad_kernel[128], out_path[128];
-
-static int count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 /* Mappings of exactly the guest RAM sizes these tests use (32 MiB; 4160 MiB
  * = 3328 MiB below the hole + 832 MiB above). Other mappings may come and go
@@ -58,20 +45,9 @@ static int count_maps(void)
 	return n;
 }
 
-struct snapshot {
-	int fds, threads, maps;
-};
-
 static struct snapshot snap(void)
 {
 	return (struct snapshot){ count_dir("/proc/self/fd"), count_dir("/proc/self/task"), count_maps() };
-}
-
-static void assert_same(struct snapshot a, struct snapshot b)
-{
-	assert_int_equal(a.fds, b.fds);
-	assert_int_equal(a.threads, b.threads);
-	assert_int_equal(a.maps, b.maps);
 }
 
 static int setup(void **state)
