@@ -188,10 +188,10 @@ static int64_t now_ms(void)
 }
 
 /*
- * Write everything, waiting for room with poll. While running, the stop fd
- * ends the wait; during the final drain (c->drain_deadline set) only the
- * deadline does, so output the guest queued is written unless the reader
- * stopped reading.
+ * Write everything, waiting for room with poll. Once the device is stopping
+ * (the stop fd fired, c->drain_deadline set), only the drain deadline ends
+ * the wait, so output the guest queued is written unless the reader stopped
+ * reading.
  */
 static int write_out(struct console_dev *c, int fd, const uint8_t *p, size_t n)
 {
@@ -214,8 +214,11 @@ static int write_out(struct console_dev *c, int fd, const uint8_t *p, size_t n)
 		}
 		if (pr == 0)
 			return -ETIMEDOUT;
-		if (nf == 2 && pf[1].revents)
-			return -ECANCELED;
+		if (nf == 2 && pf[1].revents) {
+			/* Stopping: this output still goes out, within the drain bound. */
+			c->drain_deadline = now_ms() + CON_DRAIN_MS;
+			continue;
+		}
 		if (pf[0].revents & (POLLERR | POLLNVAL))
 			return -EIO;
 		/* At most a pipe buffer at a time: after POLLOUT that cannot block. */
@@ -241,8 +244,8 @@ static bool process_tx(struct console_dev *c, struct con_port *port, struct vq *
 			for (int i = 0; i < c->chain.nr_rd; i++) {
 				const struct iovec *v = &vq_chain_rd(&c->chain)[i];
 				int w = write_out(c, port->out_fd, v->iov_base, v->iov_len);
-				if (w == -ECANCELED || w == -ETIMEDOUT)
-					break; /* stopping: the chain is returned anyway */
+				if (w == -ETIMEDOUT)
+					break; /* the reader stopped reading: the chain is returned anyway */
 			}
 		}
 		vq_push(q, c->chain.head, 0);
@@ -302,9 +305,12 @@ static void drain_fd(int fd)
 static void final_drain(struct console_dev *c)
 {
 	struct virtio_mmio_dev *t = c->t;
-	if (virtio_mmio_is_broken(t))
+	if (virtio_mmio_is_broken(t)) {
+		c->drain_deadline = 0;
 		return;
-	c->drain_deadline = now_ms() + CON_DRAIN_MS;
+	}
+	if (!c->drain_deadline) /* else a write saw the stop first: one bound for all */
+		c->drain_deadline = now_ms() + CON_DRAIN_MS;
 	for (int p = 0; p < c->nr_ports; p++) {
 		struct vq *tx = virtio_mmio_queue(t, port_txq(p));
 		if (tx->size)
@@ -397,6 +403,7 @@ static int con_activate(void *dev, struct virtio_mmio_dev *t)
 	struct console_dev *c = dev;
 	c->t = t;
 	c->pend_head = c->pend_cnt = 0;
+	c->drain_deadline = 0;
 	for (int p = 0; p < c->nr_ports; p++) {
 		c->port[p].in_starved = false;
 		c->port[p].guest_open = false;
