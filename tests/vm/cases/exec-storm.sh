@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # ckrun-vm-build-files: examples/ckrun-run
 # ckrun-vm-timeout: 600
-# Reproducer for fs-abuse's old "KVM internal error (suberror 1)" (issue 7).
+# Probe for the likely cause of fs-abuse's old "KVM internal error
+# (suberror 1)" (issue 7; docs/testing.md, "Known limits"). One run here
+# completed both phases: the trigger is rare, not reproduced on demand.
 # Four loops exec busybox as fast as they can for EXEC_STORM_SECS seconds
 # (default 40) on 2 vCPUs, first from a guest tmpfs, then from the virtio-fs
 # root. Every exec opens /bin/busybox; ckrun answers OPEN without

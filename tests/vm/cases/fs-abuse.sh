@@ -33,14 +33,15 @@
 # runs everything from there. Run from the virtio-fs root, every exec opens
 # /bin/busybox, and ckrun's OPEN reply carries no FOPEN_KEEP_CACHE, so the
 # guest drops the binary's page cache on each open and unmaps its text from
-# every running process. Inside the TCG test host that was fatal: its
-# emulated SVM has no NRIP save, so the test host's KVM skips an intercepted
-# CPUID (glibc runs dozens at each static binary's start) by decoding it from
-# guest memory, and when the text page had just been unmapped the decode
-# faults and KVM stops the VM with "internal error (suberror 1)" (evidence:
-# docs/testing.md, tests/vm/cases/exec-storm.sh). Hardware KVM gets the next
-# RIP from the CPU and never decodes there. The shares under test are used
-# exactly as before; only the programs' own text no longer lives on a share.
+# every running process. Inside the TCG test host that is the likely cause
+# of this case's old "KVM internal error (suberror 1)": the emulated SVM has
+# no NRIP save, so the test host's KVM skips an intercepted CPUID (glibc runs
+# dozens at each static binary's start) by decoding it from guest memory, and
+# a decode that faults because the text page was just unmapped stops the VM
+# (docs/testing.md, "Known limits"; not proven, the old message had no RIP).
+# Hardware KVM gets the next RIP from the CPU and never decodes there. The
+# shares under test are used exactly as before; only the programs' own text
+# no longer lives on a share (exec from the share was also 2x slower).
 #
 # Afterwards: every worker succeeded, a final command on each share works,
 # the workload's exit status comes back through the VMM; on the host, each
