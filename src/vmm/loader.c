@@ -152,9 +152,10 @@ int kernel_image_parse(struct kernel_image *k, uint32_t format)
 	}
 }
 
-int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k)
+int kernel_file_read(const char *path, uint8_t **data, size_t *size)
 {
-	memset(k, 0, sizeof(*k));
+	*data = NULL;
+	*size = 0;
 	if (!path)
 		return -EINVAL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -162,6 +163,8 @@ int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k)
 		return -errno;
 	struct stat st;
 	int err = 0;
+	uint8_t *buf = NULL;
+	size_t n = 0;
 	if (fstat(fd, &st) < 0) {
 		err = -errno;
 		goto out;
@@ -174,14 +177,14 @@ int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k)
 		err = -ENOEXEC;
 		goto out;
 	}
-	k->size = (size_t)st.st_size;
-	k->data = malloc(k->size);
-	if (!k->data) {
+	n = (size_t)st.st_size;
+	buf = malloc(n);
+	if (!buf) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (size_t off = 0; off < k->size;) {
-		ssize_t r = read(fd, k->data + off, k->size - off);
+	for (size_t off = 0; off < n;) {
+		ssize_t r = read(fd, buf + off, n - off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -190,11 +193,40 @@ int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k)
 		}
 		off += (size_t)r;
 	}
-	err = kernel_image_parse(k, format);
 out:
 	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*data = buf;
+	*size = n;
+	return 0;
+}
+
+int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k)
+{
+	memset(k, 0, sizeof(*k));
+	int err = kernel_file_read(path, &k->data, &k->size);
+	if (err)
+		return err;
+	err = kernel_image_parse(k, format);
 	if (err)
 		kernel_image_free(k);
+	return err;
+}
+
+int kernel_image_from_memory(const uint8_t *data, size_t size, uint32_t format, struct kernel_image *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (!data || size == 0)
+		return -EINVAL;
+	k->data = (uint8_t *)data; /* never written: the loader only copies from it */
+	k->size = size;
+	k->borrowed = true;
+	int err = kernel_image_parse(k, format);
+	if (err)
+		memset(k, 0, sizeof(*k));
 	return err;
 }
 
