@@ -64,7 +64,8 @@ static int teardown(void **state)
 /*
  * In a child: enter `root` as crun's container would (no kernel there, the
  * environment replaced, fds >= 3 closed) and run the default kernel.
- * The child's exit status: 0 booted and printed, 10 + -errno on failure.
+ * The child's exit status: 0 the VM ran (the parent checks its console;
+ * the tiny guest reports no exit status), 10 + -errno when it could not.
  */
 static int run_in_container_like_child(void)
 {
@@ -84,7 +85,7 @@ static int run_in_container_like_child(void)
 		c.console_output = "/console.out";
 		struct vm_result r;
 		int ret = ckrun_vm_run_ex(&c, &r);
-		_exit(ret == 0 ? (r.exit_code == 0 ? 0 : 3) : 10 + (-ret & 0x3f));
+		_exit(ret == 0 ? 0 : 10 + (-ret & 0x3f));
 	}
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
