@@ -78,6 +78,20 @@ rc=$?
 [ "$rc" -eq 125 ] || fail "malformed config: exit status $rc, expected 125"
 grep -q 'krun_config.json' "$T/bad.out" || fail "malformed config: no message: $(cat "$T/bad.out")"
 
+# With a command (krun_set_exec, as crun 1.7-1.20 uses it) the file still
+# gives the environment and working directory, not the program; --env wins.
+root="$T/flat"
+vm -e SHAPE=cmdline "$root" /bin/sh -c 'echo cmd:$SHAPE:$(pwd)' </dev/null >"$T/cmd.out" 2>&1
+grep -qxF 'cmd:cmdline:/bin' "$T/cmd.out" || fail "command + file: $(cat "$T/cmd.out")"
+vm "$root" /bin/sh -c 'echo cmd:$SHAPE:$(pwd)' </dev/null >"$T/cmd2.out" 2>&1
+grep -qxF 'cmd:flat:/bin' "$T/cmd2.out" || fail "command + file env: $(cat "$T/cmd2.out")"
+# ... and a malformed file is reported and ignored: the command is known.
+root="$T/bad"
+vm "$root" /bin/sh -c 'echo ran; exit 4' </dev/null >"$T/bad2.out" 2>&1
+rc=$?
+[ "$rc" -eq 4 ] || fail "command + malformed config: exit status $rc, expected 4: $(cat "$T/bad2.out")"
+grep -q 'krun_config.json' "$T/bad2.out" || fail "command + malformed config: no message"
+
 # ckrun-run -w overrides the file's working directory (KRUN_WORKDIR wins).
 root="$T/flat"
 vm -w / "$root" </dev/null >"$T/wd.out" 2>&1
