@@ -910,6 +910,25 @@ void fuse_server_free(struct fuse_server *s)
 	free(s);
 }
 
+void fuse_server_reset(struct fuse_server *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->init_lock);
+	if (atomic_load(&s->state) == ST_READY && s->be.ops->destroy)
+		s->be.ops->destroy(s->be.fs);
+	/* Mappings outlive DESTROY (the guest may unmount with files mapped);
+	 * a reset peer can no longer remove them, so drop them all here. */
+	if (s->dax.base && s->dax.size && s->be.ops->removemapping) {
+		struct fuse_removemapping_one all = { .moffset = 0, .len = s->dax.size };
+		struct fs_ctx c;
+		memset(&c, 0, sizeof(c));
+		(void)s->be.ops->removemapping(s->be.fs, &c, &all, 1, &s->dax);
+	}
+	atomic_store(&s->state, ST_NEW);
+	pthread_mutex_unlock(&s->init_lock);
+}
+
 /* The fields up to and including `unique`: enough to address a reply. */
 #define HDR_MIN_FOR_REPLY (offsetof(struct fuse_in_header, unique) + sizeof(uint64_t))
 
