@@ -152,47 +152,64 @@ int kernel_image_parse(struct kernel_image *k, uint32_t format)
 	}
 }
 
+int vmm_file_open(const char *path, uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int err = 0;
+	if (fstat(fd, &st) < 0)
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+int vmm_file_read(int fd, void *dst, uint64_t len)
+{
+	uint8_t *p = dst;
+	while (len) {
+		ssize_t r = read(fd, p, len > (1 << 30) ? (1 << 30) : len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO; /* the file shrank under us */
+		p += r;
+		len -= (uint64_t)r;
+	}
+	return 0;
+}
+
 int kernel_file_read(const char *path, uint8_t **data, size_t *size)
 {
 	*data = NULL;
 	*size = 0;
 	if (!path)
 		return -EINVAL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t n;
+	int fd = vmm_file_open(path, &n);
 	if (fd < 0)
-		return -errno;
-	struct stat st;
+		return fd;
 	int err = 0;
 	uint8_t *buf = NULL;
-	size_t n = 0;
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > KERNEL_FILE_MAX || st.st_size == 0) {
+	if (n > KERNEL_FILE_MAX || n == 0) {
 		err = -ENOEXEC;
 		goto out;
 	}
-	n = (size_t)st.st_size;
-	buf = malloc(n);
+	buf = malloc((size_t)n);
 	if (!buf) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (size_t off = 0; off < n;) {
-		ssize_t r = read(fd, buf + off, n - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			err = r < 0 ? -errno : -EIO;
-			goto out;
-		}
-		off += (size_t)r;
-	}
+	err = vmm_file_read(fd, buf, n);
 out:
 	close(fd);
 	if (err) {
@@ -200,7 +217,7 @@ out:
 		return err;
 	}
 	*data = buf;
-	*size = n;
+	*size = (size_t)n;
 	return 0;
 }
 
