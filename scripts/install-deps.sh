@@ -11,6 +11,7 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio xz-utils
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves
 	golang-go valgrind
+	libyajl-dev libseccomp-dev libcap-dev libsystemd-dev autoconf automake libtool
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -6,14 +6,16 @@
 #include "ckrun.h"
 #include "api/ctx.h"
 #include "api/export.h"
+#include "api/preload.h"
 #include "api/validate.h"
-#include "vmm/krunfw.h"
 
 CKRUN_EXPORT int32_t krun_create_ctx(void) /* the header keeps libkrun's "()" */
 {
-	/* libkrun loads libkrunfw here: crun calls this before entering the
-	 * container's root, where the library could no longer be found. */
-	krunfw_preload();
+	/* libkrun loads libkrunfw here: newer crun calls this before entering
+	 * the container's root, where the kernel could no longer be found. The
+	 * library's constructor already tried (for crun 1.7-1.20); this covers
+	 * a kernel installed since, and is a no-op once a copy is held. */
+	ckrun_preload_kernel();
 	return ckrun_ctx_create();
 }
 

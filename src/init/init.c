@@ -222,18 +222,27 @@ int main(int argc, char **argv)
 	mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL);
 	bring_up_lo();
 
+	/*
+	 * The configuration file is read even when KRUN_INIT names the program
+	 * (as libkrun's init does): crun 1.7-1.20 passes the program with
+	 * krun_set_exec and an empty environment, so process.env and
+	 * process.cwd reach the guest only through /.krun_config.json. Its
+	 * argv is used only without KRUN_INIT; a malformed file is then
+	 * reported and ignored rather than fatal, as the program is known.
+	 */
 	const char *krun_init = getenv("KRUN_INIT");
-	if (!krun_init || !krun_init[0]) {
-		const char *path = getenv("KRUN_CONFIG");
-		if (!path || !path[0])
-			path = INIT_CONFIG_DEFAULT;
-		int rc = init_config_load(path, &cfg, err, sizeof(err));
-		if (rc < 0 && rc != -ENOENT) {
-			msg("invalid configuration file %s: %s", path, err[0] ? err : strerror(-rc));
+	bool have_init = krun_init && krun_init[0];
+	const char *path = getenv("KRUN_CONFIG");
+	if (!path || !path[0])
+		path = INIT_CONFIG_DEFAULT;
+	int rc = init_config_load(path, &cfg, err, sizeof(err));
+	if (rc < 0 && rc != -ENOENT) {
+		msg("invalid configuration file %s: %s", path, err[0] ? err : strerror(-rc));
+		if (!have_init)
 			finish(125);
-		}
-		init_apply_env(cfg.env);
+		init_config_free(&cfg);
 	}
+	init_apply_env(cfg.env);
 	init_apply_krun_overrides();
 	set_hostname();
 

@@ -436,29 +436,23 @@ static void con_free(void *dev)
 	free(c);
 }
 
-static const struct virtio_dev_ops console_ops_1 = {
-	.device_id = VIRTIO_ID_CONSOLE,
-	.num_queues = 2 + 2 * 1,
-	.queue_num_max = CON_QUEUE_SIZE,
-	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_CONSOLE_F_MULTIPORT),
-	.config_len = sizeof(struct virtio_console_config_wire),
-	.config_read = con_config_read,
-	.activate = con_activate,
-	.reset = con_reset,
-	.free = con_free,
-};
+/* The device with nports ports: receiveq/transmitq of port 0, the control
+ * queues, then a queue pair per further port. */
+#define CONSOLE_OPS(nports)                                                                     \
+	{                                                                                       \
+		.device_id = VIRTIO_ID_CONSOLE,                                                 \
+		.num_queues = 2 + 2 * (nports),                                                 \
+		.queue_num_max = CON_QUEUE_SIZE,                                                \
+		.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_CONSOLE_F_MULTIPORT), \
+		.config_len = sizeof(struct virtio_console_config_wire),                        \
+		.config_read = con_config_read,                                                 \
+		.activate = con_activate,                                                       \
+		.reset = con_reset,                                                             \
+		.free = con_free,                                                               \
+	}
 
-static const struct virtio_dev_ops console_ops_4 = {
-	.device_id = VIRTIO_ID_CONSOLE,
-	.num_queues = 2 + 2 * 4,
-	.queue_num_max = CON_QUEUE_SIZE,
-	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_CONSOLE_F_MULTIPORT),
-	.config_len = sizeof(struct virtio_console_config_wire),
-	.config_read = con_config_read,
-	.activate = con_activate,
-	.reset = con_reset,
-	.free = con_free,
-};
+static const struct virtio_dev_ops console_ops_1 = CONSOLE_OPS(1);
+static const struct virtio_dev_ops console_ops_4 = CONSOLE_OPS(4);
 
 int virtio_console_new(const struct virtio_console_config *cfg, const struct guest_mem *mem,
 		       struct virtio_mmio_dev **out)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmm/default_kernel.h"
 #include "vmm/features.h"
 #include "vmm/krunfw.h"
 #include "vmm/vm.h"
@@ -31,10 +32,6 @@
 #include "virtio/fs.h"
 #endif
 
-#ifndef CKRUN_DATADIR
-#define CKRUN_DATADIR "/usr/local/share/ckrun"
-#endif
-#define DEFAULT_KERNEL CKRUN_DATADIR "/vmlinuz"
 #define DEFAULT_BOOT_TIMEOUT_S 30.0
 #define WATCHDOG_POLL_NS 50000000ULL /* 50 ms */
 #define MAX_VCPUS 254                /* APIC ids 0..253, see mptable.c */
@@ -219,9 +216,33 @@ static int wait_for_end(struct vm *vm, double timeout_s)
 }
 
 /*
- * krun_set_kernel's path; else the installed default ($CKRUN_KERNEL or
- * CKRUN_DATADIR/vmlinuz); else, only when that file does not exist,
- * libkrunfw's bundle (libkrun's own default).
+ * The installed default ($CKRUN_KERNEL or CKRUN_DATADIR/vmlinuz, see
+ * default_kernel.h): the copy read ahead of time when it came from that same
+ * path, else the file now; when the file does not exist (e.g. after crun's
+ * pivot_root into a container), the copy read ahead of time whatever its
+ * path. -ENOENT when there is neither.
+ */
+static int open_default_kernel(struct kernel_image *k, const char **used)
+{
+	const char *kpath = default_kernel_path(), *hpath;
+	const uint8_t *data;
+	size_t size;
+	bool have = default_kernel_held(&data, &size, &hpath) == 0;
+	int err;
+
+	*used = kpath;
+	if (have && strcmp(hpath, kpath) == 0)
+		return kernel_image_from_memory(data, size, VM_KERNEL_FORMAT_RAW, k);
+	err = kernel_image_open(kpath, VM_KERNEL_FORMAT_RAW, k); /* detect bzImage or ELF */
+	if (err != -ENOENT || !have)
+		return err;
+	*used = hpath;
+	return kernel_image_from_memory(data, size, VM_KERNEL_FORMAT_RAW, k);
+}
+
+/*
+ * krun_set_kernel's path; else the installed default (open_default_kernel);
+ * else, only when there is none, libkrunfw's bundle (libkrun's own default).
  */
 static int choose_kernel(const struct ckrun_config *cfg, struct kernel_image *k)
 {
@@ -231,9 +252,8 @@ static int choose_kernel(const struct ckrun_config *cfg, struct kernel_image *k)
 			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", cfg->kernel_path, strerror(-err));
 		return err;
 	}
-	const char *env = getenv("CKRUN_KERNEL");
-	const char *kpath = env && *env ? env : DEFAULT_KERNEL;
-	err = kernel_image_open(kpath, VM_KERNEL_FORMAT_RAW, k); /* detect bzImage or ELF */
+	const char *kpath;
+	err = open_default_kernel(k, &kpath);
 	if (err != -ENOENT) {
 		if (err)
 			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", kpath, strerror(-err));

@@ -78,9 +78,9 @@ enum kernel_kind { KERNEL_BZIMAGE, KERNEL_ELF, KERNEL_BUNDLE };
 
 struct kernel_image {
 	enum kernel_kind kind;
-	uint8_t *data;     /* the whole file (malloc'd), or a bundle's data (borrowed) */
+	uint8_t *data;     /* the whole file (malloc'd), or borrowed: a bundle or a preloaded file */
 	size_t size;
-	bool borrowed;     /* data belongs to libkrunfw: never freed */
+	bool borrowed;     /* data belongs to libkrunfw or the preload: never freed */
 	/* Parsed: */
 	struct setup_header hdr; /* bzImage: the file's setup header; ELF: zero */
 	size_t pm_offset;        /* bzImage: file offset of the protected-mode part */
@@ -92,6 +92,12 @@ struct kernel_image {
 /* Read and validate a kernel file. -ENOENT/-EACCES..., -ENOEXEC (not a kernel
  * we can boot), -ENOTSUP (a format ckrun does not load). */
 int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k);
+/* A kernel file's bytes (malloc'd, the caller frees): -errno from open/read,
+ * -EINVAL if not a regular file, -ENOEXEC if empty or over 512 MiB. Keeps no fd. */
+int kernel_file_read(const char *path, uint8_t **data, size_t *size);
+/* Parse an image held in memory that outlives k (a preloaded default kernel):
+ * data is borrowed, never freed or written. */
+int kernel_image_from_memory(const uint8_t *data, size_t size, uint32_t format, struct kernel_image *k);
 /* Parse an in-memory image (k->data/k->size already set); used by _open and tests. */
 int kernel_image_parse(struct kernel_image *k, uint32_t format);
 /* A libkrunfw bundle: size bytes at data go to load_addr, entered at entry.
@@ -102,6 +108,11 @@ int kernel_image_from_bundle(const uint8_t *data, size_t size, uint64_t load_add
 void kernel_image_free(struct kernel_image *k);
 /* Copy into guest RAM; -ENOMEM if it does not fit below the MMIO hole. */
 int kernel_image_load(const struct kernel_image *k, const struct guest_mem *gm, uint64_t low_size);
+/* Host files the VMM reads whole (kernel, initramfs): open path read-only as
+ * a regular file: its fd and *size, or -errno (-EINVAL: not a regular file). */
+int vmm_file_open(const char *path, uint64_t *size);
+/* Read exactly len bytes from fd: 0, -errno, or -EIO when the file ends first. */
+int vmm_file_read(int fd, void *dst, uint64_t len);
 
 /* ---- boot.c: zero page, page tables, GDT, registers ---- */
 

@@ -1,49 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # ckrun-vm-build-files: examples/ckrun-run
+# ckrun-vm-files: ../lib-launcher.sh
 # ckrun-vm-timeout: 600
 # Without a command, the guest init runs what /.krun_config.json says, in the
 # three shapes clients write: OCI config.json (crun), flat
 # {"Cmd","Env","WorkingDir"} (go-microvm) and nested {"Config":{...}}.
-# --- common prelude of the init-*.sh cases (kept inline: each case runs alone) ---
-# Harness contract: CKRUN_BUILD (meson build dir), CKRUN_KERNEL (guest kernel),
-# CKRUN_BUSYBOX (static busybox), CKRUN_TMP (scratch dir); exit 0 = pass.
-set -u
-: "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
-RUN="$CKRUN_BUILD/examples/ckrun-run"
-# Guests boot slowly in the TCG test host: allow more than the library's
-# default 30 s before it declares a guest dead.
-export CKRUN_BOOT_TIMEOUT="${CKRUN_BOOT_TIMEOUT:-150}"
-T=$(mktemp -d "$CKRUN_TMP/${0##*/}.XXXXXX")
-fails=0
-fail() { echo "FAIL ${0##*/}: $*" >&2; fails=$((fails + 1)); }
-# make_root DIR: a minimal root with busybox; nothing else is needed.
-make_root() {
-	mkdir -p "$1/bin"
-	cp "$CKRUN_BUSYBOX" "$1/bin/busybox"
-	for a in sh echo cat printf ls mkdir touch rm kill sleep true false env test \
-		mount grep id seq pwd; do
-		ln -sf busybox "$1/bin/$a"
-	done
-}
-# vm ARGS...: ckrun-run with the test kernel, bounded in time.
-vm() {
-	if command -v timeout >/dev/null 2>&1; then
-		timeout "${CKRUN_VM_TIMEOUT:-180}" "$RUN" --kernel "$CKRUN_KERNEL" "$@"
-	else
-		"$RUN" --kernel "$CKRUN_KERNEL" "$@"
-	fi
-}
-finish() {
-	if [ "$fails" -eq 0 ]; then
-		echo "PASS ${0##*/}"
-		rm -rf "$T"
-		exit 0
-	fi
-	echo "FAIL ${0##*/}: $fails check(s) failed; files kept in $T" >&2
-	exit 1
-}
-# --- end of prelude ---
+. "$(dirname "$0")/../lib-launcher.sh"
 
 # shape NAME JSON WANT_LINE WANT_RC
 shape() {
@@ -77,6 +40,20 @@ vm "$root" </dev/null >"$T/bad.out" 2>&1
 rc=$?
 [ "$rc" -eq 125 ] || fail "malformed config: exit status $rc, expected 125"
 grep -q 'krun_config.json' "$T/bad.out" || fail "malformed config: no message: $(cat "$T/bad.out")"
+
+# With a command (krun_set_exec, as crun 1.7-1.20 uses it) the file still
+# gives the environment and working directory, not the program; --env wins.
+root="$T/flat"
+vm -e SHAPE=cmdline "$root" /bin/sh -c 'echo cmd:$SHAPE:$(pwd)' </dev/null >"$T/cmd.out" 2>&1
+grep -qxF 'cmd:cmdline:/bin' "$T/cmd.out" || fail "command + file: $(cat "$T/cmd.out")"
+vm "$root" /bin/sh -c 'echo cmd:$SHAPE:$(pwd)' </dev/null >"$T/cmd2.out" 2>&1
+grep -qxF 'cmd:flat:/bin' "$T/cmd2.out" || fail "command + file env: $(cat "$T/cmd2.out")"
+# ... and a malformed file is reported and ignored: the command is known.
+root="$T/bad"
+vm "$root" /bin/sh -c 'echo ran; exit 4' </dev/null >"$T/bad2.out" 2>&1
+rc=$?
+[ "$rc" -eq 4 ] || fail "command + malformed config: exit status $rc, expected 4: $(cat "$T/bad2.out")"
+grep -q 'krun_config.json' "$T/bad2.out" || fail "command + malformed config: no message"
 
 # ckrun-run -w overrides the file's working directory (KRUN_WORKDIR wins).
 root="$T/flat"
