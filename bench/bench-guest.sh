@@ -22,7 +22,7 @@ else
 fi
 exec 3>&1   # results go to fd 3: a timed command's redirection must not swallow them
 stamp() { read -r u _ < /proc/uptime; T=${u%.*}${u#*.}0; }
-drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+drop() { sync; [ -n "${BENCH_NODROP:-}" ] || echo 3 > /proc/sys/vm/drop_caches; }
 timed() { # NAME CMD...: run CMD, print its time
     n=$1; shift
     stamp; t0=$T
