@@ -3,7 +3,7 @@
 # /bench.sh in the shared busybox root, and natively in the (test) host on
 # the shared directories themselves (the physical limit). Prints
 # "BENCH-RES NAME VALUE" lines; times in ms of uptime (10 ms steps), except
-# the random reads, which bench/randread times itself. Keeps forks out of the
+# the random reads, which bench/randread times itself (in microseconds). Keeps forks out of the
 # timed parts where it can (TCG makes every fork cost tens of ms).
 #   /bench.sh start
 #   /bench.sh all MB NMETA NRAND DAX        (in a guest; DAX 1: also the
@@ -56,9 +56,9 @@ all|native)
     drop
     timed ro_seqread_ms dd if=$R/f of=/dev/null bs=1M 2>/dev/null
     drop
-    rand randread_ms $D/f
+    rand randread_us $D/f
     drop
-    rand ro_randread_ms $R/f
+    rand ro_randread_us $R/f
     rm -f $D/f
     if [ "$dax" = 1 ]; then
         # the same file as /ro/f, through a share with a DAX window; mounted
@@ -69,7 +69,7 @@ all|native)
             drop
             timed dax_seqread_ms dd if=/dax/f of=/dev/null bs=1M 2>/dev/null
             umount /dax; mount -t virtiofs -o dax daxdata /dax; drop
-            rand dax_randread_ms /dax/f
+            rand dax_randread_us /dax/f
             umount /dax
         else
             echo "BENCH-ERR no DAX share"

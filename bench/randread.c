@@ -8,7 +8,7 @@
  *
  * Does COUNT pread()s of 4 KiB at page-aligned offsets inside FILE, chosen by
  * xorshift64 from SEED (default 1), so every run reads the same offsets.
- * Prints "<ms> <ops/s>" on stdout, the time of the pread loop alone
+ * Prints "<microseconds> <ops/s>" on stdout, the time of the pread loop alone
  * (CLOCK_MONOTONIC, not the 10 ms steps of /proc/uptime; open and the
  * program's start are outside it). The caller drops caches before.
  * Exit status 0, or 1 on any error or short read.
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("%.0f %.0f\n", s * 1000.0, s > 0 ? (double)count / s : 0.0);
+	printf("%.0f %.0f\n", s * 1e6, s > 0 ? (double)count / s : 0.0);
 	close(fd);
 	return 0;
 }
