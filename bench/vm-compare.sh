@@ -25,7 +25,7 @@ DAXWIN=$((MB * 2 + 64))   # MiB, holds the whole file
 TD=${BENCH_TREE_DIRS:-20} TF=${BENCH_TREE_FILES:-50}
 VMS=${BENCH_VMS:-ckrun qemu}
 MEM=128
-VM_TMO=${BENCH_VM_TIMEOUT:-400}
+VM_TMO=${BENCH_VM_TIMEOUT:-900}
 # ckrun-run (libkrun's convention: root tag /dev/root, no root=) needs a guest
 # kernel with CONFIG_BLOCK to mount its root; without it, bench/ckrun_bench
 # (tag rootfs, root=rootfs, /init.krun a file in the root) boots the same VM.
