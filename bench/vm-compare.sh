@@ -188,8 +188,11 @@ i=$((FROM - 1))
 while [ $i -lt $((FROM + PAIRS - 1)) ]; do
     i=$((i + 1))
     for mode in start all; do
+        # odd pairs ckrun first, even pairs QEMU first (A B, B A, ...): whoever
+        # runs first after the test host boots must not always be the same
         vms=$VMS
-        [ $mode = all ] && vms="$VMS native"
+        [ $((i % 2)) = 0 ] && vms=$(echo $VMS | bb awk '{ for (k = NF; k > 0; k--) printf "%s ", $k }')
+        [ $mode = all ] && vms="$vms native"
         for v in $vms; do
             p=$T/$v-$i-$mode
             bb rm -rf "$root/data/f" "$root/data/m" "$root/data/src"
