@@ -18,7 +18,7 @@ function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n;
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
 # median of side V's metric K over the pairs, or "-"
 function side(v, k,   p, n, a) { n = 0; for (p in pairs) if (val[v, p, k] != "") a[++n] = val[v, p, k]
-    return n ? med(a, n) : "-" }
+    return n ? sprintf("%.0f", med(a, n)) : "-" }
 # "median [min, max] n" of the per-pair ratio A/B (A: side va metric ka)
 function ratio(va, ka, vb, kb,   p, n, r) { n = 0
     for (p in pairs) if (val[va, p, ka] != "" && val[vb, p, kb] != "" && val[vb, p, kb] > 0) r[++n] = val[va, p, ka] / val[vb, p, kb]
