@@ -2,21 +2,30 @@
 # Benchmark case (not a test): ckrun against QEMU -M microvm + virtiofsd,
 # side by side in the same (test) host, same guest kernel, same busybox root
 # shared with virtio-fs, runs alternating ckrun, QEMU, ckrun, QEMU ...
-# Run through bench/run (which calls tests/vm/run with this script).
-# Knobs (env): BENCH_PAIRS (5), BENCH_MB (16), BENCH_NMETA (500),
-#   BENCH_TREE_DIRS (20) x BENCH_TREE_FILES (50), BENCH_VMS (ckrun qemu),
-#   BENCH_CKRUN_LAUNCH (ckrun_bench | ckrun-run).
-# ckrun-vm-build-files: examples/ckrun-run
+# Each pair also runs the file workloads natively in this host, on the
+# shared directories themselves (the physical limit).
+# Run through bench/run, which calls tests/vm/run once per pair with this
+# script (BENCH_PAIR_FROM=I BENCH_PAIRS=1), so the VM run lock is released
+# between pairs.
+# Knobs (env): BENCH_PAIRS (5), BENCH_PAIR_FROM (1), BENCH_MB (16),
+#   BENCH_NMETA (500), BENCH_NRAND (1000), BENCH_TREE_DIRS (20) x
+#   BENCH_TREE_FILES (50), BENCH_VMS (ckrun qemu), BENCH_DAX (1: ckrun also
+#   reads through a DAX share), BENCH_CKRUN_LAUNCH (ckrun_bench | ckrun-run).
+# Needs $CKRUN_BUILD/bench/randread and $CKRUN_BUILD/bench/src.tar (bench/run
+# makes the tarball with git archive).
+# ckrun-vm-build-files: examples/ckrun-run bench/randread bench/src.tar
 # ckrun-vm-files: bench-guest.sh summary.awk /usr/bin/qemu-system-x86_64 /usr/lib/qemu/virtiofsd /usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
 # ckrun-vm-timeout: 3300
 . "$CKRUN_VM_LIB"
 set +e
 vm_require_kvm
-PAIRS=${BENCH_PAIRS:-5} MB=${BENCH_MB:-16} NMETA=${BENCH_NMETA:-500}
+PAIRS=${BENCH_PAIRS:-5} FROM=${BENCH_PAIR_FROM:-1} MB=${BENCH_MB:-16} NMETA=${BENCH_NMETA:-500}
+NRAND=${BENCH_NRAND:-1000} DAX=${BENCH_DAX:-1}
+DAXWIN=$((MB * 2 + 64))   # MiB, holds the whole file
 TD=${BENCH_TREE_DIRS:-20} TF=${BENCH_TREE_FILES:-50}
 VMS=${BENCH_VMS:-ckrun qemu}
 MEM=128
-VM_TMO=${BENCH_VM_TIMEOUT:-400}
+VM_TMO=${BENCH_VM_TIMEOUT:-900}
 # ckrun-run (libkrun's convention: root tag /dev/root, no root=) needs a guest
 # kernel with CONFIG_BLOCK to mount its root; without it, bench/ckrun_bench
 # (tag rootfs, root=rootfs, /init.krun a file in the root) boots the same VM.
@@ -29,10 +38,12 @@ uptime_ms() { read -r u _ < /proc/uptime; echo "${u%.*}${u#*.}0"; }
 # --- the shared directories -------------------------------------------------
 root=$T/root
 vm_busybox_root "$root"
-for a in dd sync ls rm mkdir sleep mount reboot; do [ -e "$root/bin/$a" ] || bb ln -s busybox "$root/bin/$a"; done
+for a in dd sync ls rm mkdir sleep mount umount reboot tar grep; do [ -e "$root/bin/$a" ] || bb ln -s busybox "$root/bin/$a"; done
 bb cp "$here/bench-guest.sh" "$root/bench.sh"
+bb cp "$CKRUN_BUILD/bench/randread" "$root/bin/randread" || vm_fail "no $CKRUN_BUILD/bench/randread"
+bb cp "$CKRUN_BUILD/bench/src.tar" "$root/src.tar" || vm_fail "no $CKRUN_BUILD/bench/src.tar"
 printf '#!/bin/sh\nexec /bin/sh /bench.sh start\n' > "$root/qinit-start"
-printf '#!/bin/sh\nexec /bin/sh /bench.sh all %s %s\n' "$MB" "$NMETA" > "$root/qinit-all"
+printf '#!/bin/sh\nexec /bin/sh /bench.sh all %s %s %s 0\n' "$MB" "$NMETA" "$NRAND" > "$root/qinit-all"
 bb chmod 0755 "$root/bench.sh" "$root/qinit-start" "$root/qinit-all"
 if [ "$CKRUN_LAUNCH" != ckrun-run ]; then
     bb cp "$CKRUN_BUILD/src/init/init.krun" "$root/init.krun" && bb chmod 0755 "$root/init.krun" \
@@ -49,6 +60,7 @@ mktree() { # DIR: TD directories of TF empty files (shell builtins: no forks)
 }
 mktree "$root/data/tree"; mktree "$T/rodata/tree"
 bb dd if=/dev/zero of="$T/rodata/f" bs=1M count="$MB" 2>/dev/null
+bb mkdir -p "$T/rodata/src" && bb tar -xf "$root/src.tar" -C "$T/rodata/src" || vm_fail "tar -x on the host failed"
 # virtiofsd has no read-only option: it serves a read-only bind mount
 bb mkdir -p "$T/robind"
 trap 'bb umount "$T/robind" 2>/dev/null' EXIT
@@ -85,11 +97,14 @@ run_ckrun() { # MODE PREFIX
     t0=$(uptime_ms)
     if [ "$CKRUN_LAUNCH" = ckrun-run ]; then
         "$CKRUN_BUILD/examples/ckrun-run" --kernel "$CKRUN_KERNEL" --mem $MEM --cpus 1 --console "$fifo" \
-            --volume "$T/rodata:rodata:ro" "$root" -- /bin/sh /bench.sh "$1" "$MB" "$NMETA" \
+            --volume "$T/rodata:rodata:ro" "$root" -- /bin/sh /bench.sh "$1" "$MB" "$NMETA" "$NRAND" 0 \
             < /dev/null > "$2.out" 2>&1 &
     else
-        "$CKRUN_BUILD/bench/ckrun_bench" "$CKRUN_KERNEL" $MEM "$fifo" "$root" "$T/rodata" rodata \
-            /bin/sh /bench.sh "$1" "$MB" "$NMETA" < /dev/null > "$2.out" 2>&1 &
+        # the DAX share only in files runs: start-up runs stay the same VM as QEMU's
+        daxargs=
+        [ "$DAX" = 1 ] && [ "$1" = all ] && daxargs="--dax $T/rodata daxdata $DAXWIN"
+        "$CKRUN_BUILD/bench/ckrun_bench" $daxargs "$CKRUN_KERNEL" $MEM "$fifo" "$root" "$T/rodata" rodata \
+            /bin/sh /bench.sh "$1" "$MB" "$NMETA" "$NRAND" "${daxargs:+1}" < /dev/null > "$2.out" 2>&1 &
     fi
     vpid=$!
     echo $vpid > "$2.pids"
@@ -135,6 +150,15 @@ run_qemu() { # MODE PREFIX
     echo "$t0 $t1 $rc" > "$2.times"
 }
 
+run_native() { # all PREFIX: the same file workloads here, on the shared directories
+    t0=$(uptime_ms)
+    "$root/bin/busybox" sh "$root/bench.sh" native "$MB" "$NMETA" "$NRAND" "$root" "$T/robind" \
+        < /dev/null > "$2.log" 2>&1
+    rc=$?
+    t1=$(uptime_ms)
+    echo "$t0 $t1 $rc" > "$2.times"
+}
+
 # Prints "BENCH: vmm=V pair=I metric=value ..." for one run.
 report() { # VMM PAIR MODE PREFIX
     read -r t0 t1 rc < "$4.times"
@@ -151,25 +175,33 @@ report() { # VMM PAIR MODE PREFIX
         bb grep -q BENCH-DONE "$4.log" || line="$line incomplete=1"
     fi
     echo "$line" | bb tee -a "$T/results"
+    bb grep BENCH-ERR "$4.log" 2>/dev/null | bb sed 's/^.*BENCH-ERR/BENCH-ERR: '"$1"'/'
     if [ "$rc" != 0 ] || { [ "$3" = start ] && [ ! -s "$4.mark" ]; }; then
         echo "BENCH-FAILED-RUN: $1 pair $2 $3 rc=$rc"; bb tail -20 "$4.log" 2>/dev/null; bb tail -5 "$4.out"
         for f in "$4.vfs1" "$4.vfs2"; do [ -s "$f" ] && bb tail -5 "$f"; done
     fi
 }
 
-vm_log "pairs=$PAIRS file=${MB}MiB meta=$NMETA tree=$((TD * TF)) vms: $VMS"
-i=0
-while [ $i -lt "$PAIRS" ]; do
+vm_log "pairs $FROM..$((FROM + PAIRS - 1)) file=${MB}MiB rand=${NRAND}x4KiB meta=$NMETA tree=$((TD * TF)) vms: $VMS dax=$DAX window=${DAXWIN}MiB"
+vm_log "test host loadavg: $(bb cat /proc/loadavg)"
+i=$((FROM - 1))
+while [ $i -lt $((FROM + PAIRS - 1)) ]; do
     i=$((i + 1))
     for mode in start all; do
-        for v in $VMS; do
+        # odd pairs ckrun first, even pairs QEMU first (A B, B A, ...): whoever
+        # runs first after the test host boots must not always be the same
+        vms=$VMS
+        [ $((i % 2)) = 0 ] && vms=$(echo $VMS | bb awk '{ for (k = NF; k > 0; k--) printf "%s ", $k }')
+        [ $mode = all ] && vms="$vms native"
+        for v in $vms; do
             p=$T/$v-$i-$mode
-            bb rm -rf "$root/data/f" "$root/data/m"
+            bb rm -rf "$root/data/f" "$root/data/m" "$root/data/src"
             run_$v $mode "$p"
             report $v $i $mode "$p"
         done
     done
 done
+vm_log "test host loadavg: $(bb cat /proc/loadavg)"
 
 # --- summary: per-pair ratio ckrun/QEMU, median with min and max ----------
 # (all metrics are "lower is better": ms or KiB)
