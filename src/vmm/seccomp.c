@@ -5,7 +5,9 @@
  * kernel version makes kills the VM, so it is not on by default. The list
  * comes from the code these threads run (src/vmm vCPU loop and device
  * emulation, src/virtio workers, src/fs server and backends) plus what glibc
- * uses underneath (malloc, pthread_create, stdio for error messages). It is
+ * uses underneath (malloc, pthread_create, stdio for error messages), and was
+ * checked against `strace -f` of the host-side fs tests (tests/fs: every
+ * FUSE operation through the passthrough, DAX, the hostile replays). It is
  * deliberately generous about file-system calls (the passthrough needs them
  * and they are confined by the share's fds) and leaves out everything else:
  * exec, ptrace, mount, namespaces, sockets, keyrings, bpf, module loading,
@@ -30,7 +32,7 @@ static const char *const allowed[] = {
 	"sigaltstack", "tgkill", "getpid", "gettid", "clock_gettime", "clock_nanosleep", "nanosleep",
 	"gettimeofday", "time", "sched_yield", "futex", "futex_waitv", "restart_syscall",
 	/* memory: malloc, DAX windows */
-	"mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "mincore",
+	"mmap", "munmap", "mprotect", "madvise", "mremap", "brk", "mincore", "msync",
 	/* threads: device workers start on activation from a vCPU thread */
 	"clone", "clone3", "set_robust_list", "get_robust_list", "rseq", "exit", "exit_group",
 	"sched_getaffinity", "prlimit64", "getrlimit",
