@@ -31,6 +31,9 @@ extern "C" {
  * released, so a process can run any number of VMs one after another. Meant
  * for embedders and tests that cannot lose their process.
  *
+ * The calling thread's privileges are not changed: only the VM's own threads
+ * drop capabilities and set no_new_privs (see docs/security.md).
+ *
  * Errors: -ENOENT unknown context, or the negative errno of the failure that
  * prevented the VM from running (e.g. -EINVAL, -ENOEXEC, -ENOMEM, -ETIMEDOUT).
  */

@@ -19,6 +19,7 @@
 #include "vmm/default_kernel.h"
 #include "vmm/features.h"
 #include "vmm/krunfw.h"
+#include "vmm/privs.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 #include "ckrun.h"
@@ -380,6 +381,8 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	}
 	kernel_image_free(&k);
 
+	vm->privs_keep = privs_keep_for(cfg);
+	vm->privs_seccomp = privs_seccomp_wanted();
 	double timeout = boot_timeout_s(cfg);
 	res->running_ns = vm_now_ns();
 	for (int i = 0; i < vm->nr_vcpus; i++)

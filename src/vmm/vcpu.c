@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/privs.h"
 #include "vmm/vm.h"
 
 #define VCPU_KICK_SIGNAL SIGURG
@@ -265,6 +266,17 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *c = arg;
 	struct vm *vm = c->vm;
 	struct kvm_run *run = c->run;
+
+	/* Before any guest code runs: this thread and the device workers it
+	 * starts (on the driver's activation) handle guest input. */
+	int err = privs_drop(vm->privs_keep);
+	if (!err && vm->privs_seccomp)
+		err = privs_seccomp();
+	if (err) {
+		fprintf(stderr, "ckrun: vCPU %d: cannot reduce privileges: %s\n", c->id, strerror(-err));
+		vm_request_end(vm, VM_END_ERROR, err);
+		return NULL;
+	}
 
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {

@@ -254,6 +254,8 @@ struct vm {
 	atomic_int guest_exit_code;
 	atomic_bool guest_exit_code_set;
 	uint64_t start_ns;
+	uint64_t privs_keep; /* capabilities the vCPU/device threads keep (privs.h) */
+	bool privs_seccomp;  /* and the seccomp allow-list (CKRUN_SECCOMP=1) */
 };
 
 /* Called from vCPU threads (and devices) to end the VM. */
