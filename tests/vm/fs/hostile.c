@@ -190,10 +190,12 @@ static int cmdline_dev(int k, uint64_t *addr)
 	return -1;
 }
 
+/* The register window need not be page aligned (QEMU's are 512 bytes). */
 static volatile uint8_t *map_regs(int memfd, uint64_t addr)
 {
-	void *m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, (off_t)addr);
-	return m == MAP_FAILED ? NULL : m;
+	uint64_t base = addr & ~(uint64_t)(PAGE - 1);
+	uint8_t *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, (off_t)base);
+	return m == MAP_FAILED ? NULL : m + (addr - base);
 }
 
 static void find_device(const char *tag)
@@ -228,7 +230,6 @@ static void find_device(const char *tag)
 		for (int i = 0; i < 36; i++)
 			t[i] = (char)r[VIRTIO_MMIO_CONFIG + i]; /* struct virtio_fs_config.tag */
 		if (strcmp(t, tag)) {
-			munmap((void *)r, PAGE);
 			continue;
 		}
 		printf("HOSTILE: tag %s is %s at 0x%" PRIx64 "\n", tag, e->d_name, addr);
@@ -693,9 +694,18 @@ static void group_escape(bool rw, const char *secret_path)
 	const char *names[] = { "..", "../secret", "../..", "d/../..", "d/g", "/", secret_path,
 				       "", ".", "d/", "up/", "dd/secret" };
 	struct fuse_entry_out e;
+	/* "." and ".." of the root may be answered, but only with the root. */
+	struct rq rq0 = rq_begin(FUSE_GETATTR, FUSE_ROOT_ID);
+	struct fuse_getattr_in ga0 = { 0 };
+	rq_add(&rq0, &ga0, sizeof(ga0));
+	struct rp p0 = call(&rq0);
+	uint64_t root_ino = p0.error == 0 ? ((struct fuse_attr_out *)p0.body)->attr.ino : 0;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		int32_t err = lookup(FUSE_ROOT_ID, names[i], &e);
-		if (err == 0 && e.nodeid != FUSE_ROOT_ID) {
+		bool dots = strcmp(names[i], ".") == 0 || strcmp(names[i], "..") == 0;
+		if (err == 0 && dots && e.attr.ino == root_ino && root_ino) {
+			ok("escape: LOOKUP '%s' -> the root itself", names[i]);
+		} else if (err == 0) {
 			bad("escape: LOOKUP '%s' resolved to node %llu", names[i], (unsigned long long)e.nodeid);
 			probe_node(names[i], e.nodeid);
 		} else {
