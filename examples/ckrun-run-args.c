@@ -36,6 +36,9 @@ void run_usage(FILE *f, const char *prog)
 		"                          Repeat the option for several volumes.\n"
 		"  -k, --kernel FILE       boot this kernel (bzImage or vmlinux) instead of the\n"
 		"                          installed default\n"
+		"      --kernel-cmdline S  replace the start of the guest kernel command line\n"
+		"                          (libkrun's prolog: console=, root=, init=...) with S;\n"
+		"                          the devices and the workload are still appended\n"
 		"  -e, --env K=V           set an environment variable for CMD (repeatable, at\n"
 		"                          most %d). CMD otherwise gets PATH, HOME=/ and TERM\n"
 		"                          only; the host environment is not copied. Values\n"
@@ -113,12 +116,13 @@ static int add_volume(struct run_opts *o, const char *spec, const char *prog, FI
 
 int run_parse_args(int argc, char **argv, struct run_opts *o, FILE *out, FILE *err)
 {
-	enum { OPT_CONSOLE = 256, OPT_LOG_LEVEL };
+	enum { OPT_CONSOLE = 256, OPT_LOG_LEVEL, OPT_KERNEL_CMDLINE };
 	static const struct option longopts[] = {
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "volume", required_argument, NULL, 'v' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "kernel-cmdline", required_argument, NULL, OPT_KERNEL_CMDLINE },
 		{ "env", required_argument, NULL, 'e' },
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "ro-root", no_argument, NULL, 'r' },
@@ -198,6 +202,9 @@ int run_parse_args(int argc, char **argv, struct run_opts *o, FILE *out, FILE *e
 		case 'r':
 			o->ro_root = true;
 			break;
+		case OPT_KERNEL_CMDLINE:
+			o->kernel_cmdline = optarg;
+			break;
 		case OPT_CONSOLE:
 			if (!optarg[0]) {
 				fprintf(err, "%s: --console needs a file name\n", prog);
@@ -227,6 +234,11 @@ int run_parse_args(int argc, char **argv, struct run_opts *o, FILE *out, FILE *e
 				fprintf(err, "%s: unknown option '%s'\n", prog, argv[optind - 1]);
 			goto bad;
 		}
+	}
+	if (o->kernel_cmdline && !o->kernel) {
+		/* krun_set_kernel takes both: the command line belongs to a kernel. */
+		fprintf(err, "%s: --kernel-cmdline needs --kernel\n", prog);
+		goto bad;
 	}
 	if (optind >= argc) {
 		fprintf(err, "%s: missing ROOTDIR\n", prog);

@@ -21,6 +21,7 @@ struct run_opts {
 	unsigned cpus;          /* 1..255 */
 	unsigned mem_mib;
 	const char *kernel;     /* NULL: the library's default kernel */
+	const char *kernel_cmdline; /* NULL: libkrun's default prolog */
 	const char *workdir;
 	const char *console;    /* NULL: guest console on this process's stdio */
 	int log_level;          /* -1: do not call krun_set_log_level */

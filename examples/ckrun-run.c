@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		CHECK(krun_add_virtiofs3((uint32_t)ctx, o.volumes[i].tag, o.volumes[i].path, 0,
 					 o.volumes[i].read_only));
 	if (o.kernel)
-		CHECK(krun_set_kernel((uint32_t)ctx, o.kernel, fmt, NULL, NULL));
+		CHECK(krun_set_kernel((uint32_t)ctx, o.kernel, fmt, NULL, o.kernel_cmdline));
 	if (o.workdir)
 		CHECK(krun_set_workdir((uint32_t)ctx, o.workdir));
 	if (o.cmd)

@@ -22,6 +22,7 @@
 #include "fs/readonly.h"
 #include "fs/server.h"
 
+#include "fuzz_check.h"
 #include "fuzz_format.h"
 #include "scratch.h"
 
@@ -55,15 +56,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	return 0;
 }
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "INVARIANT BROKEN: %s (%s:%d)\n", #cond,     \
-				__FILE__, __LINE__);                                \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
 
 static struct fuse_server *new_server(uint8_t flags)
 {

@@ -18,19 +18,11 @@
 
 #include "virtio/queue.h"
 
+#include "fuzz_check.h"
 #include "fuzz_format.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "INVARIANT BROKEN: %s (%s:%d)\n", #cond,     \
-				__FILE__, __LINE__);                                \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
 
 static struct vq_chain chain; /* large: not on the stack */
 

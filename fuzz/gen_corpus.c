@@ -92,6 +92,20 @@ static void rec(struct buf *o, struct req *q, uint16_t outsize, uint8_t in_split
 #define N2 3
 #define FH1 1 /* first handle */
 
+/* A request whose argument is one fixed struct (or none), answered into a
+ * small reply buffer: most records below. SIMPLE builds the struct inline. */
+static void simple(struct buf *o, uint32_t op, uint64_t node, const void *arg, size_t n)
+{
+	struct req q;
+
+	rq_begin(&q, op, node);
+	if (n)
+		rq_add(&q, arg, n);
+	rec(o, &q, OUT_SMALL, 0, 0);
+}
+
+#define SIMPLE(o, op, node, type, ...) simple(o, op, node, &(type){ __VA_ARGS__ }, sizeof(type))
+
 static void lookup(struct buf *o, uint64_t parent, const char *name)
 {
 	struct req q;
@@ -103,12 +117,7 @@ static void lookup(struct buf *o, uint64_t parent, const char *name)
 
 static void open_node(struct buf *o, uint32_t op, uint64_t node, uint32_t flags)
 {
-	struct req q;
-	struct fuse_open_in in = { .flags = flags };
-
-	rq_begin(&q, op, node);
-	rq_add(&q, &in, sizeof(in));
-	rec(o, &q, OUT_SMALL, 0, 0);
+	SIMPLE(o, op, node, struct fuse_open_in, .flags = flags);
 }
 
 static const char *outdir;
@@ -149,13 +158,7 @@ static void server_seeds(void)
 
 	start(&o, 0);
 	lookup(&o, ROOT, "file");
-	{
-		struct fuse_forget_in f = { .nlookup = 1 };
-
-		rq_begin(&q, FUSE_FORGET, N1);
-		rq_add(&q, &f, sizeof(f));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
+	SIMPLE(&o, FUSE_FORGET, N1, struct fuse_forget_in, .nlookup = 1);
 	lookup(&o, ROOT, "file");
 	emit("forget", &o);
 
@@ -172,20 +175,14 @@ static void server_seeds(void)
 
 	start(&o, 0);
 	lookup(&o, ROOT, "file");
-	{
-		struct fuse_setattr_in s = { .valid = FATTR_MODE | FATTR_SIZE | FATTR_MTIME,
-					     .mode = S_IFREG | 0600, .size = 10, .mtime = 1000 };
-
-		rq_begin(&q, FUSE_SETATTR, N1);
-		rq_add(&q, &s, sizeof(s));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
+	SIMPLE(&o, FUSE_SETATTR, N1, struct fuse_setattr_in,
+	       .valid = FATTR_MODE | FATTR_SIZE | FATTR_MTIME, .mode = S_IFREG | 0600, .size = 10,
+	       .mtime = 1000);
 	emit("setattr", &o);
 
 	start(&o, 0);
 	lookup(&o, ROOT, "esc");
-	rq_begin(&q, FUSE_READLINK, N1);
-	rec(&o, &q, OUT_SMALL, 0, 0);
+	simple(&o, FUSE_READLINK, N1, NULL, 0);
 	emit("readlink", &o);
 
 	start(&o, 0);
@@ -299,59 +296,22 @@ static void server_seeds(void)
 		rq_add(&q, "hello!", 6);
 		rec(&o, &q, OUT_SMALL, 7, 0);
 	}
-	{
-		struct fuse_flush_in f = { .fh = FH1 };
-
-		rq_begin(&q, FUSE_FLUSH, N1);
-		rq_add(&q, &f, sizeof(f));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
-	{
-		struct fuse_fsync_in f = { .fh = FH1, .fsync_flags = 1 };
-
-		rq_begin(&q, FUSE_FSYNC, N1);
-		rq_add(&q, &f, sizeof(f));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
-	{
-		struct fuse_release_in r = { .fh = FH1 };
-
-		rq_begin(&q, FUSE_RELEASE, N1);
-		rq_add(&q, &r, sizeof(r));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
+	SIMPLE(&o, FUSE_FLUSH, N1, struct fuse_flush_in, .fh = FH1);
+	SIMPLE(&o, FUSE_FSYNC, N1, struct fuse_fsync_in, .fh = FH1, .fsync_flags = 1);
+	SIMPLE(&o, FUSE_RELEASE, N1, struct fuse_release_in, .fh = FH1);
 	emit("write-flush-fsync-release", &o);
 
 	start(&o, 0);
 	lookup(&o, ROOT, "file");
 	open_node(&o, FUSE_OPEN, N1, O_RDWR);
-	{
-		struct fuse_lseek_in l = { .fh = FH1, .offset = 10, .whence = SEEK_DATA };
-
-		rq_begin(&q, FUSE_LSEEK, N1);
-		rq_add(&q, &l, sizeof(l));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
-	{
-		struct fuse_fallocate_in f = { .fh = FH1, .offset = 0, .length = 8192 };
-
-		rq_begin(&q, FUSE_FALLOCATE, N1);
-		rq_add(&q, &f, sizeof(f));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
-	{
-		struct fuse_copy_file_range_in c = { .fh_in = FH1, .off_in = 0, .nodeid_out = N1,
-						     .fh_out = FH1, .off_out = 6000, .len = 100 };
-
-		rq_begin(&q, FUSE_COPY_FILE_RANGE, N1);
-		rq_add(&q, &c, sizeof(c));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
+	SIMPLE(&o, FUSE_LSEEK, N1, struct fuse_lseek_in, .fh = FH1, .offset = 10, .whence = SEEK_DATA);
+	SIMPLE(&o, FUSE_FALLOCATE, N1, struct fuse_fallocate_in, .fh = FH1, .offset = 0, .length = 8192);
+	SIMPLE(&o, FUSE_COPY_FILE_RANGE, N1, struct fuse_copy_file_range_in, .fh_in = FH1,
+	       .off_in = 0, .nodeid_out = N1, .fh_out = FH1, .off_out = 6000, .len = 100);
 	emit("lseek-fallocate-copy", &o);
 
 	start(&o, 0);
-	rq_begin(&q, FUSE_STATFS, ROOT);
-	rec(&o, &q, OUT_SMALL, 0, 0);
+	simple(&o, FUSE_STATFS, ROOT, NULL, 0);
 	emit("statfs", &o);
 
 	/* xattrs */
@@ -379,13 +339,9 @@ static void server_seeds(void)
 		rq_str(&q, "user.fuzz");
 		rec(&o, &q, OUT_SMALL, 0, 0);
 		g.size = 0;
-		rq_begin(&q, FUSE_LISTXATTR, N1);
-		rq_add(&q, &g, sizeof(g));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_LISTXATTR, N1, &g, sizeof(g));
 		g.size = 256;
-		rq_begin(&q, FUSE_LISTXATTR, N1);
-		rq_add(&q, &g, sizeof(g));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_LISTXATTR, N1, &g, sizeof(g));
 	}
 	rq_begin(&q, FUSE_REMOVEXATTR, N1);
 	rq_str(&q, "user.fuzz");
@@ -400,12 +356,8 @@ static void server_seeds(void)
 					  .flags = FUSE_INIT_EXT | FUSE_DO_READDIRPLUS | FUSE_MAX_PAGES,
 					  .flags2 = 0 };
 
-		rq_begin(&q, FUSE_INIT, 0);
-		rq_add(&q, &i, sizeof(i));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-		rq_begin(&q, FUSE_INIT, 0);
-		rq_add(&q, &i, sizeof(i));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_INIT, 0, &i, sizeof(i));
+		simple(&o, FUSE_INIT, 0, &i, sizeof(i));
 	}
 	lookup(&o, ROOT, "file");
 	emit("init", &o);
@@ -423,20 +375,8 @@ static void server_seeds(void)
 		rq_add(&q, &r, sizeof(r));
 		rec(&o, &q, OUT_BIG, 0, 0);
 	}
-	{
-		struct fuse_fsync_in f = { .fh = FH1 };
-
-		rq_begin(&q, FUSE_FSYNCDIR, ROOT);
-		rq_add(&q, &f, sizeof(f));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
-	{
-		struct fuse_release_in r = { .fh = FH1 };
-
-		rq_begin(&q, FUSE_RELEASEDIR, ROOT);
-		rq_add(&q, &r, sizeof(r));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
+	SIMPLE(&o, FUSE_FSYNCDIR, ROOT, struct fuse_fsync_in, .fh = FH1);
+	SIMPLE(&o, FUSE_RELEASEDIR, ROOT, struct fuse_release_in, .fh = FH1);
 	emit("readdir", &o);
 
 	/* locks (not served by the passthrough: ENOSYS) */
@@ -446,26 +386,14 @@ static void server_seeds(void)
 	{
 		struct fuse_lk_in l = { .fh = FH1, .owner = 7, .lk = { .start = 0, .end = 10, .type = F_WRLCK } };
 
-		rq_begin(&q, FUSE_GETLK, N1);
-		rq_add(&q, &l, sizeof(l));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-		rq_begin(&q, FUSE_SETLK, N1);
-		rq_add(&q, &l, sizeof(l));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-		rq_begin(&q, FUSE_SETLKW, N1);
-		rq_add(&q, &l, sizeof(l));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_GETLK, N1, &l, sizeof(l));
+		simple(&o, FUSE_SETLK, N1, &l, sizeof(l));
+		simple(&o, FUSE_SETLKW, N1, &l, sizeof(l));
 	}
 	emit("locks", &o);
 
 	start(&o, 0);
-	{
-		struct fuse_access_in a = { .mask = 4 };
-
-		rq_begin(&q, FUSE_ACCESS, ROOT);
-		rq_add(&q, &a, sizeof(a));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
+	SIMPLE(&o, FUSE_ACCESS, ROOT, struct fuse_access_in, .mask = 4);
 	emit("access", &o);
 
 	start(&o, 0);
@@ -484,20 +412,12 @@ static void server_seeds(void)
 	emit("create-tmpfile", &o);
 
 	start(&o, 0);
-	{
-		struct fuse_interrupt_in i = { .unique = 5 };
-
-		rq_begin(&q, FUSE_INTERRUPT, 0);
-		rq_add(&q, &i, sizeof(i));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
-	rq_begin(&q, FUSE_NOTIFY_REPLY, 0);
-	rec(&o, &q, OUT_SMALL, 0, 0);
+	SIMPLE(&o, FUSE_INTERRUPT, 0, struct fuse_interrupt_in, .unique = 5);
+	simple(&o, FUSE_NOTIFY_REPLY, 0, NULL, 0);
 	emit("interrupt-notify-reply", &o);
 
 	start(&o, 0);
-	rq_begin(&q, FUSE_DESTROY, 0);
-	rec(&o, &q, OUT_SMALL, 0, 0);
+	simple(&o, FUSE_DESTROY, 0, NULL, 0);
 	lookup(&o, ROOT, "file");
 	emit("destroy", &o);
 
@@ -505,14 +425,10 @@ static void server_seeds(void)
 	{
 		struct fuse_ioctl_in i = { .cmd = 0x7602, .arg = 3 };
 
-		rq_begin(&q, FUSE_IOCTL, ROOT);
-		rq_add(&q, &i, sizeof(i));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_IOCTL, ROOT, &i, sizeof(i));
 		i.cmd = 0x80086601; /* FS_IOC_GETFLAGS */
 		i.out_size = 8;
-		rq_begin(&q, FUSE_IOCTL, ROOT);
-		rq_add(&q, &i, sizeof(i));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_IOCTL, ROOT, &i, sizeof(i));
 	}
 	emit("ioctl", &o);
 
@@ -536,9 +452,7 @@ static void server_seeds(void)
 		struct fuse_removemapping_in r = { .count = 1 };
 		struct fuse_removemapping_one one = { .moffset = 0, .len = 4096 };
 
-		rq_begin(&q, FUSE_SETUPMAPPING, ROOT);
-		rq_add(&q, &s, sizeof(s));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_SETUPMAPPING, ROOT, &s, sizeof(s));
 		rq_begin(&q, FUSE_REMOVEMAPPING, ROOT);
 		rq_add(&q, &r, sizeof(r));
 		rq_add(&q, &one, sizeof(one));
@@ -547,13 +461,7 @@ static void server_seeds(void)
 	emit("dax", &o);
 
 	start(&o, 0);
-	{
-		struct fuse_syncfs_in s = { 0 };
-
-		rq_begin(&q, FUSE_SYNCFS, ROOT);
-		rq_add(&q, &s, sizeof(s));
-		rec(&o, &q, OUT_SMALL, 0, 0);
-	}
+	SIMPLE(&o, FUSE_SYNCFS, ROOT, struct fuse_syncfs_in, 0);
 	emit("syncfs", &o);
 
 	/* DAX: map the file read-only and read-write into the window, remove. */
@@ -565,14 +473,10 @@ static void server_seeds(void)
 		struct fuse_removemapping_in r = { .count = 1 };
 		struct fuse_removemapping_one one = { .moffset = 8192, .len = 4096 };
 
-		rq_begin(&q, FUSE_SETUPMAPPING, N1);
-		rq_add(&q, &s, sizeof(s));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_SETUPMAPPING, N1, &s, sizeof(s));
 		s.flags |= FUSE_SETUPMAPPING_FLAG_WRITE;
 		s.moffset = 0;
-		rq_begin(&q, FUSE_SETUPMAPPING, N1);
-		rq_add(&q, &s, sizeof(s));
-		rec(&o, &q, OUT_SMALL, 0, 0);
+		simple(&o, FUSE_SETUPMAPPING, N1, &s, sizeof(s));
 		rq_begin(&q, FUSE_REMOVEMAPPING, ROOT);
 		rq_add(&q, &r, sizeof(r));
 		rq_add(&q, &one, sizeof(one));
@@ -601,9 +505,7 @@ static void server_seeds(void)
 		rq_str(&q, "empty");
 		rec(&o, &q, OUT_SMALL, 0, 0);
 		for (uint64_t n = N1; n < N1 + 9; n++) {
-			rq_begin(&q, FUSE_GETATTR, n);
-			rq_add(&q, &g, sizeof(g));
-			rec(&o, &q, OUT_SMALL, 0, 0);
+			simple(&o, FUSE_GETATTR, n, &g, sizeof(g));
 		}
 		lookup(&o, N2, "sub");
 		open_node(&o, FUSE_OPEN, N1, O_RDONLY);

@@ -22,7 +22,7 @@ echo "== unit tests (ASan+UBSan)"
 # The cgo build links Go code against the library, which an ASan build cannot serve.
 meson test -C build-asan --no-suite vm --no-suite vm-stress --no-suite cgo --print-errorlogs || status=1
 echo "== unit tests and VM tests"
-# vm-stress holds the known failures (docs/testing.md); they run on demand.
+# vm-stress holds reproducers of test-host limits (docs/testing.md); they run on demand.
 meson test -C build --no-suite vm-stress --print-errorlogs || status=1
 echo "== benchmarks at a tiny size (kept working; figures come from bench/run)"
 meson test -C build --benchmark --print-errorlogs || status=1

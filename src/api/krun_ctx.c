@@ -119,7 +119,7 @@ static const struct {
 	{ KRUN_FEATURE_TEE, false },        { KRUN_FEATURE_AMD_SEV, false },
 	{ KRUN_FEATURE_INTEL_TDX, false },  { KRUN_FEATURE_AWS_NITRO, false },
 	{ KRUN_FEATURE_VIRGL_RESOURCE_MAP2, false },
-	{ KRUN_FEATURE_INIT_BLOB, false },
+	{ KRUN_FEATURE_INIT_BLOB, true }, /* the guest init is built into the library */
 };
 
 CKRUN_EXPORT int32_t krun_has_feature(uint64_t feature)

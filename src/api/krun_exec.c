@@ -17,6 +17,15 @@
 #include "api/validate.h"
 #include "vmm/layout.h"
 
+/* Exchanges a record field and a local under the table lock: the record
+ * takes the new value, the local the old one, freed after the unlock. */
+#define SWAP(a, b)                        \
+	do {                              \
+		__typeof__(a) swap_ = (a); \
+		(a) = (b);                \
+		(b) = swap_;              \
+	} while (0)
+
 /* envp as libkrun reads it: NULL means "the caller's environment, now". */
 static int copy_env(const char *const envp[], char ***out)
 {
@@ -53,17 +62,11 @@ CKRUN_EXPORT int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path,
 		ret = -ENOENT;
 		goto out;
 	}
-	/* Swap: the record takes the new values, the locals the old ones. */
-	char *old_path = cfg->exec_path, **old_args = cfg->argv, **old_env = cfg->envp;
-
-	cfg->exec_path = path;
-	cfg->argv = args;
-	cfg->envp = env;
+	SWAP(cfg->exec_path, path);
+	SWAP(cfg->argv, args);
+	SWAP(cfg->envp, env);
 	cfg->env_set = true;
 	ckrun_ctx_unlock();
-	path = old_path;
-	args = old_args;
-	env = old_env;
 out:
 	free(path);
 	ckrun_strv_free(args);
@@ -74,7 +77,7 @@ out:
 CKRUN_EXPORT int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
 {
 	struct ckrun_config *cfg;
-	char **env = NULL, **old;
+	char **env = NULL;
 	int ret;
 
 	if (ckrun_ctx_exists(ctx_id))
@@ -83,22 +86,19 @@ CKRUN_EXPORT int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
 	if (ret)
 		return ret;
 	cfg = ckrun_ctx_lock(ctx_id);
-	if (!cfg) {
-		ckrun_strv_free(env);
-		return -ENOENT;
+	if (cfg) {
+		SWAP(cfg->envp, env);
+		cfg->env_set = true;
+		ckrun_ctx_unlock();
 	}
-	old = cfg->envp;
-	cfg->envp = env;
-	cfg->env_set = true;
-	ckrun_ctx_unlock();
-	ckrun_strv_free(old);
-	return 0;
+	ckrun_strv_free(env);
+	return cfg ? 0 : -ENOENT;
 }
 
 CKRUN_EXPORT int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
 {
 	struct ckrun_config *cfg;
-	char *copy = NULL, *old;
+	char *copy = NULL;
 	int ret;
 
 	if (ckrun_ctx_exists(ctx_id))
@@ -109,21 +109,18 @@ CKRUN_EXPORT int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
 	if (ret)
 		return ret;
 	cfg = ckrun_ctx_lock(ctx_id);
-	if (!cfg) {
-		free(copy);
-		return -ENOENT;
+	if (cfg) {
+		SWAP(cfg->workdir, copy);
+		ckrun_ctx_unlock();
 	}
-	old = cfg->workdir;
-	cfg->workdir = copy;
-	ckrun_ctx_unlock();
-	free(old);
-	return 0;
+	free(copy);
+	return cfg ? 0 : -ENOENT;
 }
 
 CKRUN_EXPORT int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits[])
 {
 	struct ckrun_config *cfg;
-	char **copy = NULL, **old;
+	char **copy = NULL;
 	int ret;
 
 	if (ckrun_ctx_exists(ctx_id))
@@ -141,15 +138,12 @@ CKRUN_EXPORT int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits
 		}
 	}
 	cfg = ckrun_ctx_lock(ctx_id);
-	if (!cfg) {
-		ckrun_strv_free(copy);
-		return -ENOENT;
+	if (cfg) {
+		SWAP(cfg->rlimits, copy);
+		ckrun_ctx_unlock();
 	}
-	old = cfg->rlimits;
-	cfg->rlimits = copy;
-	ckrun_ctx_unlock();
-	ckrun_strv_free(old);
-	return 0;
+	ckrun_strv_free(copy);
+	return cfg ? 0 : -ENOENT;
 }
 
 /* Kernel formats ckrun's x86_64 loader understands, and how it answers the others. */
@@ -200,17 +194,11 @@ CKRUN_EXPORT int32_t krun_set_kernel(uint32_t ctx_id, const char *kernel_path,
 		ret = -ENOENT;
 		goto out;
 	}
-	char *old_kernel = cfg->kernel_path, *old_initrd = cfg->initramfs_path,
-	     *old_cmd = cfg->kernel_cmdline;
-
-	cfg->kernel_path = kernel;
+	SWAP(cfg->kernel_path, kernel);
+	SWAP(cfg->initramfs_path, initrd);
+	SWAP(cfg->kernel_cmdline, cmd);
 	cfg->kernel_format = kernel_format;
-	cfg->initramfs_path = initrd;
-	cfg->kernel_cmdline = cmd;
 	ckrun_ctx_unlock();
-	kernel = old_kernel;
-	initrd = old_initrd;
-	cmd = old_cmd;
 out:
 	free(kernel);
 	free(initrd);

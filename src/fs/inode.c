@@ -7,6 +7,7 @@
 #include <linux/fuse.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -28,6 +29,40 @@ static bool split_id(uint64_t id, uint32_t *idx, uint32_t *gen)
 	*idx = low - 1;
 	*gen = (uint32_t)(id >> 32);
 	return true;
+}
+
+/*
+ * Both tables keep their entries in a growable array of slots with a free
+ * list threaded through each slot's `next`; a slot's `gen` counts its reuses.
+ * slot_take finds room for one more entry in the array at *slotsp (slots of
+ * `size` bytes, their next and gen fields at next_off and gen_off): the
+ * free list's head, else the next never-used slot (gen 0), growing the array
+ * (doubling from 16, capped at max) when it is full. The caller holds the
+ * table's lock and has checked that fewer than max entries are live, so an
+ * array full at the cap has a free slot. On -ENOMEM nothing changed.
+ */
+static int slot_take(void **slotsp, size_t size, size_t next_off, size_t gen_off, uint32_t max,
+		     uint32_t *nslots, uint32_t *used, uint32_t *free_head, uint32_t *idx)
+{
+	char *base = *slotsp;
+	if (*free_head != NO_SLOT) {
+		*idx = *free_head;
+		memcpy(free_head, base + (size_t)*idx * size + next_off, sizeof(*free_head));
+		return 0;
+	}
+	if (*used == *nslots) {
+		uint32_t n = *nslots ? *nslots * 2 : 16;
+		if (n > max)
+			n = max;
+		base = realloc(base, (size_t)n * size);
+		if (!base)
+			return -ENOMEM;
+		*slotsp = base;
+		*nslots = n;
+	}
+	*idx = (*used)++;
+	memset(base + (size_t)*idx * size + gen_off, 0, sizeof(uint32_t));
+	return 0;
 }
 
 /* ---------------------------------------------------------------- inodes */
@@ -63,6 +98,16 @@ struct fs_inode_table {
 	uint32_t nbuckets;   /* power of two */
 	int mount_fd;        /* the root opened O_RDONLY, for open_by_handle_at; -1: no eviction */
 };
+
+static int inode_slot_take(struct fs_inode_table *t, uint32_t *idx)
+{
+	void *slots = t->slots;
+	int ret = slot_take(&slots, sizeof(*t->slots), offsetof(struct inode_slot, next),
+			    offsetof(struct inode_slot, gen), t->max_entries, &t->nslots, &t->used,
+			    &t->free_head, idx);
+	t->slots = slots;
+	return ret;
+}
 
 static uint32_t key_hash(const struct fs_inode_key *k, uint32_t nbuckets)
 {
@@ -288,25 +333,8 @@ int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_
 	if ((ret = reserve_fd_locked(t)) < 0)
 		goto fail;
 	uint32_t idx;
-	if (t->free_head != NO_SLOT) {
-		idx = t->free_head;
-		t->free_head = t->slots[idx].next;
-	} else {
-		if (t->used == t->nslots) {
-			uint32_t n = t->nslots ? t->nslots * 2 : 16;
-			if (n > t->max_entries)
-				n = t->max_entries;
-			struct inode_slot *s = realloc(t->slots, (size_t)n * sizeof(*s));
-			if (!s) {
-				ret = -ENOMEM;
-				goto fail;
-			}
-			t->slots = s;
-			t->nslots = n;
-		}
-		idx = t->used++;
-		t->slots[idx].gen = 0;
-	}
+	if ((ret = inode_slot_take(t, &idx)) < 0)
+		goto fail;
 	struct inode_slot *s = &t->slots[idx];
 	s->fd = fd;
 	s->live = true;
@@ -479,6 +507,16 @@ struct fs_handle_table {
 	uint32_t nslots, used, count, max, free_head;
 };
 
+static int handle_slot_take(struct fs_handle_table *t, uint32_t *idx)
+{
+	void *slots = t->slots;
+	int ret = slot_take(&slots, sizeof(*t->slots), offsetof(struct handle_slot, next),
+			    offsetof(struct handle_slot, gen), t->max, &t->nslots, &t->used,
+			    &t->free_head, idx);
+	t->slots = slots;
+	return ret;
+}
+
 int fs_handle_table_new(unsigned max_handles, struct fs_handle_table **out)
 {
 	if (max_handles == 0 || max_handles >= NO_SLOT / 2)
@@ -514,25 +552,8 @@ int fs_handle_add(struct fs_handle_table *t, int fd, uint64_t nodeid, uint64_t *
 		goto fail;
 	}
 	uint32_t idx;
-	if (t->free_head != NO_SLOT) {
-		idx = t->free_head;
-		t->free_head = t->slots[idx].next;
-	} else {
-		if (t->used == t->nslots) {
-			uint32_t n = t->nslots ? t->nslots * 2 : 16;
-			if (n > t->max)
-				n = t->max;
-			struct handle_slot *s = realloc(t->slots, (size_t)n * sizeof(*s));
-			if (!s) {
-				ret = -ENOMEM;
-				goto fail;
-			}
-			t->slots = s;
-			t->nslots = n;
-		}
-		idx = t->used++;
-		t->slots[idx].gen = 0;
-	}
+	if ((ret = handle_slot_take(t, &idx)) < 0)
+		goto fail;
 	struct handle_slot *s = &t->slots[idx];
 	s->fd = fd;
 	s->open = true;

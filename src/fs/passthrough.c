@@ -464,15 +464,20 @@ static int pt_readlink(void *fs, const struct fs_ctx *c, uint64_t nodeid, struct
 	return fs_iobuf_write(out, buf, len);
 }
 
-static int pt_symlink(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
-		      const char *target, struct fuse_entry_out *out)
+/* SYMLINK, MKNOD, MKDIR: the node is made under the caller's credentials
+ * (so it belongs to the guest's uid/gid), then looked up; MKNOD and MKDIR
+ * then get the mode the guest asked for (finish_create). */
+enum make_kind { MAKE_SYMLINK, MAKE_NODE, MAKE_DIR };
+
+static int make_entry(struct pt *p, const struct fs_ctx *c, uint64_t parent, const char *name,
+		      enum make_kind kind, mode_t mode, dev_t rdev, const char *target,
+		      struct fuse_entry_out *out)
 {
-	struct pt *p = fs;
 	struct fs_inode_ref dir;
 	int ret = get_parent(p, parent, name, &dir);
 	if (ret < 0)
 		return ret;
-	if (!target || !*target || strnlen(target, PATH_MAX) >= PATH_MAX) {
+	if (kind == MAKE_SYMLINK && (!target || !*target || strnlen(target, PATH_MAX) >= PATH_MAX)) {
 		ret = !target || !*target ? -ENOENT : -ENAMETOOLONG;
 		goto out;
 	}
@@ -480,57 +485,45 @@ static int pt_symlink(void *fs, const struct fs_ctx *c, uint64_t parent, const c
 	ret = fs_creds_switch(&p->caps, c->uid, c->gid, &saved);
 	if (ret < 0)
 		goto out;
-	ret = symlinkat(target, dir.fd, name) < 0 ? -errno : 0;
+	switch (kind) {
+	case MAKE_SYMLINK:
+		ret = symlinkat(target, dir.fd, name);
+		break;
+	case MAKE_NODE:
+		ret = mknodat(dir.fd, name, mode, rdev);
+		break;
+	case MAKE_DIR:
+		ret = mkdirat(dir.fd, name, mode);
+		break;
+	}
+	ret = ret < 0 ? -errno : 0;
 	fs_creds_restore(&saved);
 	if (ret == 0)
-		ret = lookup_in(p, &dir, name, out);
+		ret = kind == MAKE_SYMLINK ? lookup_in(p, &dir, name, out)
+					   : finish_create(p, &dir, name, mode, true, out);
 out:
 	fs_inode_put(p->inodes, &dir);
 	return ret;
+}
+
+static int pt_symlink(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
+		      const char *target, struct fuse_entry_out *out)
+{
+	return make_entry(fs, c, parent, name, MAKE_SYMLINK, 0, 0, target, out);
 }
 
 static int pt_mknod(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
 		    const struct fuse_mknod_in *in, struct fuse_entry_out *out)
 {
-	struct pt *p = fs;
-	struct fs_inode_ref dir;
-	int ret = get_parent(p, parent, name, &dir);
-	if (ret < 0)
-		return ret;
-	mode_t mode = guest_mode(in->mode, in->umask);
-	struct fs_creds_saved saved;
-	ret = fs_creds_switch(&p->caps, c->uid, c->gid, &saved);
-	if (ret < 0)
-		goto out;
-	ret = mknodat(dir.fd, name, mode, in->rdev) < 0 ? -errno : 0;
-	fs_creds_restore(&saved);
-	if (ret == 0)
-		ret = finish_create(p, &dir, name, mode, true, out);
-out:
-	fs_inode_put(p->inodes, &dir);
-	return ret;
+	return make_entry(fs, c, parent, name, MAKE_NODE, guest_mode(in->mode, in->umask), in->rdev,
+			  NULL, out);
 }
 
 static int pt_mkdir(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
 		    const struct fuse_mkdir_in *in, struct fuse_entry_out *out)
 {
-	struct pt *p = fs;
-	struct fs_inode_ref dir;
-	int ret = get_parent(p, parent, name, &dir);
-	if (ret < 0)
-		return ret;
-	mode_t mode = guest_mode(in->mode, in->umask) & 07777;
-	struct fs_creds_saved saved;
-	ret = fs_creds_switch(&p->caps, c->uid, c->gid, &saved);
-	if (ret < 0)
-		goto out;
-	ret = mkdirat(dir.fd, name, mode) < 0 ? -errno : 0;
-	fs_creds_restore(&saved);
-	if (ret == 0)
-		ret = finish_create(p, &dir, name, mode, true, out);
-out:
-	fs_inode_put(p->inodes, &dir);
-	return ret;
+	return make_entry(fs, c, parent, name, MAKE_DIR, guest_mode(in->mode, in->umask) & 07777, 0,
+			  NULL, out);
 }
 
 static int remove_entry(struct pt *p, uint64_t parent, const char *name, int flags)
@@ -1081,12 +1074,73 @@ static void xattr_close(struct xattr_target *t)
 		close(t->fd);
 }
 
+enum xattr_op { XA_SET, XA_GET, XA_LIST, XA_REMOVE };
+
+/* One xattr call on the inode's target: through its fd or its path. */
+static ssize_t xattr_call(const struct xattr_target *t, enum xattr_op op, const char *name,
+			  void *buf, size_t size, int flags)
+{
+	switch (op) {
+	case XA_SET:
+		return t->fd >= 0 ? fsetxattr(t->fd, name, buf, size, flags)
+				  : setxattr(t->path, name, buf, size, flags);
+	case XA_GET:
+		return t->fd >= 0 ? fgetxattr(t->fd, name, buf, size) : getxattr(t->path, name, buf, size);
+	case XA_LIST:
+		return t->fd >= 0 ? flistxattr(t->fd, buf, size) : listxattr(t->path, buf, size);
+	case XA_REMOVE:
+		return t->fd >= 0 ? fremovexattr(t->fd, name) : removexattr(t->path, name);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* The frame of the four xattr ops: the inode, its xattr target, one call.
+ * Returns the call's result (a size for GET/LIST) or -errno. */
+static ssize_t xattr_on_inode(struct pt *p, uint64_t nodeid, enum xattr_op op, const char *name,
+			      void *buf, size_t size, int flags)
+{
+	struct fs_inode_ref ref;
+	struct xattr_target t;
+	ssize_t ret = fs_inode_get(p->inodes, nodeid, &ref);
+	if (ret < 0)
+		return ret;
+	ret = xattr_open(p, &ref, O_RDONLY, &t);
+	if (ret == 0) {
+		ret = xattr_call(&t, op, name, buf, size, flags);
+		if (ret < 0)
+			ret = -errno;
+		xattr_close(&t);
+	}
+	fs_inode_put(p->inodes, &ref);
+	return ret;
+}
+
+/* GETXATTR and LISTXATTR: size 0 asks for the size needed only; else at
+ * most min(size, max) bytes are read and copied to the reply. */
+static int xattr_read(struct pt *p, uint64_t nodeid, enum xattr_op op, const char *name,
+		      uint32_t size, size_t max, struct fs_iobuf *out, uint32_t *needed)
+{
+	size_t cap = size > max ? max : size;
+	char *buf = cap ? malloc(cap) : NULL;
+	if (cap && !buf)
+		return -ENOMEM;
+	ssize_t n = xattr_on_inode(p, nodeid, op, name, buf, cap, 0);
+	int ret = 0;
+	if (n < 0)
+		ret = (int)n;
+	else if (size == 0)
+		*needed = (uint32_t)n;
+	else
+		ret = fs_iobuf_write(out, buf, (size_t)n) < 0 ? -ERANGE : 0;
+	free(buf);
+	return ret;
+}
+
 static int pt_setxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name,
 		       const void *value, size_t size, uint32_t flags)
 {
 	struct pt *p = fs;
-	struct fs_inode_ref ref;
-	struct xattr_target t;
 	(void)c;
 	if (!p->xattr)
 		return -ENOSYS;
@@ -1094,111 +1148,43 @@ static int pt_setxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const 
 		return -EINVAL;
 	if (size > XATTR_MAX_VALUE)
 		return -E2BIG;
-	int ret = fs_inode_get(p->inodes, nodeid, &ref);
-	if (ret < 0)
-		return ret;
-	ret = xattr_open(p, &ref, O_RDONLY, &t);
-	if (ret == 0) {
-		int r = t.fd >= 0 ? fsetxattr(t.fd, name, value, size, (int)flags)
-				  : setxattr(t.path, name, value, size, (int)flags);
-		ret = r < 0 ? -errno : 0;
-		xattr_close(&t);
-	}
-	fs_inode_put(p->inodes, &ref);
-	return ret;
+	/* setxattr only reads the buffer; the shared call takes it non-const. */
+	ssize_t r = xattr_on_inode(p, nodeid, XA_SET, name, (void *)(uintptr_t)value, size, (int)flags);
+	return r < 0 ? (int)r : 0;
 }
 
 static int pt_getxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name,
 		       uint32_t size, struct fs_iobuf *out, uint32_t *needed)
 {
 	struct pt *p = fs;
-	struct fs_inode_ref ref;
-	struct xattr_target t;
 	(void)c;
 	if (!p->xattr)
 		return -ENOSYS;
 	if (!name || !*name)
 		return -EINVAL;
-	size_t cap = size > XATTR_MAX_VALUE ? XATTR_MAX_VALUE : size;
-	char *buf = cap ? malloc(cap) : NULL;
-	if (cap && !buf)
-		return -ENOMEM;
-	int ret = fs_inode_get(p->inodes, nodeid, &ref);
-	if (ret < 0) {
-		free(buf);
-		return ret;
-	}
-	ret = xattr_open(p, &ref, O_RDONLY, &t);
-	if (ret == 0) {
-		ssize_t n = t.fd >= 0 ? fgetxattr(t.fd, name, buf, cap) : getxattr(t.path, name, buf, cap);
-		if (n < 0)
-			ret = -errno;
-		else if (size == 0)
-			*needed = (uint32_t)n;
-		else
-			ret = fs_iobuf_write(out, buf, (size_t)n) < 0 ? -ERANGE : 0;
-		xattr_close(&t);
-	}
-	fs_inode_put(p->inodes, &ref);
-	free(buf);
-	return ret;
+	return xattr_read(p, nodeid, XA_GET, name, size, XATTR_MAX_VALUE, out, needed);
 }
 
 static int pt_listxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_t size,
 			struct fs_iobuf *out, uint32_t *needed)
 {
 	struct pt *p = fs;
-	struct fs_inode_ref ref;
-	struct xattr_target t;
 	(void)c;
 	if (!p->xattr)
 		return -ENOSYS;
-	size_t cap = size > XATTR_MAX_LIST ? XATTR_MAX_LIST : size;
-	char *buf = cap ? malloc(cap) : NULL;
-	if (cap && !buf)
-		return -ENOMEM;
-	int ret = fs_inode_get(p->inodes, nodeid, &ref);
-	if (ret < 0) {
-		free(buf);
-		return ret;
-	}
-	ret = xattr_open(p, &ref, O_RDONLY, &t);
-	if (ret == 0) {
-		ssize_t n = t.fd >= 0 ? flistxattr(t.fd, buf, cap) : listxattr(t.path, buf, cap);
-		if (n < 0)
-			ret = -errno;
-		else if (size == 0)
-			*needed = (uint32_t)n;
-		else
-			ret = fs_iobuf_write(out, buf, (size_t)n) < 0 ? -ERANGE : 0;
-		xattr_close(&t);
-	}
-	fs_inode_put(p->inodes, &ref);
-	free(buf);
-	return ret;
+	return xattr_read(p, nodeid, XA_LIST, NULL, size, XATTR_MAX_LIST, out, needed);
 }
 
 static int pt_removexattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name)
 {
 	struct pt *p = fs;
-	struct fs_inode_ref ref;
-	struct xattr_target t;
 	(void)c;
 	if (!p->xattr)
 		return -ENOSYS;
 	if (!name || !*name)
 		return -EINVAL;
-	int ret = fs_inode_get(p->inodes, nodeid, &ref);
-	if (ret < 0)
-		return ret;
-	ret = xattr_open(p, &ref, O_RDONLY, &t);
-	if (ret == 0) {
-		int r = t.fd >= 0 ? fremovexattr(t.fd, name) : removexattr(t.path, name);
-		ret = r < 0 ? -errno : 0;
-		xattr_close(&t);
-	}
-	fs_inode_put(p->inodes, &ref);
-	return ret;
+	ssize_t r = xattr_on_inode(p, nodeid, XA_REMOVE, name, NULL, 0, 0);
+	return r < 0 ? (int)r : 0;
 }
 
 /* ------------------------------------------------------------ misc */

@@ -82,16 +82,24 @@ static int ro_init(void *fs, const struct fuse_init_in *in, uint64_t *flags)
 	return r;
 }
 
-static int ro_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		   const struct fuse_open_in *in, struct fuse_open_out *out)
+/* OPEN and OPENDIR: refused (ro_check_open_flags), else the filtered copy. */
+static int ro_filter_open(const struct fuse_open_in *in, struct fuse_open_in *copy)
 {
 	int r = ro_check_open_flags(in->flags);
-	struct fuse_open_in copy;
 
 	if (r)
 		return r;
-	copy = ro_open_in(in);
-	return DELEGATE(fs, open, c, nodeid, &copy, out);
+	*copy = ro_open_in(in);
+	return 0;
+}
+
+static int ro_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,
+		   const struct fuse_open_in *in, struct fuse_open_out *out)
+{
+	struct fuse_open_in copy;
+	int r = ro_filter_open(in, &copy);
+
+	return r ? r : DELEGATE(fs, open, c, nodeid, &copy, out);
 }
 
 /* Directories take the same filter: a write mode is refused, and so are the
@@ -100,13 +108,10 @@ static int ro_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 static int ro_opendir(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 		      const struct fuse_open_in *in, struct fuse_open_out *out)
 {
-	int r = ro_check_open_flags(in->flags);
 	struct fuse_open_in copy;
+	int r = ro_filter_open(in, &copy);
 
-	if (r)
-		return r;
-	copy = ro_open_in(in);
-	return DELEGATE(fs, opendir, c, nodeid, &copy, out);
+	return r ? r : DELEGATE(fs, opendir, c, nodeid, &copy, out);
 }
 
 static int ro_statfs(void *fs, const struct fs_ctx *c, uint64_t nodeid,

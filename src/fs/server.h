@@ -29,6 +29,15 @@ int fuse_server_new(const struct fuse_server_config *cfg, struct fuse_server **o
 void fuse_server_free(struct fuse_server *s);
 
 /*
+ * End the FUSE session as if the peer were gone: the backend forgets every
+ * node id and handle (as on DESTROY), the DAX window, if any, is PROT_NONE
+ * again, and the next request must be a fresh INIT. For a transport whose
+ * peer vanished without DESTROY (a virtio device reset). The caller makes
+ * sure no fuse_server_handle call runs concurrently.
+ */
+void fuse_server_reset(struct fuse_server *s);
+
+/*
  * Handle one request. `in` holds the request (fuse_in_header + arguments),
  * `out` the reply buffers. On return *written is the number of reply bytes
  * written (0 for FORGET/BATCH_FORGET/INTERRUPT, which get no reply).

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
@@ -41,6 +42,9 @@
 #define CON_CTRL_TX     3
 #define CON_PENDING_MAX 32 /* queued control messages; DEVICE_READY makes at most 4 per port */
 #define CON_NAME_MAX    32
+/* Bound on writing queued output when the device stops: a host reader that
+ * stopped reading must not hold up the VM's end forever. */
+#define CON_DRAIN_MS    2000
 
 struct con_port {
 	const char *name;  /* NULL for the console port */
@@ -71,6 +75,7 @@ struct console_dev {
 	struct con_msg pending[CON_PENDING_MAX];
 	int pend_head, pend_cnt;
 	struct vq_chain chain;
+	int64_t drain_deadline; /* CLOCK_MONOTONIC ms; non-zero during the final drain */
 };
 
 static int port_rxq(int p) { return p == 0 ? 0 : 2 + 2 * p; }
@@ -175,17 +180,41 @@ static bool process_ctrl_tx(struct console_dev *c, struct vq *q)
 	return used;
 }
 
-/* Write everything, waiting for room with poll so the stop fd is honoured. */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Write everything, waiting for room with poll. While running, the stop fd
+ * ends the wait; during the final drain (c->drain_deadline set) only the
+ * deadline does, so output the guest queued is written unless the reader
+ * stopped reading.
+ */
 static int write_out(struct console_dev *c, int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		struct pollfd pf[2] = { { .fd = fd, .events = POLLOUT }, { .fd = c->stop_fd, .events = POLLIN } };
-		if (poll(pf, 2, -1) < 0) {
+		nfds_t nf = 2;
+		int timeout = -1;
+		if (c->drain_deadline) {
+			int64_t left = c->drain_deadline - now_ms();
+			if (left <= 0)
+				return -ETIMEDOUT;
+			timeout = (int)left;
+			nf = 1;
+		}
+		int pr = poll(pf, nf, timeout);
+		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (pf[1].revents)
+		if (pr == 0)
+			return -ETIMEDOUT;
+		if (nf == 2 && pf[1].revents)
 			return -ECANCELED;
 		if (pf[0].revents & (POLLERR | POLLNVAL))
 			return -EIO;
@@ -211,7 +240,8 @@ static bool process_tx(struct console_dev *c, struct con_port *port, struct vq *
 		if (port->out_fd >= 0) {
 			for (int i = 0; i < c->chain.nr_rd; i++) {
 				const struct iovec *v = &vq_chain_rd(&c->chain)[i];
-				if (write_out(c, port->out_fd, v->iov_base, v->iov_len) == -ECANCELED)
+				int w = write_out(c, port->out_fd, v->iov_base, v->iov_len);
+				if (w == -ECANCELED || w == -ETIMEDOUT)
 					break; /* stopping: the chain is returned anyway */
 			}
 		}
@@ -262,6 +292,27 @@ static void drain_fd(int fd)
 	(void)r;
 }
 
+/*
+ * Stopping (device reset or VM end): write out what the guest already queued
+ * on every port, bounded by CON_DRAIN_MS in all. The last lines a guest
+ * prints before powering off are often still in a transmit queue (a port
+ * write does not wait for the host), and its kick may arrive together with
+ * the stop.
+ */
+static void final_drain(struct console_dev *c)
+{
+	struct virtio_mmio_dev *t = c->t;
+	if (virtio_mmio_is_broken(t))
+		return;
+	c->drain_deadline = now_ms() + CON_DRAIN_MS;
+	for (int p = 0; p < c->nr_ports; p++) {
+		struct vq *tx = virtio_mmio_queue(t, port_txq(p));
+		if (tx->size)
+			notify(c, tx, process_tx(c, &c->port[p], tx));
+	}
+	c->drain_deadline = 0;
+}
+
 static void *con_worker(void *arg)
 {
 	struct console_dev *c = arg;
@@ -302,8 +353,10 @@ static void *con_worker(void *arg)
 			virtio_mmio_set_broken(t); /* cannot wait any more: say so */
 			break;
 		}
-		if (pf[0].revents)
+		if (pf[0].revents) {
+			final_drain(c);
 			break;
+		}
 
 		for (int i = 0; i < nq; i++) {
 			if (pf[1 + i].revents & POLLIN)
@@ -376,29 +429,23 @@ static void con_free(void *dev)
 	free(c);
 }
 
-static const struct virtio_dev_ops console_ops_1 = {
-	.device_id = VIRTIO_ID_CONSOLE,
-	.num_queues = 2 + 2 * 1,
-	.queue_num_max = CON_QUEUE_SIZE,
-	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_CONSOLE_F_MULTIPORT),
-	.config_len = sizeof(struct virtio_console_config_wire),
-	.config_read = con_config_read,
-	.activate = con_activate,
-	.reset = con_reset,
-	.free = con_free,
-};
+/* The device with nports ports: receiveq/transmitq of port 0, the control
+ * queues, then a queue pair per further port. */
+#define CONSOLE_OPS(nports)                                                                     \
+	{                                                                                       \
+		.device_id = VIRTIO_ID_CONSOLE,                                                 \
+		.num_queues = 2 + 2 * (nports),                                                 \
+		.queue_num_max = CON_QUEUE_SIZE,                                                \
+		.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_CONSOLE_F_MULTIPORT), \
+		.config_len = sizeof(struct virtio_console_config_wire),                        \
+		.config_read = con_config_read,                                                 \
+		.activate = con_activate,                                                       \
+		.reset = con_reset,                                                             \
+		.free = con_free,                                                               \
+	}
 
-static const struct virtio_dev_ops console_ops_4 = {
-	.device_id = VIRTIO_ID_CONSOLE,
-	.num_queues = 2 + 2 * 4,
-	.queue_num_max = CON_QUEUE_SIZE,
-	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_CONSOLE_F_MULTIPORT),
-	.config_len = sizeof(struct virtio_console_config_wire),
-	.config_read = con_config_read,
-	.activate = con_activate,
-	.reset = con_reset,
-	.free = con_free,
-};
+static const struct virtio_dev_ops console_ops_1 = CONSOLE_OPS(1);
+static const struct virtio_dev_ops console_ops_4 = CONSOLE_OPS(4);
 
 int virtio_console_new(const struct virtio_console_config *cfg, const struct guest_mem *mem,
 		       struct virtio_mmio_dev **out)

@@ -169,6 +169,7 @@ static int fs_activate(void *dev, struct virtio_mmio_dev *t)
 	return 0;
 }
 
+/* Also reached from virtio_mmio_free, before fs_free. */
 static void fs_reset(void *dev)
 {
 	struct fs_dev *d = dev;
@@ -182,6 +183,9 @@ static void fs_reset(void *dev)
 	close(d->epoll_fd);
 	d->epoll_fd = -1;
 	d->running = false;
+	/* The driver that mounted is gone: its node ids, handles and DAX
+	 * mappings go with it, and the next driver starts with FUSE_INIT. */
+	fuse_server_reset(d->server);
 }
 
 static void fs_free(void *dev)

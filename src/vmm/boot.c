@@ -8,9 +8,7 @@
  */
 #include <asm/e820.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/vm.h"
@@ -43,40 +41,15 @@ static uint64_t gdt_entry(uint16_t flags, uint32_t base, uint32_t limit)
 
 static const uint16_t gdt_flags[4] = { 0, 0xa09b, 0xc093, 0x808b };
 
-static int read_full(int fd, uint8_t *dst, uint64_t len)
-{
-	while (len) {
-		ssize_t r = read(fd, dst, len > (1 << 30) ? (1 << 30) : len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO; /* the file shrank under us */
-		dst += r;
-		len -= (uint64_t)r;
-	}
-	return 0;
-}
-
 int boot_load_initrd(const char *path, const struct kernel_image *k, const struct guest_mem *gm,
 		     uint64_t low_size, uint64_t *gpa, uint64_t *size)
 {
 	*gpa = *size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t len;
+	int fd = vmm_file_open(path, &len);
 	if (fd < 0)
-		return -errno;
-	struct stat st;
+		return fd;
 	int err;
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto out;
-	}
-	uint64_t len = (uint64_t)st.st_size;
 	uint64_t max = low_size;
 	if (k->kind == KERNEL_BZIMAGE && k->hdr.initrd_addr_max && (uint64_t)k->hdr.initrd_addr_max + 1 < max)
 		max = (uint64_t)k->hdr.initrd_addr_max + 1;
@@ -90,7 +63,7 @@ int boot_load_initrd(const char *path, const struct kernel_image *k, const struc
 		err = -ENOMEM;
 		goto out;
 	}
-	if ((err = read_full(fd, dst, len)))
+	if ((err = vmm_file_read(fd, dst, len)))
 		goto out;
 	*gpa = addr;
 	*size = len;

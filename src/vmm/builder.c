@@ -20,6 +20,7 @@
 #include "vmm/krunfw.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
+#include "ckrun.h"
 
 #if CKRUN_HAVE_DEVICES
 #include "fs/augment.h"
@@ -374,8 +375,14 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 			timeout, kvm_host_is_pvm() ? " - expected on a PVM host" : "");
 	} else if (vm->end == VM_END_ERROR) {
 		err = vm->end_error ? vm->end_error : -EIO;
-	} else {
-		res->exit_code = atomic_load(&vm->guest_exit_code_set) ? atomic_load(&vm->guest_exit_code) : 0;
+	} else if (atomic_load(&vm->guest_exit_code_set)) {
+		res->exit_code = atomic_load(&vm->guest_exit_code);
+	} else if (!cfg->initramfs_path) {
+		/* The init reports before it powers off; silence means the guest
+		 * died (a panic reboots it under panic=-1): not a success. */
+		fprintf(stderr, "ckrun: the guest ended without reporting an exit status (a guest kernel "
+				"panic?); exit status %d\n", CKRUN_EXIT_NO_STATUS);
+		res->exit_code = CKRUN_EXIT_NO_STATUS;
 	}
 	res->end = vm->end;
 	res->guest_rss_bytes = vm_memory_resident(&vm->mem);

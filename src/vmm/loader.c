@@ -152,45 +152,65 @@ int kernel_image_parse(struct kernel_image *k, uint32_t format)
 	}
 }
 
-int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k)
+int vmm_file_open(const char *path, uint64_t *size)
 {
-	memset(k, 0, sizeof(*k));
-	if (!path)
-		return -EINVAL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
 	int err = 0;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &st) < 0)
 		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	else if (!S_ISREG(st.st_mode))
 		err = -EINVAL;
-		goto out;
+	if (err) {
+		close(fd);
+		return err;
 	}
-	if ((uint64_t)st.st_size > KERNEL_FILE_MAX || st.st_size == 0) {
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+int vmm_file_read(int fd, void *dst, uint64_t len)
+{
+	uint8_t *p = dst;
+	while (len) {
+		ssize_t r = read(fd, p, len > (1 << 30) ? (1 << 30) : len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO; /* the file shrank under us */
+		p += r;
+		len -= (uint64_t)r;
+	}
+	return 0;
+}
+
+int kernel_image_open(const char *path, uint32_t format, struct kernel_image *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (!path)
+		return -EINVAL;
+	uint64_t size;
+	int fd = vmm_file_open(path, &size);
+	if (fd < 0)
+		return fd;
+	int err = 0;
+	if (size > KERNEL_FILE_MAX || size == 0) {
 		err = -ENOEXEC;
 		goto out;
 	}
-	k->size = (size_t)st.st_size;
+	k->size = (size_t)size;
 	k->data = malloc(k->size);
 	if (!k->data) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (size_t off = 0; off < k->size;) {
-		ssize_t r = read(fd, k->data + off, k->size - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			err = r < 0 ? -errno : -EIO;
-			goto out;
-		}
-		off += (size_t)r;
-	}
-	err = kernel_image_parse(k, format);
+	err = vmm_file_read(fd, k->data, k->size);
+	if (!err)
+		err = kernel_image_parse(k, format);
 out:
 	close(fd);
 	if (err)

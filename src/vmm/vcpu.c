@@ -184,6 +184,82 @@ int vcpu_set_entry(struct vcpu *c, uint64_t entry)
 	return set_boot_regs(c, entry);
 }
 
+/*
+ * One line that says what KVM could not do, then one with the registers, so a
+ * failure seen once in a log can be mapped to a guest symbol (RIP) and, for an
+ * emulation failure after a nested-page fault, to a guest-physical address.
+ * For KVM_INTERNAL_ERROR_EMULATION, x86 KVM (5.15+) fills data[] as: flags,
+ * [insn_size, insn_bytes x16 when flags say so], then the vendor's exit info
+ * (exit reason, info1, info2, interrupt info, error code); on SVM an NPF's
+ * info2 is the faulting guest-physical address. Other data is printed raw.
+ */
+static void report_internal_error(struct vcpu *c)
+{
+	const struct kvm_run *run = c->run;
+	char buf[512];
+	size_t n = 0;
+	uint32_t nd = run->internal.ndata;
+	const uint32_t max = sizeof(run->internal.data) / sizeof(run->internal.data[0]);
+	if (nd > max)
+		nd = max;
+#define APPEND(...)                                                                   \
+	do {                                                                          \
+		if (n < sizeof(buf)) {                                                \
+			int w_ = snprintf(buf + n, sizeof(buf) - n, __VA_ARGS__);     \
+			n = w_ < 0 ? sizeof(buf) : n + (size_t)w_;                    \
+		}                                                                     \
+	} while (0)
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	bool have_regs = ioctl(c->fd, KVM_GET_REGS, &r) == 0;
+	bool have_sregs = ioctl(c->fd, KVM_GET_SREGS, &s) == 0;
+	APPEND("suberror %u", run->internal.suberror);
+	if (have_regs)
+		APPEND(" rip 0x%llx", (unsigned long long)r.rip);
+	uint32_t i = 0;
+	if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION && nd >= 1) {
+		uint64_t flags = run->emulation_failure.flags;
+		i = 1;
+		if ((flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) && nd >= 3) {
+			uint32_t len = run->emulation_failure.insn_size;
+			if (len > sizeof(run->emulation_failure.insn_bytes))
+				len = sizeof(run->emulation_failure.insn_bytes);
+			APPEND(" insn");
+			for (uint32_t k = 0; k < len; k++)
+				APPEND(" %02x", run->emulation_failure.insn_bytes[k]);
+			if (!len)
+				APPEND(" (none fetched)");
+			i = 3;
+		} else {
+			APPEND(" insn (not reported)");
+		}
+		if (nd >= i + 3)
+			APPEND(" exit 0x%llx info1 0x%llx info2 0x%llx", (unsigned long long)run->internal.data[i],
+			       (unsigned long long)run->internal.data[i + 1],
+			       (unsigned long long)run->internal.data[i + 2]);
+		i = nd >= i + 5 ? i + 5 : nd;
+	}
+	if (i < nd) {
+		APPEND(" data");
+		for (; i < nd; i++)
+			APPEND(" 0x%llx", (unsigned long long)run->internal.data[i]);
+	}
+	fprintf(stderr, "ckrun: vCPU %d: KVM internal error: %s\n", c->id, buf);
+	n = 0;
+	if (have_regs)
+		APPEND("rax %llx rbx %llx rcx %llx rdx %llx rsi %llx rdi %llx rsp %llx rbp %llx rflags %llx",
+		       (unsigned long long)r.rax, (unsigned long long)r.rbx, (unsigned long long)r.rcx,
+		       (unsigned long long)r.rdx, (unsigned long long)r.rsi, (unsigned long long)r.rdi,
+		       (unsigned long long)r.rsp, (unsigned long long)r.rbp, (unsigned long long)r.rflags);
+	if (have_sregs)
+		APPEND(" cs %x cpl %u cr0 %llx cr2 %llx cr3 %llx cr4 %llx efer %llx", s.cs.selector, s.cs.dpl,
+		       (unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
+		       (unsigned long long)s.cr4, (unsigned long long)s.efer);
+#undef APPEND
+	if (n)
+		fprintf(stderr, "ckrun: vCPU %d: registers: %s\n", c->id, buf);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *c = arg;
@@ -233,8 +309,7 @@ static void *vcpu_thread(void *arg)
 			vm_request_end(vm, VM_END_ERROR, -EIO);
 			goto out;
 		case KVM_EXIT_INTERNAL_ERROR:
-			fprintf(stderr, "ckrun: vCPU %d: KVM internal error (suberror %u)\n", c->id,
-				run->internal.suberror);
+			report_internal_error(c);
 			vm_request_end(vm, VM_END_ERROR, -EIO);
 			goto out;
 		default:

@@ -102,6 +102,11 @@ int kernel_image_from_bundle(const uint8_t *data, size_t size, uint64_t load_add
 void kernel_image_free(struct kernel_image *k);
 /* Copy into guest RAM; -ENOMEM if it does not fit below the MMIO hole. */
 int kernel_image_load(const struct kernel_image *k, const struct guest_mem *gm, uint64_t low_size);
+/* Host files the VMM reads whole (kernel, initramfs): open path read-only as
+ * a regular file: its fd and *size, or -errno (-EINVAL: not a regular file). */
+int vmm_file_open(const char *path, uint64_t *size);
+/* Read exactly len bytes from fd: 0, -errno, or -EIO when the file ends first. */
+int vmm_file_read(int fd, void *dst, uint64_t len);
 
 /* ---- boot.c: zero page, page tables, GDT, registers ---- */
 

@@ -553,6 +553,28 @@ static void test_creds_and_umask(void **state)
 	umask(old);
 }
 
+/* In a forked child: drop the effective capabilities in mask (CAP_* bits
+ * below 32); the child exits 10 or 11 when that fails. */
+static void child_drop_caps(uint32_t mask)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		_exit(10);
+	d[0].effective &= ~mask;
+	if (syscall(SYS_capset, &h, d) < 0)
+		_exit(11);
+}
+
+/* The forked child pid ended with exit status 0 (its checks passed). */
+static void assert_child_ok(pid_t pid)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* Without CAP_SETUID/CAP_SETGID, files belong to the process (documented). */
 static void test_creds_without_caps(void **state)
 {
@@ -560,13 +582,7 @@ static void test_creds_without_caps(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-		struct __user_cap_data_struct d[2];
-		if (syscall(SYS_capget, &h, d) < 0)
-			_exit(10);
-		d[0].effective &= ~((1u << CAP_SETUID) | (1u << CAP_SETGID));
-		if (syscall(SYS_capset, &h, d) < 0)
-			_exit(11);
+		child_drop_caps((1u << CAP_SETUID) | (1u << CAP_SETGID));
 		struct env *e = env_new(NULL);
 		struct fs_ctx guest = { .uid = 1234, .gid = 5678 };
 		struct fuse_mkdir_in mk = { .mode = 0755 };
@@ -579,10 +595,7 @@ static void test_creds_without_caps(void **state)
 		env_free(e);
 		_exit(0);
 	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_child_ok(pid);
 }
 
 static void test_setattr(void **state)
@@ -998,13 +1011,7 @@ static void test_fd_bound_enfile(void **state)
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-		struct __user_cap_data_struct d[2];
-		if (syscall(SYS_capget, &h, d) < 0)
-			_exit(10);
-		d[0].effective &= ~(1u << CAP_DAC_READ_SEARCH);
-		if (syscall(SYS_capset, &h, d) < 0)
-			_exit(11);
+		child_drop_caps(1u << CAP_DAC_READ_SEARCH);
 		struct fs_passthrough_opts o = { .max_inode_fds = 16 };
 		struct env *e = env_new(&o);
 		make_files(e, 100);
@@ -1035,10 +1042,7 @@ static void test_fd_bound_enfile(void **state)
 		env_free(e);
 		_exit(0);
 	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_child_ok(pid);
 }
 
 static void test_statfs(void **state)

@@ -42,14 +42,14 @@ def mutations(src):
          "\tcopy.open_flags &= ~(uint32_t)FUSE_OPEN_KILL_SUIDGID;\n", ""),
         ("open: no filter", "static int ro_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,\n"
          "\t\t   const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n"
-         "\tint r = ro_check_open_flags(in->flags);",
+         "\tstruct fuse_open_in copy;\n\tint r = ro_filter_open(in, &copy);",
          "static int ro_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,\n"
-         "\t\t   const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n\tint r = 0;"),
+         "\t\t   const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n\tstruct fuse_open_in copy = ro_open_in(in);\n\tint r = 0;"),
         ("opendir: no filter", "static int ro_opendir(void *fs, const struct fs_ctx *c, uint64_t nodeid,\n"
          "\t\t      const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n"
-         "\tint r = ro_check_open_flags(in->flags);",
+         "\tstruct fuse_open_in copy;\n\tint r = ro_filter_open(in, &copy);",
          "static int ro_opendir(void *fs, const struct fs_ctx *c, uint64_t nodeid,\n"
-         "\t\t      const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n\tint r = 0;"),
+         "\t\t      const struct fuse_open_in *in, struct fuse_open_out *out)\n{\n\tstruct fuse_open_in copy = ro_open_in(in);\n\tint r = 0;"),
         ("access: W_OK delegated", "\tif (mask & W_OK)\n\t\treturn -EROFS;\n", ""),
         ("setupmapping: WRITE delegated",
          "\tif (in->flags & FUSE_SETUPMAPPING_FLAG_WRITE)\n\t\treturn -EROFS;\n", ""),

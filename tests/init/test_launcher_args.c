@@ -52,6 +52,7 @@ static void test_minimal(void **state)
 	assert_int_equal(o.cpus, 1);
 	assert_int_equal(o.mem_mib, 256);
 	assert_null(o.kernel);
+	assert_null(o.kernel_cmdline);
 	assert_false(o.ro_root);
 	assert_int_equal(o.log_level, -1);
 	assert_int_equal(strncmp(o.env[0], "PATH=", 5), 0);
@@ -75,6 +76,7 @@ static void test_all_options(void **state)
 	struct run_opts o;
 	assert_int_equal(parse(&o, "--cpus", "4", "-m", "1024", "--volume", "/a:b:c:tag1:ro",
 			       "-v", "/data:work", "-v", "/x:y:rw", "--kernel", "/k/bzImage",
+			       "--kernel-cmdline", "console=hvc0 init=/x",
 			       "-e", "A=1 2", "--env", "PATH=/bin", "-w", "/tmp", "--ro-root",
 			       "--console", "/tmp/c.log", "--log-level", "3", "/r", "--", "-weird",
 			       "--cpus", NULL),
@@ -91,6 +93,7 @@ static void test_all_options(void **state)
 	assert_string_equal(o.volumes[2].tag, "y");
 	assert_false(o.volumes[2].read_only);
 	assert_string_equal(o.kernel, "/k/bzImage");
+	assert_string_equal(o.kernel_cmdline, "console=hvc0 init=/x");
 	assert_string_equal(o.env[0], "PATH=/bin");
 	assert_string_equal(o.env[1], "A=1 2");
 	assert_null(o.env[2]);
@@ -116,6 +119,7 @@ static void test_help(void **state)
 	struct run_opts o;
 	assert_int_equal(parse(&o, "--help", NULL), RUN_PARSE_HELP);
 	static const char *const mentioned[] = { "--cpus", "--mem", "--volume", "--kernel",
+						 "--kernel-cmdline",
 						 "--env", "--workdir", "--ro-root", "--console",
 						 "--log-level", "--help", "ROOTDIR", "CMD",
 						 "dev/ proc/ sys/", "127", "126", "125" };
@@ -155,6 +159,7 @@ static void test_errors(void **state)
 		{ { "--workdir", "rel", "/r", "sh", NULL }, "invalid --workdir" },
 		{ { "--log-level", "6", "/r", "sh", NULL }, "invalid --log-level" },
 		{ { "--kernel", "", "/r", "sh", NULL }, "--kernel needs" },
+		{ { "--kernel-cmdline", "quiet", "/r", "sh", NULL }, "--kernel-cmdline needs --kernel" },
 		{ { "--bogus", "/r", "sh", NULL }, "unknown option '--bogus'" },
 		{ { "-z", "/r", "sh", NULL }, "unknown option '-z'" },
 		{ { "/r", "sh", "--cpus", NULL }, NULL }, /* fine: CMD's argument */

@@ -5,6 +5,8 @@
 #undef virtio_fs_config
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <linux/virtio_ring.h>
 
 #include "fake_driver.h"
+#include "fs/passthrough.h"
 #include "virtio/fs.h"
 #include "virtio/mmio_dev.h"
 
@@ -423,17 +426,129 @@ static void test_hostile_chain_then_reset(void **state)
 	assert_int_equal(virtio_mmio_read(f->t, VIRTIO_MMIO_STATUS, 4), 0);
 	memset(f->mem.r[0].hva, 0, 0x100000);
 	start(f);
-	/* The FUSE session survived the transport reset, so a second INIT is
-	 * answered with an error reply, but it is answered. */
-	struct fuse_init_in in = { .major = 7, .minor = 31 };
-	uint32_t len = make_req(f, 0, FUSE_INIT, 0, &in, sizeof(in));
-	struct tbuf b[2] = { { REQ_GPA(0), len, false }, { REPLY_GPA(0), 256, true } };
+	/* The reset ended the FUSE session: a fresh INIT is accepted. */
+	f->fs.inits = 0;
+	do_init(f);
+	assert_false(virtio_mmio_is_broken(f->t));
+}
+
+/*
+ * One request on the request queue, reply header and body in one buffer at
+ * REPLY_GPA(k). Returns the reply's error field; *body points at the body.
+ */
+static int32_t call(struct fx *f, int k, uint32_t opcode, uint64_t nodeid, const void *arg, uint32_t arglen,
+		    const void **body)
+{
+	uint32_t len = make_req(f, k, opcode, nodeid, arg, arglen);
+	struct tbuf b[2] = { { REQ_GPA(k), len, false }, { REPLY_GPA(k), 0x1000, true } };
 	td_post(&f->mem, &f->q[REQ], b, 2);
 	kick(f, REQ);
 	uint32_t used_len = 0;
 	assert_true(td_wait_used(&f->mem, &f->q[REQ], NULL, &used_len));
-	assert_true(used_len >= sizeof(struct fuse_out_header));
+	struct fuse_out_header oh;
+	assert_true(used_len >= sizeof(oh));
+	memcpy(&oh, fake_ptr(&f->mem, REPLY_GPA(k)), sizeof(oh));
+	assert_int_equal(oh.unique, f->unique);
+	assert_int_equal(oh.len, used_len);
+	if (body)
+		*body = (const uint8_t *)fake_ptr(&f->mem, REPLY_GPA(k)) + sizeof(oh);
+	return oh.error;
+}
+
+static int32_t call_init(struct fx *f)
+{
+	struct fuse_init_in in = { .major = 7, .minor = 31, .max_readahead = 65536 };
+	return call(f, 0, FUSE_INIT, 0, &in, sizeof(in), NULL);
+}
+
+static int32_t call_lookup(struct fx *f, const char *name, uint64_t *nodeid)
+{
+	const void *body;
+	int32_t e = call(f, 1, FUSE_LOOKUP, FUSE_ROOT_ID, name, (uint32_t)strlen(name) + 1, &body);
+	if (e == 0) {
+		struct fuse_entry_out eo;
+		memcpy(&eo, body, sizeof(eo));
+		*nodeid = eo.nodeid;
+	}
+	return e;
+}
+
+static int32_t call_getattr(struct fx *f, uint64_t nodeid)
+{
+	struct fuse_getattr_in ga = {0};
+	return call(f, 2, FUSE_GETATTR, nodeid, &ga, sizeof(ga), NULL);
+}
+
+/*
+ * A device reset (status 0) ends the FUSE session: with the real passthrough
+ * backend, node ids and handles of the old session are gone, the next driver
+ * must (and may) send INIT again, and a lookup starts from the root alone.
+ */
+static void test_reset_ends_fuse_session(void **state)
+{
+	struct fx *f0 = *state;
+	char dir[] = "/tmp/ckrun-test-fs-reset.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/a", dir);
+	int fd = open(path, O_CREAT | O_WRONLY | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/b", dir);
+	fd = open(path, O_CREAT | O_WRONLY | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+
+	struct fx g = { .mem = f0->mem };
+	struct fs_passthrough_opts po = { .root = dir };
+	struct virtio_fs_config cfg = { .tag = "pt" };
+	assert_int_equal(fs_passthrough_new(&po, &cfg.backend), 0);
+	assert_int_equal(virtio_fs_new(&cfg, &g.mem, &g.t), 0);
+	struct fx *f = &g;
+	memset(f->mem.r[0].hva, 0, 0x100000);
+
+	start(f);
+	assert_int_equal(call_getattr(f, FUSE_ROOT_ID), -EIO); /* before INIT */
+	assert_int_equal(call_init(f), 0);
+	assert_int_equal(call_init(f), -EIO); /* one session at a time */
+	uint64_t a_old = 0, b_old = 0;
+	assert_int_equal(call_lookup(f, "a", &a_old), 0);
+	assert_int_equal(call_lookup(f, "b", &b_old), 0);
+	assert_true(a_old != FUSE_ROOT_ID && b_old != FUSE_ROOT_ID && a_old != b_old);
+	struct fuse_open_in oi = { .flags = O_RDONLY };
+	const void *body;
+	assert_int_equal(call(f, 3, FUSE_OPEN, a_old, &oi, sizeof(oi), &body), 0);
+	struct fuse_open_out oo;
+	memcpy(&oo, body, sizeof(oo));
+	assert_int_equal(call_getattr(f, a_old), 0);
+
+	/* The driver goes away without DESTROY: a device reset. */
+	td_wr(f->t, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(virtio_mmio_read(f->t, VIRTIO_MMIO_STATUS, 4), 0);
+	memset(f->mem.r[0].hva, 0, 0x100000);
+	f->q[0] = f->q[1] = (struct tq){ 0 };
+	start(f);
+
+	/* Nothing but INIT before the new session, then INIT is accepted. */
+	assert_int_equal(call_getattr(f, FUSE_ROOT_ID), -EIO);
+	assert_int_equal(call_init(f), 0);
+	/* The old session's node ids and handle are unknown now. */
+	assert_int_not_equal(call_getattr(f, a_old), 0);
+	assert_int_not_equal(call_getattr(f, b_old), 0);
+	struct fuse_read_in ri = { .fh = oo.fh, .size = 16 };
+	assert_int_not_equal(call(f, 3, FUSE_READ, a_old, &ri, sizeof(ri), NULL), 0);
+	/* The root and fresh lookups work. */
+	assert_int_equal(call_getattr(f, FUSE_ROOT_ID), 0);
+	uint64_t b_new = 0;
+	assert_int_equal(call_lookup(f, "b", &b_new), 0);
+	assert_int_equal(call_getattr(f, b_new), 0);
 	assert_false(virtio_mmio_is_broken(f->t));
+
+	virtio_mmio_free(g.t);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_reset_while_idle_and_free_running(void **state)
@@ -551,6 +666,7 @@ int main(void)
 		T(test_hostile_chain_then_reset),
 		T(test_reset_while_idle_and_free_running),
 		T(test_blocked_worker_isolation),
+		T(test_reset_ends_fuse_session),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 
+#include "fake_driver.h"
 #include "fake_mem.h"
 #include "virtio/mmio_dev.h"
 
@@ -114,13 +115,7 @@ static bool fd_readable(int fd)
 
 static void negotiate(struct fx *f, uint64_t feat)
 {
-	wr(f, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)feat);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(feat >> 32));
-	wr(f, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-				  VIRTIO_CONFIG_S_FEATURES_OK);
+	td_negotiate(f->t, feat);
 }
 
 static void setup_queue(struct fx *f, uint32_t q, uint32_t num, uint64_t desc, uint64_t avail,

@@ -53,6 +53,21 @@ vm_busybox_root() {
     done
 }
 
+# vm_initramfs DIR BODY OUT: DIR (with static busybox in /bin, /proc, /sys,
+# /dev added) packed as a gzip'd initramfs OUT whose /init installs the
+# busybox applets, mounts proc, sysfs and devtmpfs, then runs the shell text
+# BODY. For cases that boot the VMM directly (tests/vmm/vmboot), not through
+# vm_run.
+vm_initramfs() {
+    bb mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev"
+    bb cp "$CKRUN_BUSYBOX" "$1/bin/busybox"
+    { echo '#!/bin/busybox sh'; echo '/bin/busybox --install -s /bin'; echo 'export PATH=/bin'
+      echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev 2>/dev/null'
+      printf '%s\n' "$2"; } > "$1/init"
+    bb chmod 0755 "$1/bin/busybox" "$1/init"
+    ( cd "$1" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$3"
+}
+
 # vm_quote ARG...: the arguments as one shell-quoted string.
 vm_quote() {
     for a in "$@"; do

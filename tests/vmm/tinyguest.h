@@ -67,4 +67,14 @@ static inline int tiny_write_elf(const char *path, const uint8_t *code, size_t l
 	return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
+/* A file that is no kernel at all ("this is not a kernel\n"); 0 or -1. */
+static inline int tiny_write_not_a_kernel(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs("this is not a kernel\n", f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 #endif

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # ckrun-vm-build-files: examples/ckrun-run tests/vm/fs/fsprobe
+# ckrun-vm-files: ../lib-launcher.sh
 # ckrun-vm-timeout: 600
 # A read-only virtio-fs share (ckrun-run --volume DIR:roshare:ro), mounted by
 # the guest WITHOUT -o ro, so only the host enforces it. Reads work (content,
@@ -14,26 +15,13 @@
 # a host-side listing of the whole share (type, size, mode, owner, link
 # count, inode, mtime, ctime, symlink targets, sha256 of every file, xattrs)
 # must be unchanged.
-# Harness contract: CKRUN_BUILD, CKRUN_KERNEL, CKRUN_BUSYBOX, CKRUN_TMP; exit 0 = pass.
-set -u
-: "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
-RUN="$CKRUN_BUILD/examples/ckrun-run"
-PROBE="$CKRUN_BUILD/tests/vm/fs/fsprobe"
-# Guests boot slowly in the TCG test host.
-export CKRUN_BOOT_TIMEOUT="${CKRUN_BOOT_TIMEOUT:-150}"
-T=$(mktemp -d "$CKRUN_TMP/${0##*/}.XXXXXX")
-fails=0
-fail() { echo "FAIL ${0##*/}: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/../lib-launcher.sh"
 
 root="$T/root"
 share="$T/share"
-mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/mnt" "$share"
-cp "$CKRUN_BUSYBOX" "$root/bin/busybox"
-cp "$PROBE" "$root/bin/fsprobe"
-for a in sh echo cat mount umount mv ln chmod chown chgrp truncate dd mkdir rm rmdir ls \
-	touch stat grep readlink head cp mkfifo mknod fallocate; do
-	ln -s busybox "$root/bin/$a"
-done
+fs_root "$root" sh echo cat mount umount mv ln chmod chown chgrp truncate dd mkdir rm rmdir ls \
+	touch stat grep readlink head cp mkfifo mknod fallocate
+mkdir -p "$root/mnt" "$share"
 
 # The share: files, directories (one empty), links, a FIFO made on the host.
 "$PROBE" mkdata "$share" || { echo "FAIL: fsprobe mkdata"; exit 1; }
@@ -168,17 +156,8 @@ exit 1
 GUEST
 
 echo "== running the guest (share $share read-only as tag roshare)"
-start=$(date +%s)
-# The console is streamed (a run stopped by the runner still shows how far
-# it got) and kept for the checks.
-{
-	timeout -s KILL 540 "$RUN" --kernel "$CKRUN_KERNEL" --cpus 1 --mem 256 \
-		--volume "$share:roshare:ro" "$root" -- /bin/sh /ro.sh </dev/null 2>&1
-	echo $? >"$T/rc"
-} | tee "$T/out" | tr -d '\r' | sed 's/^/    guest| /'
-rc=$(cat "$T/rc" 2>/dev/null || echo 255)
-echo "== guest ended after $(($(date +%s) - start)) s with status $rc"
-tr -d '\r' <"$T/out" >"$T/log"
+vm_console 540 --cpus 1 --mem 256 \
+	--volume "$share:roshare:ro" "$root" -- /bin/sh /ro.sh
 
 [ "$rc" -eq 42 ] || fail "exit status $rc, expected 42 (the guest's 'every write refused')"
 grep -q "^FSRO-END $nonce refused=[1-9][0-9]* fails=0\$" "$T/log" || fail "no 'FSRO-END $nonce ... fails=0' line from the guest"
@@ -195,10 +174,4 @@ else
 	diff "$T/before" "$T/after"
 fi
 
-if [ "$fails" -eq 0 ]; then
-	echo "PASS ${0##*/} ($nref writes refused, share unchanged)"
-	rm -rf "$T"
-	exit 0
-fi
-echo "FAIL ${0##*/}: $fails check(s) failed; files kept in $T"
-exit 1
+finish "($nref writes refused, share unchanged)"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # ckrun-vm-build-files: examples/ckrun-run tests/vm/fs/fsprobe
+# ckrun-vm-files: ../lib-launcher.sh
 # ckrun-vm-timeout: 600
 # A read-write virtio-fs share (ckrun-run --volume DIR:rwshare), mounted by
 # the guest: create, write, append, read, rename (in place, across
@@ -23,27 +24,14 @@
 # The xattr namespace is user.* when the host file system takes it, else
 # trusted.* (the test host's /tmp is a 6.1 tmpfs, which has no user.*
 # xattrs); the case says which one it used.
-# Harness contract: CKRUN_BUILD, CKRUN_KERNEL, CKRUN_BUSYBOX, CKRUN_TMP; exit 0 = pass.
-set -u
-: "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
-RUN="$CKRUN_BUILD/examples/ckrun-run"
-PROBE="$CKRUN_BUILD/tests/vm/fs/fsprobe"
 NFILES="${FS_RW_NFILES:-1000}"
-# Guests boot slowly in the TCG test host.
-export CKRUN_BOOT_TIMEOUT="${CKRUN_BOOT_TIMEOUT:-150}"
-T=$(mktemp -d "$CKRUN_TMP/${0##*/}.XXXXXX")
-fails=0
-fail() { echo "FAIL ${0##*/}: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/../lib-launcher.sh"
 
 root="$T/root"
 share="$T/share"
-mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/mnt" "$share"
-cp "$CKRUN_BUSYBOX" "$root/bin/busybox"
-cp "$PROBE" "$root/bin/fsprobe"
-for a in sh echo cat mount umount mv ln chmod chown truncate dd mkdir rm rmdir ls wc \
-	touch stat sync cut tr grep readlink head cmp; do
-	ln -s busybox "$root/bin/$a"
-done
+fs_root "$root" sh echo cat mount umount mv ln chmod chown truncate dd mkdir rm rmdir ls wc \
+	touch stat sync cut tr grep readlink head cmp
+mkdir -p "$root/mnt" "$share"
 
 # Host-written content the guest must read back intact.
 "$PROBE" mkdata "$share" || { echo "FAIL: fsprobe mkdata"; exit 1; }
@@ -171,17 +159,8 @@ exit 1
 GUEST
 
 echo "== running the guest (share $share as tag rwshare, $NFILES files)"
-start=$(date +%s)
-# The console is streamed (a run stopped by the runner still shows how far
-# it got) and kept for the checks.
-{
-	timeout -s KILL 540 "$RUN" --kernel "$CKRUN_KERNEL" --cpus 1 --mem 256 \
-		--volume "$share:rwshare" "$root" -- /bin/sh /rw.sh </dev/null 2>&1
-	echo $? >"$T/rc"
-} | tee "$T/out" | tr -d '\r' | sed 's/^/    guest| /'
-rc=$(cat "$T/rc" 2>/dev/null || echo 255)
-echo "== guest ended after $(($(date +%s) - start)) s with status $rc"
-tr -d '\r' <"$T/out" >"$T/log"
+vm_console 540 --cpus 1 --mem 256 \
+	--volume "$share:rwshare" "$root" -- /bin/sh /rw.sh
 
 [ "$rc" -eq 42 ] || fail "exit status $rc, expected 42 (the guest's 'all checks passed')"
 grep -qx "FSRW-END $nonce fails=0" "$T/log" || fail "no 'FSRW-END $nonce fails=0' line from the guest"
@@ -222,10 +201,4 @@ for k in 0 1 2 3 4 5 6 7; do
 	"$PROBE" verify "$S/data.$k" 262144 "$k" || fail "host: data.$k changed"
 done
 
-if [ "$fails" -eq 0 ]; then
-	echo "PASS ${0##*/} ($NFILES files, xattrs in $xns.*)"
-	rm -rf "$T"
-	exit 0
-fi
-echo "FAIL ${0##*/}: $fails check(s) failed; files kept in $T"
-exit 1
+finish "($NFILES files, xattrs in $xns.*)"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # ckrun-vm-build-files: examples/ckrun-run tests/vm/fs/fsprobe
+# ckrun-vm-files: ../lib-launcher.sh
 # ckrun-vm-timeout: 600
 # Two virtio-fs shares at once with distinct tags: "ro-data" read-only and
 # "rw-data" read-write (plus the root share). The guest mounts both (neither
@@ -9,27 +10,13 @@
 # share, and sees every write on the RO share refused with EROFS; a tag that
 # does not exist cannot be mounted. The host then finds the RW share's new
 # content and the RO share unchanged (stat + sha256 listing).
-# Harness contract: CKRUN_BUILD, CKRUN_KERNEL, CKRUN_BUSYBOX, CKRUN_TMP; exit 0 = pass.
-set -u
-: "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
-RUN="$CKRUN_BUILD/examples/ckrun-run"
-PROBE="$CKRUN_BUILD/tests/vm/fs/fsprobe"
-# Guests boot slowly in the TCG test host.
-export CKRUN_BOOT_TIMEOUT="${CKRUN_BOOT_TIMEOUT:-150}"
-T=$(mktemp -d "$CKRUN_TMP/${0##*/}.XXXXXX")
-fails=0
-fail() { echo "FAIL ${0##*/}: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/../lib-launcher.sh"
 
 root="$T/root"
 ro="$T/ro"
 rw="$T/rw"
-mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/ro" "$root/rw" \
-	"$root/nope" "$ro/sub" "$rw"
-cp "$CKRUN_BUSYBOX" "$root/bin/busybox"
-cp "$PROBE" "$root/bin/fsprobe"
-for a in sh echo cat mount umount mv cp rm mkdir ls touch grep; do
-	ln -s busybox "$root/bin/$a"
-done
+fs_root "$root" sh echo cat mount umount mv cp rm mkdir ls touch grep
+mkdir -p "$root/ro" "$root/rw" "$root/nope" "$ro/sub" "$rw"
 
 "$PROBE" mkdata "$ro" || { echo "FAIL: fsprobe mkdata"; exit 1; }
 echo "I am the RO share" >"$ro/whoami"
@@ -104,18 +91,8 @@ exit 1
 GUEST
 
 echo "== running the guest ($ro as ro-data:ro, $rw as rw-data)"
-start=$(date +%s)
-# The console is streamed (a run stopped by the runner still shows how far
-# it got) and kept for the checks.
-{
-	timeout -s KILL 540 "$RUN" --kernel "$CKRUN_KERNEL" --cpus 1 --mem 256 \
-		--volume "$ro:ro-data:ro" --volume "$rw:rw-data" "$root" -- /bin/sh /two.sh \
-		</dev/null 2>&1
-	echo $? >"$T/rc"
-} | tee "$T/out" | tr -d '\r' | sed 's/^/    guest| /'
-rc=$(cat "$T/rc" 2>/dev/null || echo 255)
-echo "== guest ended after $(($(date +%s) - start)) s with status $rc"
-tr -d '\r' <"$T/out" >"$T/log"
+vm_console 540 --cpus 1 --mem 256 \
+	--volume "$ro:ro-data:ro" --volume "$rw:rw-data" "$root" -- /bin/sh /two.sh
 
 [ "$rc" -eq 42 ] || fail "exit status $rc, expected 42"
 grep -qx "FS2-END $nonce fails=0" "$T/log" || fail "no 'FS2-END $nonce fails=0' line from the guest"
@@ -139,10 +116,4 @@ else
 	diff "$T/ro.before" "$T/ro.after"
 fi
 
-if [ "$fails" -eq 0 ]; then
-	echo "PASS ${0##*/}"
-	rm -rf "$T"
-	exit 0
-fi
-echo "FAIL ${0##*/}: $fails check(s) failed; files kept in $T"
-exit 1
+finish

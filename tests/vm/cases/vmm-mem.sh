@@ -6,19 +6,9 @@
 # ckrun-vm-timeout: 900
 . "$CKRUN_VM_LIB"
 vm_require_kvm
-# A busybox initramfs whose /init runs BODY (kept inline: cases run alone).
-vmm_initramfs() { # DIR BODY OUT
-    bb mkdir -p "$1/bin" "$1/proc" "$1/sys" "$1/dev"
-    bb cp "$CKRUN_BUSYBOX" "$1/bin/busybox"
-    { echo '#!/bin/busybox sh'; echo '/bin/busybox --install -s /bin'; echo 'export PATH=/bin'
-      echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev 2>/dev/null'
-      printf '%s\n' "$2"; } > "$1/init"
-    bb chmod 0755 "$1/bin/busybox" "$1/init"
-    ( cd "$1" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$3"
-}
 
 nonce=$(vm_nonce)
-vmm_initramfs "$CKRUN_TMP/root" "
+vm_initramfs "$CKRUN_TMP/root" "
 echo CKRUN-GUEST-MARKER $nonce memtotal_kb=\$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2) high=\$(grep -c '^100000000-.* : System RAM' /proc/iomem)
 grep 'System RAM' /proc/iomem
 reboot -f" "$CKRUN_TMP/initrd.gz"
