@@ -448,7 +448,7 @@ static int fuse_init(void)
 			return 0;
 		if (p.x != X_USED)
 			return -1;
-		/* The session outlives a device reset: end it, then start again. */
+		/* If the session outlived a device reset: end it, then start again. */
 		q = rq_begin(FUSE_DESTROY, 0);
 		call(&q);
 	}
