@@ -141,7 +141,7 @@ grep -qF "$secret" "$T/log" && fail "the secret appeared on the console"
 	fail "fewer than 17 mutations of hro were refused with EROFS"
 
 # The host's view.
-sha256sum -c --quiet "$T/secret.sum" || fail "the secret file changed"
+[ "$(sha256sum "$T/secret")" = "$(cat "$T/secret.sum")" ] || fail "the secret file changed"
 snapshot "$T/hro" >"$T/hro.after" 2>&1
 if cmp -s "$T/hro.before" "$T/hro.after"; then
 	echo "== host: hro is unchanged"
