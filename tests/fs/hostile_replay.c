@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1093,6 +1094,133 @@ static void test_evicted_nodes(void **state)
 	}
 }
 
+/*
+ * A FIFO in a share (issue 11 item 3: a FIFO cannot stall a worker): every
+ * way of opening it is answered at once, with an error, on the passthrough
+ * and on the read-only wrapper. alarm() turns a blocked open into a failure
+ * instead of a hang.
+ */
+static void test_fifo_never_blocks(void **state)
+{
+	struct env *e = *state;
+	char dir[128], fifo[160];
+
+	snprintf(dir, sizeof(dir), "%s/fifoshare", e->base);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0666), 0);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", e->share);
+	assert_int_equal(mkfifo(fifo, 0666), 0);
+
+	struct fuse_server *ro = server(dir, true);
+	struct fuse_server *servers[] = { e->pt, ro };
+	static const uint32_t modes[] = { O_RDONLY, O_WRONLY, O_RDWR, O_RDONLY | O_NONBLOCK,
+					  O_WRONLY | O_NONBLOCK };
+
+	alarm(20);
+	for (int i = 0; i < 2; i++) {
+		struct fuse_server *s = servers[i];
+		struct fuse_attr a;
+		uint64_t node = 0, fh;
+
+		assert_int_equal(lookup(e, s, FUSE_ROOT_ID, "fifo", &node, &a), 0);
+		assert_true(S_ISFIFO(a.mode));
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			assert_int_not_equal(open_node(e, s, FUSE_OPEN, node, modes[m], &fh), 0);
+			assert_int_not_equal(open_node(e, s, FUSE_OPENDIR, node, modes[m], &fh), 0);
+		}
+		/* CREATE over the FIFO's name, without O_EXCL. */
+		struct fuse_create_in cr = { .flags = O_RDWR | O_CREAT, .mode = 0644 };
+		rq_begin(&e->q, FUSE_CREATE, FUSE_ROOT_ID);
+		rq_add(&e->q, &cr, sizeof(cr));
+		rq_str(&e->q, "fifo");
+		assert_int_not_equal(send(e, s), 0);
+		/* Handles that were never issued. */
+		for (uint64_t g = 0; g < 8; g++)
+			assert_int_not_equal(read_fh(e, s, FUSE_READ, node, g, 4096), 0);
+		alive(e, s);
+	}
+	alarm(0);
+	fuse_server_free(ro);
+}
+
+/* The host flips share/race between an empty directory and a symlink to
+ * ".." while the guest looks up through it (a rename race from the host's
+ * side, which the guest cannot order). */
+struct flipper {
+	char path[160], tmp[170];
+	int stop;
+};
+
+static void *flip(void *arg)
+{
+	struct flipper *f = arg;
+
+	/* race.tmp is the symlink; RENAME_EXCHANGE swaps it with the
+	 * directory atomically, so the name is always one or the other. */
+	while (!__atomic_load_n(&f->stop, __ATOMIC_SEQ_CST))
+		if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) != 0)
+			break;
+	return NULL;
+}
+
+static void test_host_swap_race(void **state)
+{
+	struct env *e = *state;
+	struct flipper f = { .stop = 0 };
+	pthread_t th;
+	int followed = 0, seen_dir = 0, seen_link = 0;
+
+	snprintf(f.path, sizeof(f.path), "%s/race", e->share);
+	snprintf(f.tmp, sizeof(f.tmp), "%s/race.tmp", e->share);
+	assert_int_equal(mkdir(f.path, 0755), 0);
+	assert_int_equal(symlink("..", f.tmp), 0);
+	assert_int_equal(pthread_create(&th, NULL, flip, &f), 0);
+	for (int round = 0; round < 3000; round++) {
+		uint64_t node = 0, sub = 0, fh;
+		struct fuse_attr a;
+
+		if (lookup(e, e->pt, FUSE_ROOT_ID, "race", &node, &a) != 0)
+			continue;
+		seen_dir += S_ISDIR(a.mode);
+		seen_link += S_ISLNK(a.mode);
+		/* Through the node, whatever it turned out to be. */
+		static const char *const names[] = { "secret", "outside", "share", "..", "f" };
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			if (lookup(e, e->pt, node, names[i], &sub, NULL) == 0) {
+				/* ".." of race is the share root; "f" would be the share's f
+				 * only if a symlink was followed. */
+				if (strcmp(names[i], "..") == 0)
+					assert_int_equal(sub, FUSE_ROOT_ID);
+				else
+					followed++;
+			}
+		}
+		if (open_node(e, e->pt, FUSE_OPENDIR, node, O_RDONLY, &fh) == 0) {
+			struct fuse_read_in in = { .fh = fh, .size = 4096 };
+
+			rq_begin(&e->q, FUSE_READDIR, node);
+			rq_add(&e->q, &in, sizeof(in));
+			if (send(e, e->pt) == 0) {
+				size_t n = e->p.written;
+				/* Only "." and ".." can be in it: never the names next to the share. */
+				assert_false(contains(e->p.u.b, n, "outside", 7));
+				assert_false(contains(e->p.u.b, n, "secret", 6));
+				assert_false(contains(e->p.u.b, n, "roshare", 7));
+			}
+			release(e, e->pt, FUSE_RELEASEDIR, node, fh);
+		}
+		forget(e, e->pt, node, 1);
+	}
+	__atomic_store_n(&f.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
+	assert_int_equal(followed, 0);
+	/* The race really raced: the name was seen as both. */
+	assert_true(seen_dir > 0);
+	assert_true(seen_link > 0);
+	alive(e, e->pt);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1107,6 +1235,8 @@ int main(void)
 		T(test_batch_forget_lies),
 		T(test_readonly_mutations),
 		T(test_evicted_nodes),
+		T(test_fifo_never_blocks),
+		T(test_host_swap_race),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -37,6 +38,9 @@ struct fake_fs {
 	int getattrs;
 	int frees;
 	int forgets;
+	bool blocking;   /* getattr waits for a byte on block_rd (a slow host file) */
+	int block_rd;
+	int entered;     /* getattrs that started (atomic) */
 };
 
 static int ff_init(void *fs, const struct fuse_init_in *in, uint64_t *flags)
@@ -52,7 +56,13 @@ static int ff_getattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 {
 	(void)c;
 	(void)in;
-	((struct fake_fs *)fs)->getattrs++;
+	struct fake_fs *ff = fs;
+	__atomic_add_fetch(&ff->entered, 1, __ATOMIC_SEQ_CST);
+	if (ff->blocking) {
+		char byte;
+		assert_int_equal(read(ff->block_rd, &byte, 1), 1);
+	}
+	ff->getattrs++;
 	out->attr.ino = nodeid;
 	out->attr.mode = S_IFDIR | 0755;
 	out->attr.nlink = 2;
@@ -551,6 +561,95 @@ static void test_reset_while_idle_and_free_running(void **state)
 	start(f); /* left running: teardown's virtio_mmio_free must join it */
 }
 
+/* Like td_setup_queue, with the rings at base + k * 0x4000 (a second device). */
+static void setup_queue_at(struct virtio_mmio_dev *t, struct tq *q, int k, uint64_t base)
+{
+	uint64_t b = base + (uint64_t)k * 0x4000;
+	*q = (struct tq){ .desc = b, .avail = b + 0x1000, .used = b + 0x2000 };
+	td_wr(t, VIRTIO_MMIO_QUEUE_SEL, (uint32_t)k);
+	td_wr(t, VIRTIO_MMIO_QUEUE_NUM, TQ_SIZE);
+	td_wr(t, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)q->desc);
+	td_wr(t, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(q->desc >> 32));
+	td_wr(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)q->avail);
+	td_wr(t, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(q->avail >> 32));
+	td_wr(t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)q->used);
+	td_wr(t, VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(q->used >> 32));
+	td_wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+/*
+ * Issue 11 item 3: a request that blocks in the backend (a slow host file)
+ * holds only its own device's worker. The worker takes one request at a
+ * time, so the device never has more than one request in flight: the rest
+ * stay in the guest's ring, in guest memory, costing the VMM nothing. A
+ * second device keeps answering meanwhile.
+ */
+static void test_blocked_worker_isolation(void **state)
+{
+	struct fx *f = *state;
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	start(f);
+	do_init(f);
+	f->fs.block_rd = pfd[0];
+	f->fs.blocking = true;
+
+	/* Six GETATTRs on device A: the first blocks in the backend. */
+	for (int k = 0; k < 6; k++) {
+		struct fuse_getattr_in ga = {0};
+		uint32_t len = make_req(f, 2 + k, FUSE_GETATTR, 1, &ga, sizeof(ga));
+		struct tbuf b[2] = { { REQ_GPA(2 + k), len, false }, { REPLY_GPA(2 + k), 256, true } };
+		td_post(&f->mem, &f->q[REQ], b, 2);
+	}
+	kick(f, REQ);
+	for (int i = 0; i < 5000 && __atomic_load_n(&f->fs.entered, __ATOMIC_SEQ_CST) == 0; i++)
+		usleep(1000);
+	assert_int_equal(__atomic_load_n(&f->fs.entered, __ATOMIC_SEQ_CST), 1);
+
+	/* Device B, on the same guest memory, answers while A is stuck. */
+	struct fx g = { .mem = f->mem, .unique = 1000 };
+	assert_int_equal(new_dev(&g, "other", 0), 0);
+	td_negotiate(g.t, FEAT);
+	setup_queue_at(g.t, &g.q[0], 0, FAKE_GPA + 0xa0000);
+	setup_queue_at(g.t, &g.q[1], 1, FAKE_GPA + 0xa0000);
+	td_driver_ok(g.t);
+	for (int round = 0; round < 3; round++) {
+		struct fuse_init_in in = { .major = 7, .minor = 31, .max_readahead = 65536 };
+		struct fuse_getattr_in ga = {0};
+		uint32_t len = round == 0 ? make_req(&g, 20, FUSE_INIT, 0, &in, sizeof(in))
+					  : make_req(&g, 20, FUSE_GETATTR, 1, &ga, sizeof(ga));
+		struct tbuf b[2] = { { REQ_GPA(20), len, false }, { REPLY_GPA(20), 256, true } };
+		td_post(&g.mem, &g.q[REQ], b, 2);
+		td_wr(g.t, VIRTIO_MMIO_QUEUE_NOTIFY, REQ);
+		uint32_t used_len = 0;
+		assert_true(td_wait_used(&g.mem, &g.q[REQ], NULL, &used_len));
+		struct fuse_out_header oh;
+		memcpy(&oh, fake_ptr(&g.mem, REPLY_GPA(20)), sizeof(oh));
+		assert_int_equal(oh.error, 0);
+	}
+	assert_int_equal(g.fs.getattrs, 2);
+
+	/* A still has exactly one request in flight and has answered none. */
+	usleep(20000);
+	assert_int_equal(__atomic_load_n(&f->fs.entered, __ATOMIC_SEQ_CST), 1);
+	struct vring_used *u = fake_ptr(&f->mem, f->q[REQ].used);
+	assert_int_equal(__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE), f->q[REQ].last_used);
+
+	/* Unblock: all six complete, one after the other. */
+	assert_int_equal(write(pfd[1], "xxxxxx", 6), 6);
+	for (int k = 0; k < 6; k++) {
+		uint32_t used_len;
+		assert_true(td_wait_used(&f->mem, &f->q[REQ], NULL, &used_len));
+		assert_int_equal(used_len, sizeof(struct fuse_out_header) + sizeof(struct fuse_attr_out));
+	}
+	assert_int_equal(f->fs.getattrs, 6);
+	f->fs.blocking = false;
+	virtio_mmio_free(g.t);
+	assert_int_equal(g.fs.frees, 1);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -566,6 +665,7 @@ int main(void)
 		T(test_reply_too_small_is_not_fatal),
 		T(test_hostile_chain_then_reset),
 		T(test_reset_while_idle_and_free_running),
+		T(test_blocked_worker_isolation),
 		T(test_reset_ends_fuse_session),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
