@@ -15,13 +15,6 @@ extern "C" {
 #include <inttypes.h>
 
 /**
- * The exit status reported when a guest booted from its root share ends
- * without its init reporting one: a guest kernel panic (which reboots the VM),
- * or a custom init= that never reports. Never 0, so a crash is not a success.
- */
-#define CKRUN_EXIT_NO_STATUS 255
-
-/**
  * Run the VM described by the context, wait until the guest powers off, and
  * return the guest workload's exit status (0..255) instead of ending the
  * process as krun_start_enter() does.

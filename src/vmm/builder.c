@@ -22,7 +22,6 @@
 #include "vmm/privs.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
-#include "ckrun.h"
 
 #if CKRUN_HAVE_DEVICES
 #include "fs/augment.h"
@@ -401,11 +400,10 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	} else if (atomic_load(&vm->guest_exit_code_set)) {
 		res->exit_code = atomic_load(&vm->guest_exit_code);
 	} else if (!cfg->initramfs_path) {
-		/* The init reports before it powers off; silence means the guest
-		 * died (a panic reboots it under panic=-1): not a success. */
-		fprintf(stderr, "ckrun: the guest ended without reporting an exit status (a guest kernel "
-				"panic?); exit status %d\n", CKRUN_EXIT_NO_STATUS);
-		res->exit_code = CKRUN_EXIT_NO_STATUS;
+		/* libkrun's contract: no reported status means 0. The init always
+		 * reports before it powers off, so say that the guest died. */
+		fprintf(stderr, "ckrun: the guest ended without its init reporting an exit status (a guest "
+				"kernel panic?); exit status 0, as in libkrun\n");
 	}
 	res->end = vm->end;
 	res->guest_rss_bytes = vm_memory_resident(&vm->mem);
