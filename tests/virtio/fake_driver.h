@@ -33,10 +33,10 @@ static inline void td_wr(struct virtio_mmio_dev *t, uint64_t off, uint32_t v)
 	virtio_mmio_write(t, off, v, 4);
 }
 
-/* Queue k's rings live at FAKE_GPA + 0x80000 + k * 0x4000. */
-static inline void td_setup_queue(struct virtio_mmio_dev *t, struct tq *q, int k)
+/* Queue k's rings live at base + k * 0x4000 (desc, avail, used 4 KiB apart). */
+static inline void td_setup_queue_at(struct virtio_mmio_dev *t, struct tq *q, int k, uint64_t base)
 {
-	uint64_t b = FAKE_GPA + 0x80000 + (uint64_t)k * 0x4000;
+	uint64_t b = base + (uint64_t)k * 0x4000;
 	*q = (struct tq){ .desc = b, .avail = b + 0x1000, .used = b + 0x2000 };
 	td_wr(t, VIRTIO_MMIO_QUEUE_SEL, (uint32_t)k);
 	td_wr(t, VIRTIO_MMIO_QUEUE_NUM, TQ_SIZE);
@@ -47,6 +47,12 @@ static inline void td_setup_queue(struct virtio_mmio_dev *t, struct tq *q, int k
 	td_wr(t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)q->used);
 	td_wr(t, VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(q->used >> 32));
 	td_wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+/* The first device's queues: rings at FAKE_GPA + 0x80000 + k * 0x4000. */
+static inline void td_setup_queue(struct virtio_mmio_dev *t, struct tq *q, int k)
+{
+	td_setup_queue_at(t, q, k, FAKE_GPA + 0x80000);
 }
 
 static inline void td_negotiate(struct virtio_mmio_dev *t, uint64_t feat)

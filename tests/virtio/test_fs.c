@@ -561,22 +561,6 @@ static void test_reset_while_idle_and_free_running(void **state)
 	start(f); /* left running: teardown's virtio_mmio_free must join it */
 }
 
-/* Like td_setup_queue, with the rings at base + k * 0x4000 (a second device). */
-static void setup_queue_at(struct virtio_mmio_dev *t, struct tq *q, int k, uint64_t base)
-{
-	uint64_t b = base + (uint64_t)k * 0x4000;
-	*q = (struct tq){ .desc = b, .avail = b + 0x1000, .used = b + 0x2000 };
-	td_wr(t, VIRTIO_MMIO_QUEUE_SEL, (uint32_t)k);
-	td_wr(t, VIRTIO_MMIO_QUEUE_NUM, TQ_SIZE);
-	td_wr(t, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)q->desc);
-	td_wr(t, VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(q->desc >> 32));
-	td_wr(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)q->avail);
-	td_wr(t, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(q->avail >> 32));
-	td_wr(t, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)q->used);
-	td_wr(t, VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(q->used >> 32));
-	td_wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
-}
-
 /*
  * Issue 11 item 3: a request that blocks in the backend (a slow host file)
  * holds only its own device's worker. The worker takes one request at a
@@ -610,8 +594,8 @@ static void test_blocked_worker_isolation(void **state)
 	struct fx g = { .mem = f->mem, .unique = 1000 };
 	assert_int_equal(new_dev(&g, "other", 0), 0);
 	td_negotiate(g.t, FEAT);
-	setup_queue_at(g.t, &g.q[0], 0, FAKE_GPA + 0xa0000);
-	setup_queue_at(g.t, &g.q[1], 1, FAKE_GPA + 0xa0000);
+	td_setup_queue_at(g.t, &g.q[0], 0, FAKE_GPA + 0xa0000);
+	td_setup_queue_at(g.t, &g.q[1], 1, FAKE_GPA + 0xa0000);
 	td_driver_ok(g.t);
 	for (int round = 0; round < 3; round++) {
 		struct fuse_init_in in = { .major = 7, .minor = 31, .max_readahead = 65536 };
