@@ -56,6 +56,9 @@ void fs_inode_table_free(struct fs_inode_table *t);
 
 /* Fill a key from an O_PATH fd (statx with STATX_MNT_ID, without following). */
 int fs_inode_key_of(int fd, struct fs_inode_key *key, mode_t *type);
+/* The same, and `st` filled from the same statx call (NULL: key only). */
+struct stat;
+int fs_inode_stat(int fd, struct fs_inode_key *key, mode_t *type, struct stat *st);
 
 /*
  * Find the entry for `key` or create one with `fd`, and add one guest lookup

@@ -155,14 +155,9 @@ static int lookup_in(struct pt *p, const struct fs_inode_ref *dir, const char *n
 	if (fd < 0)
 		return fd;
 	struct stat st;
-	int ret = stat_fd(fd, &st);
-	if (ret < 0) {
-		close(fd);
-		return ret;
-	}
 	struct fs_inode_key key;
 	mode_t type;
-	ret = fs_inode_key_of(fd, &key, &type);
+	int ret = fs_inode_stat(fd, &key, &type, &st);
 	if (ret < 0) {
 		close(fd);
 		return ret;
@@ -746,7 +741,7 @@ static int pt_tmpfile(void *fs, const struct fs_ctx *c, uint64_t parent,
 	struct stat st;
 	struct fs_inode_key key;
 	mode_t type;
-	if (pfd < 0 || (ret = stat_fd(pfd, &st)) < 0 || (ret = fs_inode_key_of(pfd, &key, &type)) < 0) {
+	if (pfd < 0 || (ret = fs_inode_stat(pfd, &key, &type, &st)) < 0) {
 		if (pfd < 0)
 			ret = -errno;
 		else
