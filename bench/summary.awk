@@ -5,11 +5,17 @@
 # ms or KiB). dax_* metrics exist for ckrun only (QEMU 7.2's virtiofsd has
 # no DAX): their "ckrun/peer" ratio is against ckrun's own metric without
 # the dax_ prefix in the same pair (ckrun with DAX / ckrun without).
-# A pair counts only when both sides have the metric; failed runs (rc != 0)
-# are left out. Usage: awk -f bench/summary.awk RESULTS
+# A pair counts only when both sides have the metric. A failed start-up run
+# (rc != 0) counts for nothing; a files run that failed or was killed
+# (incomplete, e.g. by the per-VM watchdog) keeps the workloads it finished:
+# each is timed on its own and reported only when it ends, so a hang in a
+# later workload does not touch them (listed as BENCH-SUMMARY-PARTIAL).
+# Usage: awk -f bench/summary.awk RESULTS
 # (also: sed -n 's/.*\(BENCH: .*\)/\1/p' LOG | tr -d '\r' | awk -f bench/summary.awk)
 !/^BENCH: / { next }
-/ rc=[1-9]/ { next }   # a failed run (VMM or workload status) counts for nothing
+/ mode=start / && / rc=[1-9]/ { next }   # a failed start-up run counts for nothing
+/ rc=[1-9]/ || / incomplete=1/ { last = $NF; if (last == "incomplete=1") last = $(NF - 1); sub(/=.*/, "", last)
+  partial = partial sprintf("%s pair %s (%s, last finished: %s); ", substr($2, 5), substr($3, 6), $5, last) }
 { v = ""; p = ""
   for (k = 2; k <= NF; k++) { split($k, kv, "="); if (kv[1] == "vmm") v = kv[2]; else if (kv[1] == "pair") p = kv[2]
     else if (kv[1] != "mode" && kv[1] != "rc" && kv[1] != "incomplete") { val[v, p, kv[1]] = kv[2]; m[kv[1]] = 1 } }
@@ -33,4 +39,5 @@ END {
       side("native", k), ratio("ckrun", k, peer, pk) (peer == "ckrun" ? " (vs ckrun no-DAX)" : ""),
       ratio("ckrun", k, "native", pk), ratio("qemu", k, "native", k)
   }
+  if (partial != "") print "BENCH-SUMMARY-PARTIAL: files runs that did not finish, their finished workloads used: " partial
 }
