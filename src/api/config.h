@@ -44,6 +44,7 @@ struct ckrun_config {
 	char **rlimits;       /* "RESOURCE=CUR:MAX" */
 	char *console_output; /* file for console output; NULL = stdio */
 	uint32_t boot_timeout_s; /* no sign of guest life for this long stops the VM; 0 = default */
+	bool process_ends_with_vm; /* krun_start_enter: nothing boots after this VM */
 
 	int log_level;
 };

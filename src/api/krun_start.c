@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,9 @@ void ckrun_set_vm_runner_for_test(ckrun_vm_runner_fn fn)
 	atomic_store(&test_runner, fn);
 }
 
-/* Run the context's VM: 0 with *status in 0..255, or -errno. */
-static int run_ctx(uint32_t ctx_id, int *status)
+/* Run the context's VM: 0 with *status in 0..255, or -errno. `last`: the
+ * process ends with this VM (krun_start_enter). */
+static int run_ctx(uint32_t ctx_id, bool last, int *status)
 {
 	ckrun_vm_runner_fn runner = atomic_load(&test_runner);
 	struct ckrun_config *cfg;
@@ -40,6 +42,7 @@ static int run_ctx(uint32_t ctx_id, int *status)
 		return ret;
 	/* The VMM reads the log level from the record, not from this layer. */
 	cfg->log_level = ckrun_log_level();
+	cfg->process_ends_with_vm = last;
 
 	ret = (runner ? runner : ckrun_vm_run)(cfg, &code);
 	ckrun_config_free(cfg);
@@ -58,7 +61,7 @@ static int run_ctx(uint32_t ctx_id, int *status)
 
 CKRUN_EXPORT int32_t ckrun_start_and_wait(uint32_t ctx_id)
 {
-	int status = 0, ret = run_ctx(ctx_id, &status);
+	int status = 0, ret = run_ctx(ctx_id, false, &status);
 
 	return ret ? ret : status;
 }
@@ -73,7 +76,7 @@ CKRUN_EXPORT int32_t krun_start_enter(uint32_t ctx_id)
 	 * before the guest's.
 	 */
 	fflush(NULL);
-	ret = run_ctx(ctx_id, &status);
+	ret = run_ctx(ctx_id, true, &status);
 	if (ret)
 		return ret;
 	_exit(status);

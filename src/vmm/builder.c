@@ -220,22 +220,29 @@ static int wait_for_end(struct vm *vm, double timeout_s)
  * default_kernel.h): the copy read ahead of time when it came from that same
  * path, else the file now; when the file does not exist (e.g. after crun's
  * pivot_root into a container), the copy read ahead of time whatever its
- * path. -ENOENT when there is neither.
+ * path. -ENOENT when there is neither. *borrowed: the held copy is in use
+ * (default_kernel_put once the image is in guest RAM; *used points into it
+ * until then).
  */
-static int open_default_kernel(struct kernel_image *k, const char **used)
+static int open_default_kernel(struct kernel_image *k, const char **used, bool *borrowed)
 {
 	const char *kpath = default_kernel_path(), *hpath;
 	const uint8_t *data;
 	size_t size;
-	bool have = default_kernel_held(&data, &size, &hpath) == 0;
+	bool have = default_kernel_get(&data, &size, &hpath) == 0;
 	int err;
 
 	*used = kpath;
+	*borrowed = have;
 	if (have && strcmp(hpath, kpath) == 0)
 		return kernel_image_from_memory(data, size, VM_KERNEL_FORMAT_RAW, k);
 	err = kernel_image_open(kpath, VM_KERNEL_FORMAT_RAW, k); /* detect bzImage or ELF */
-	if (err != -ENOENT || !have)
+	if (err != -ENOENT || !have) {
+		if (have)
+			default_kernel_put();
+		*borrowed = false;
 		return err;
+	}
 	*used = hpath;
 	return kernel_image_from_memory(data, size, VM_KERNEL_FORMAT_RAW, k);
 }
@@ -244,19 +251,24 @@ static int open_default_kernel(struct kernel_image *k, const char **used)
  * krun_set_kernel's path; else the installed default (open_default_kernel);
  * else, only when there is none, libkrunfw's bundle (libkrun's own default).
  */
-static int choose_kernel(const struct ckrun_config *cfg, struct kernel_image *k)
+static int choose_kernel(const struct ckrun_config *cfg, struct kernel_image *k, bool *borrowed)
 {
 	int err;
+	*borrowed = false;
 	if (cfg->kernel_path) {
 		if ((err = kernel_image_open(cfg->kernel_path, cfg->kernel_format, k)))
 			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", cfg->kernel_path, strerror(-err));
 		return err;
 	}
 	const char *kpath;
-	err = open_default_kernel(k, &kpath);
+	err = open_default_kernel(k, &kpath, borrowed);
 	if (err != -ENOENT) {
-		if (err)
+		if (err) {
 			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", kpath, strerror(-err));
+			if (*borrowed)
+				default_kernel_put();
+			*borrowed = false;
+		}
 		return err;
 	}
 	struct krunfw_bundle b;
@@ -286,7 +298,8 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 
 	/* The kernel first: a bad path or image costs nothing else. */
 	struct kernel_image k;
-	if ((err = choose_kernel(cfg, &k))) {
+	bool borrowed; /* k borrows the default kernel's held copy */
+	if ((err = choose_kernel(cfg, &k, &borrowed))) {
 		res->done_ns = vm_now_ns();
 		return err;
 	}
@@ -298,6 +311,8 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	struct vm *vm = vm_alloc();
 	if (!vm) {
 		kernel_image_free(&k);
+		if (borrowed)
+			default_kernel_put();
 		res->done_ns = vm_now_ns();
 		return -ENOMEM;
 	}
@@ -379,6 +394,13 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 		goto out;
 	}
 	kernel_image_free(&k);
+	if (borrowed)
+		default_kernel_put();
+	borrowed = false;
+	/* The kernel is in guest RAM; when the process ends with this VM
+	 * (krun_start_enter), the copy read ahead of time is dead weight. */
+	if (cfg->process_ends_with_vm)
+		default_kernel_discard();
 
 	vm->privs_keep = privs_keep_for(cfg);
 	vm->privs_seccomp = privs_seccomp_wanted();
@@ -411,6 +433,8 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 
 out:
 	kernel_image_free(&k);
+	if (borrowed)
+		default_kernel_put();
 	free(cpuid);
 	res->marker_ns = atomic_load(&vm->marker_ns);
 	vm_destroy(vm);

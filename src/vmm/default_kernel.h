@@ -22,17 +22,24 @@
 const char *default_kernel_path(void);
 
 /*
- * Read the default kernel file into memory unless a copy is already held.
- * Thread-safe; a missing file is not an error (0 or -errno, for tests).
- * The copy is kept for the process lifetime (never freed: a VM may be
- * copying from it, and its size is bounded by the one file).
+ * Read the default kernel file into memory unless a copy is already held
+ * (and cancel a pending discard). Thread-safe; a missing file is not an
+ * error (0 or -errno, for tests).
  */
 int default_kernel_preload(void);
 
 /*
- * The held copy: 0 with its bytes and the path it was read from (all valid
- * for the process lifetime), else -ENOENT.
+ * Borrow the held copy: 0 with its bytes and the path it was read from,
+ * valid until the matching default_kernel_put; else -ENOENT.
  */
-int default_kernel_held(const uint8_t **data, size_t *size, const char **path);
+int default_kernel_get(const uint8_t **data, size_t *size, const char **path);
+void default_kernel_put(void);
+
+/*
+ * Nothing in this process will boot from the copy again (krun_start_enter's
+ * VM has its kernel in guest RAM and the process ends with it): free it now,
+ * or when its last borrower puts it. A later preload reads the file anew.
+ */
+void default_kernel_discard(void);
 
 #endif

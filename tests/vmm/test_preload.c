@@ -117,13 +117,15 @@ static void test_preloaded_kernel_survives_chroot_and_closed_fds(void **state)
 	const uint8_t *data;
 	size_t size;
 	const char *path;
-	assert_int_equal(default_kernel_held(&data, &size, &path), 0);
+	assert_int_equal(default_kernel_get(&data, &size, &path), 0);
 	assert_string_equal(path, kernel);
+	default_kernel_put();
 	/* A second call keeps the first copy. */
 	assert_int_equal(default_kernel_preload(), 0);
 	const uint8_t *data2;
-	assert_int_equal(default_kernel_held(&data2, &size, &path), 0);
+	assert_int_equal(default_kernel_get(&data2, &size, &path), 0);
 	assert_ptr_equal(data, data2);
+	default_kernel_put();
 
 	/* The file is gone; the child's root and environment do not name it. */
 	assert_int_equal(unlink(kernel), 0);
@@ -150,10 +152,53 @@ static void test_from_memory(void **state)
 	assert_null(k.data);
 }
 
+/* The held copy is freed once discarded and no VM borrows it; a borrower's
+ * bytes stay valid until its put; a new preload reads the file again. */
+static void test_discard(void **state)
+{
+	(void)state;
+	const uint8_t *data;
+	size_t size;
+	const char *path;
+	default_kernel_discard(); /* whatever an earlier test left */
+	assert_int_equal(default_kernel_get(&data, &size, &path), -ENOENT);
+
+	setenv("CKRUN_KERNEL", kernel, 1);
+	assert_int_equal(tiny_write_elf(kernel, tiny_ok_code, sizeof(tiny_ok_code)), 0);
+	struct stat st;
+	assert_int_equal(stat(kernel, &st), 0);
+	assert_int_equal(default_kernel_preload(), 0);
+	assert_int_equal(default_kernel_get(&data, &size, &path), 0);
+	assert_int_equal(size, (size_t)st.st_size);
+	uint8_t first[4];
+	memcpy(first, data, sizeof(first));
+	default_kernel_discard();           /* borrowed: kept for now */
+	assert_memory_equal(data, first, sizeof(first));
+	assert_string_equal(path, kernel);
+	default_kernel_put();               /* last borrower: freed */
+	assert_int_equal(default_kernel_get(&data, &size, &path), -ENOENT);
+
+	assert_int_equal(default_kernel_preload(), 0);
+	assert_int_equal(default_kernel_get(&data, &size, &path), 0);
+	default_kernel_put();
+	default_kernel_discard();           /* no borrower: freed at once */
+	assert_int_equal(default_kernel_get(&data, &size, &path), -ENOENT);
+	/* A preload after a discard cancels nothing it should not: a copy
+	 * read after the discard stays. */
+	assert_int_equal(default_kernel_preload(), 0);
+	assert_int_equal(default_kernel_get(&data, &size, &path), 0);
+	default_kernel_put();
+	assert_int_equal(default_kernel_get(&data, &size, &path), 0);
+	default_kernel_put();
+	default_kernel_discard();
+	unsetenv("CKRUN_KERNEL");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_from_memory),
+		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_preloaded_kernel_survives_chroot_and_closed_fds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
