@@ -49,9 +49,10 @@ int main(int argc, char **argv)
 	char marker[32] = "-";
 	if (r.marker_ns)
 		snprintf(marker, sizeof(marker), "%.1f", (double)(r.marker_ns - r.start_ns) / 1e6);
-	printf("vmboot: rc=%d exit_code=%d end=%s marker_ms=%s end_ms=%.1f done_ms=%.1f rss_kib=%llu "
-	       "guest_rss_kib=%llu\n",
-	       rc, r.exit_code, end_name(r.end), marker, r.end_ns ? (double)(r.end_ns - r.start_ns) / 1e6 : 0.0,
+	printf("vmboot: rc=%d exit_code=%d end=%s running_ms=%.1f marker_ms=%s end_ms=%.1f done_ms=%.1f "
+	       "rss_kib=%llu guest_rss_kib=%llu\n",
+	       rc, r.exit_code, end_name(r.end),
+	       r.running_ns ? (double)(r.running_ns - r.start_ns) / 1e6 : 0.0, marker, r.end_ns ? (double)(r.end_ns - r.start_ns) / 1e6 : 0.0,
 	       (double)(r.done_ns - r.start_ns) / 1e6, (unsigned long long)(r.rss_bytes >> 10),
 	       (unsigned long long)(r.guest_rss_bytes >> 10));
 	return rc == 0 ? 0 : 1;
