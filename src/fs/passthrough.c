@@ -147,13 +147,10 @@ static void fill_entry(struct pt *p, struct fuse_entry_out *e, uint64_t nodeid, 
 	fill_attr(&e->attr, st);
 }
 
-/* Look `name` up below the pinned directory and take one guest reference. */
-static int lookup_in(struct pt *p, const struct fs_inode_ref *dir, const char *name,
-		     struct fuse_entry_out *out)
+/* Enter the inode of O_PATH `fd` (owned: taken or closed) in the table with
+ * one guest reference, and describe it in `out`. */
+static int add_entry(struct pt *p, int fd, struct fuse_entry_out *out)
 {
-	int fd = open_component(p, dir->fd, name);
-	if (fd < 0)
-		return fd;
 	struct stat st;
 	struct fs_inode_key key;
 	mode_t type;
@@ -168,6 +165,14 @@ static int lookup_in(struct pt *p, const struct fs_inode_ref *dir, const char *n
 		return ret;
 	fill_entry(p, out, nodeid, &st);
 	return 0;
+}
+
+/* Look `name` up below the pinned directory and take one guest reference. */
+static int lookup_in(struct pt *p, const struct fs_inode_ref *dir, const char *name,
+		     struct fuse_entry_out *out)
+{
+	int fd = open_component(p, dir->fd, name);
+	return fd < 0 ? fd : add_entry(p, fd, out);
 }
 
 /* Pin `parent`, which must be a directory, and check `name`. */
@@ -227,6 +232,47 @@ static int finish_create(struct pt *p, const struct fs_inode_ref *dir, const cha
 		fs_inode_put(p->inodes, &ref);
 	}
 	return 0;
+}
+
+/* Give the guest a handle for open `fd` (owned: taken or closed). */
+static int add_handle(struct pt *p, int fd, uint64_t nodeid, struct fuse_open_out *out)
+{
+	uint64_t fh;
+	int ret = fs_handle_add(p->handles, fd, nodeid, &fh);
+	if (ret < 0)
+		return ret;
+	memset(out, 0, sizeof(*out));
+	out->fh = fh;
+	return 0;
+}
+
+/* Pin handle `fh` of `nodeid` for I/O at `offset`, which must fit an off_t. */
+static int get_handle_at(struct pt *p, uint64_t fh, uint64_t nodeid, uint64_t offset,
+			 struct fs_handle_ref *h)
+{
+	if (offset > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	return fs_handle_get(p->handles, fh, nodeid, h);
+}
+
+/* The host attributes of a node the guest references. */
+static int stat_node(struct pt *p, uint64_t nodeid, struct stat *st)
+{
+	struct fs_inode_ref ref;
+	int ret = fs_inode_get(p->inodes, nodeid, &ref);
+	if (ret < 0)
+		return ret;
+	ret = stat_fd(ref.fd, st);
+	fs_inode_put(p->inodes, &ref);
+	return ret;
+}
+
+static void fill_attr_out(struct pt *p, struct fuse_attr_out *out, const struct stat *st)
+{
+	memset(out, 0, sizeof(*out));
+	out->attr_valid = p->attr_sec;
+	out->attr_valid_nsec = p->attr_nsec;
+	fill_attr(&out->attr, st);
 }
 
 /* ------------------------------------------------------------ init/destroy */
@@ -292,22 +338,13 @@ static int pt_getattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 		      const struct fuse_getattr_in *in, struct fuse_attr_out *out)
 {
 	struct pt *p = fs;
-	struct fs_inode_ref ref;
+	struct stat st;
 	(void)c;
 	(void)in;
-	int ret = fs_inode_get(p->inodes, nodeid, &ref);
-	if (ret < 0)
-		return ret;
-	struct stat st;
-	ret = stat_fd(ref.fd, &st);
-	fs_inode_put(p->inodes, &ref);
-	if (ret < 0)
-		return ret;
-	memset(out, 0, sizeof(*out));
-	out->attr_valid = p->attr_sec;
-	out->attr_valid_nsec = p->attr_nsec;
-	fill_attr(&out->attr, &st);
-	return 0;
+	int ret = stat_node(p, nodeid, &st);
+	if (ret == 0)
+		fill_attr_out(p, out, &st);
+	return ret;
 }
 
 static int kill_suidgid(int opath_fd, struct pt *p)
@@ -426,12 +463,8 @@ static int pt_setattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 	}
 	struct stat st;
 	ret = stat_fd(ref.fd, &st);
-	if (ret == 0) {
-		memset(out, 0, sizeof(*out));
-		out->attr_valid = p->attr_sec;
-		out->attr_valid_nsec = p->attr_nsec;
-		fill_attr(&out->attr, &st);
-	}
+	if (ret == 0)
+		fill_attr_out(p, out, &st);
 out:
 	if (have_h)
 		fs_handle_put(p->handles, &h);
@@ -632,12 +665,7 @@ static int pt_open(void *fs, const struct fs_ctx *c, uint64_t nodeid, const stru
 	}
 	if (in->open_flags & FUSE_OPEN_KILL_SUIDGID)
 		(void)kill_suidgid(ref.fd, p);
-	uint64_t fh;
-	ret = fs_handle_add(p->handles, fd, nodeid, &fh);
-	if (ret == 0) {
-		memset(out, 0, sizeof(*out));
-		out->fh = fh;
-	}
+	ret = add_handle(p, fd, nodeid, out);
 out:
 	fs_inode_put(p->inodes, &ref);
 	return ret;
@@ -693,14 +721,9 @@ static int pt_create(void *fs, const struct fs_ctx *c, uint64_t parent, const ch
 			goto out;
 		}
 	}
-	uint64_t fh;
-	ret = fs_handle_add(p->handles, fd, entry->nodeid, &fh);
-	if (ret < 0) {
+	ret = add_handle(p, fd, entry->nodeid, open);
+	if (ret < 0)
 		fs_inode_forget(p->inodes, entry->nodeid, 1);
-		goto out;
-	}
-	memset(open, 0, sizeof(*open));
-	open->fh = fh;
 out:
 	fs_inode_put(p->inodes, &dir);
 	return ret;
@@ -738,31 +761,14 @@ static int pt_tmpfile(void *fs, const struct fs_ctx *c, uint64_t parent,
 	char pname[16];
 	proc_name(fd, pname);
 	int pfd = openat(p->proc_self_fd, pname, O_PATH | O_CLOEXEC);
-	struct stat st;
-	struct fs_inode_key key;
-	mode_t type;
-	if (pfd < 0 || (ret = fs_inode_stat(pfd, &key, &type, &st)) < 0) {
-		if (pfd < 0)
-			ret = -errno;
-		else
-			close(pfd);
-		close(fd);
-		goto out;
-	}
-	uint64_t nodeid, fh;
-	ret = fs_inode_add_lookup(p->inodes, pfd, &key, type, &nodeid);
+	ret = pfd < 0 ? -errno : add_entry(p, pfd, entry);
 	if (ret < 0) {
 		close(fd);
 		goto out;
 	}
-	ret = fs_handle_add(p->handles, fd, nodeid, &fh);
-	if (ret < 0) {
-		fs_inode_forget(p->inodes, nodeid, 1);
-		goto out;
-	}
-	fill_entry(p, entry, nodeid, &st);
-	memset(open, 0, sizeof(*open));
-	open->fh = fh;
+	ret = add_handle(p, fd, entry->nodeid, open);
+	if (ret < 0)
+		fs_inode_forget(p->inodes, entry->nodeid, 1);
 out:
 	fs_inode_put(p->inodes, &dir);
 	return ret;
@@ -774,9 +780,7 @@ static int pt_read(void *fs, const struct fs_ctx *c, uint64_t nodeid, const stru
 	struct pt *p = fs;
 	struct fs_handle_ref h;
 	(void)c;
-	if (in->offset > (uint64_t)INT64_MAX)
-		return -EINVAL;
-	int ret = fs_handle_get(p->handles, in->fh, nodeid, &h);
+	int ret = get_handle_at(p, in->fh, nodeid, in->offset, &h);
 	if (ret < 0)
 		return ret;
 	ssize_t n = fs_iobuf_pread(out, h.fd, in->size, (off_t)in->offset);
@@ -790,9 +794,7 @@ static int pt_write(void *fs, const struct fs_ctx *c, uint64_t nodeid, const str
 	struct pt *p = fs;
 	struct fs_handle_ref h;
 	(void)c;
-	if (in->offset > (uint64_t)INT64_MAX)
-		return -EINVAL;
-	int ret = fs_handle_get(p->handles, in->fh, nodeid, &h);
+	int ret = get_handle_at(p, in->fh, nodeid, in->offset, &h);
 	if (ret < 0)
 		return ret;
 	if (in->write_flags & FUSE_WRITE_KILL_SUIDGID) {
@@ -894,13 +896,7 @@ static int pt_opendir(void *fs, const struct fs_ctx *c, uint64_t nodeid, const s
 	fs_inode_put(p->inodes, &ref);
 	if (fd < 0)
 		return fd;
-	uint64_t fh;
-	ret = fs_handle_add(p->handles, fd, nodeid, &fh);
-	if (ret < 0)
-		return ret;
-	memset(out, 0, sizeof(*out));
-	out->fh = fh;
-	return 0;
+	return add_handle(p, fd, nodeid, out);
 }
 
 struct linux_dirent64 {
@@ -1188,14 +1184,8 @@ static int pt_removexattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, con
  * are not known to the server); root needs an x bit somewhere to execute. */
 static int pt_access(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_t mask)
 {
-	struct pt *p = fs;
-	struct fs_inode_ref ref;
 	struct stat st;
-	int ret = fs_inode_get(p->inodes, nodeid, &ref);
-	if (ret < 0)
-		return ret;
-	ret = stat_fd(ref.fd, &st);
-	fs_inode_put(p->inodes, &ref);
+	int ret = stat_node(fs, nodeid, &st);
 	if (ret < 0)
 		return ret;
 	mask &= R_OK | W_OK | X_OK;
@@ -1222,9 +1212,9 @@ static int pt_fallocate(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 	struct pt *p = fs;
 	struct fs_handle_ref h;
 	(void)c;
-	if (in->offset > (uint64_t)INT64_MAX || in->length > (uint64_t)INT64_MAX)
+	if (in->length > (uint64_t)INT64_MAX)
 		return -EINVAL;
-	int ret = fs_handle_get(p->handles, in->fh, nodeid, &h);
+	int ret = get_handle_at(p, in->fh, nodeid, in->offset, &h);
 	if (ret < 0)
 		return ret;
 	ret = fallocate(h.fd, (int)in->mode, (off_t)in->offset, (off_t)in->length) < 0 ? -errno : 0;
@@ -1238,12 +1228,10 @@ static int pt_lseek(void *fs, const struct fs_ctx *c, uint64_t nodeid, const str
 	struct pt *p = fs;
 	struct fs_handle_ref h;
 	(void)c;
-	if (in->offset > (uint64_t)INT64_MAX)
-		return -EINVAL;
 	if (in->whence != SEEK_SET && in->whence != SEEK_CUR && in->whence != SEEK_END &&
 	    in->whence != SEEK_DATA && in->whence != SEEK_HOLE)
 		return -EINVAL;
-	int ret = fs_handle_get(p->handles, in->fh, nodeid, &h);
+	int ret = get_handle_at(p, in->fh, nodeid, in->offset, &h);
 	if (ret < 0)
 		return ret;
 	off_t r = lseek(h.fd, (off_t)in->offset, (int)in->whence);
