@@ -38,18 +38,36 @@ static int copy_env(const char *const envp[], char ***out)
 	return ckrun_strv_dup(envp, out);
 }
 
+/* The first steps of a setter taking one required string: the context
+ * exists, the string is given, and a private copy of it. */
+static int copy_str_arg(uint32_t ctx_id, const char *s, char **copy)
+{
+	if (ckrun_ctx_exists(ctx_id))
+		return -ENOENT;
+	if (!s)
+		return -EINVAL;
+	return ckrun_str_replace(copy, s);
+}
+
+/* Swap `local` into the record field `field` under the table lock: 0, or
+ * -ENOENT (and `local` unchanged) if the context is gone. */
+#define SWAP_LOCKED(ctx_id, field, local)                          \
+	__extension__({                                            \
+		struct ckrun_config *cfg_ = ckrun_ctx_lock(ctx_id); \
+		if (cfg_) {                                        \
+			SWAP(cfg_->field, local);                  \
+			ckrun_ctx_unlock();                        \
+		}                                                  \
+		cfg_ ? 0 : -ENOENT;                                \
+	})
+
 CKRUN_EXPORT int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path,
 				   const char *const argv[], const char *const envp[])
 {
 	struct ckrun_config *cfg;
 	char *path = NULL, **args = NULL, **env = NULL;
-	int ret;
+	int ret = copy_str_arg(ctx_id, exec_path, &path);
 
-	if (ckrun_ctx_exists(ctx_id))
-		return -ENOENT;
-	if (!exec_path)
-		return -EINVAL;
-	ret = ckrun_str_replace(&path, exec_path);
 	if (!ret && argv)
 		ret = ckrun_strv_dup(argv, &args);
 	if (!ret)
@@ -97,29 +115,17 @@ CKRUN_EXPORT int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
 
 CKRUN_EXPORT int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
 {
-	struct ckrun_config *cfg;
 	char *copy = NULL;
-	int ret;
+	int ret = copy_str_arg(ctx_id, workdir_path, &copy);
 
-	if (ckrun_ctx_exists(ctx_id))
-		return -ENOENT;
-	if (!workdir_path)
-		return -EINVAL;
-	ret = ckrun_str_replace(&copy, workdir_path);
-	if (ret)
-		return ret;
-	cfg = ckrun_ctx_lock(ctx_id);
-	if (cfg) {
-		SWAP(cfg->workdir, copy);
-		ckrun_ctx_unlock();
-	}
+	if (!ret)
+		ret = SWAP_LOCKED(ctx_id, workdir, copy);
 	free(copy);
-	return cfg ? 0 : -ENOENT;
+	return ret;
 }
 
 CKRUN_EXPORT int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits[])
 {
-	struct ckrun_config *cfg;
 	char **copy = NULL;
 	int ret;
 
@@ -130,20 +136,12 @@ CKRUN_EXPORT int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits
 	ret = ckrun_strv_dup(rlimits, &copy);
 	if (ret)
 		return ret;
-	for (size_t i = 0; copy[i]; i++) {
+	for (size_t i = 0; copy[i] && !ret; i++)
 		ret = ckrun_check_rlimit(copy[i]);
-		if (ret) {
-			ckrun_strv_free(copy);
-			return ret;
-		}
-	}
-	cfg = ckrun_ctx_lock(ctx_id);
-	if (cfg) {
-		SWAP(cfg->rlimits, copy);
-		ckrun_ctx_unlock();
-	}
+	if (!ret)
+		ret = SWAP_LOCKED(ctx_id, rlimits, copy);
 	ckrun_strv_free(copy);
-	return cfg ? 0 : -ENOENT;
+	return ret;
 }
 
 /* Kernel formats ckrun's x86_64 loader understands, and how it answers the others. */
@@ -210,13 +208,8 @@ CKRUN_EXPORT int32_t krun_set_console_output(uint32_t ctx_id, const char *c_file
 {
 	struct ckrun_config *cfg;
 	char *copy = NULL;
-	int ret;
+	int ret = copy_str_arg(ctx_id, c_filepath, &copy);
 
-	if (ckrun_ctx_exists(ctx_id))
-		return -ENOENT;
-	if (!c_filepath)
-		return -EINVAL;
-	ret = ckrun_str_replace(&copy, c_filepath);
 	if (ret)
 		return ret;
 	cfg = ckrun_ctx_lock(ctx_id);
