@@ -28,22 +28,15 @@
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
-static char dir[64], ok_elf[128], bad_kernel[128], out_path[128], err_path[128];
+static struct tiny_files tf;
+static char err_path[128];
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/ckrun-krunfw-test-XXXXXX");
-	if (!mkdtemp(dir))
+	if (tiny_files_make(&tf, "/tmp/ckrun-krunfw-test-XXXXXX"))
 		return -1;
-	snprintf(ok_elf, sizeof(ok_elf), "%s/ok.elf", dir);
-	snprintf(bad_kernel, sizeof(bad_kernel), "%s/bad", dir);
-	snprintf(out_path, sizeof(out_path), "%s/console.out", dir);
-	snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
-	if (tiny_write_elf(ok_elf, tiny_ok_code, sizeof(tiny_ok_code)))
-		return -1;
-	if (tiny_write_not_a_kernel(bad_kernel))
-		return -1;
+	snprintf(err_path, sizeof(err_path), "%s/stderr", tf.dir);
 	/* The installed default does not exist unless a test says otherwise. */
 	setenv("CKRUN_KERNEL", "/nonexistent/ckrun/vmlinuz", 1);
 	return 0;
@@ -52,11 +45,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	unlink(ok_elf);
-	unlink(bad_kernel);
-	unlink(out_path);
 	unlink(err_path);
-	rmdir(dir);
+	tiny_files_remove(&tf);
 	return 0;
 }
 
@@ -66,7 +56,7 @@ static void cfg_default(struct ckrun_config *c)
 	c->vcpus = 1;
 	c->ram_mib = 32;
 	c->kernel_path = NULL; /* the default kernel */
-	c->console_output = out_path;
+	c->console_output = tf.out_path;
 }
 
 static void read_file(const char *path, char *buf, size_t len)
@@ -109,7 +99,7 @@ static void test_bundle_boots(void **state)
 
 	struct ckrun_config c;
 	cfg_default(&c);
-	unlink(out_path);
+	unlink(tf.out_path);
 	struct snapshot before = snap();
 	struct vm_result r;
 	assert_int_equal(ckrun_vm_run_ex(&c, &r), 0);
@@ -119,7 +109,7 @@ static void test_bundle_boots(void **state)
 	assert_int_equal(r.exit_code, 0);
 	assert_true(r.marker_ns >= r.running_ns && r.marker_ns <= r.end_ns);
 	char buf[64];
-	read_file(out_path, buf, sizeof(buf));
+	read_file(tf.out_path, buf, sizeof(buf));
 	assert_string_equal(buf, "FW\n");
 }
 
@@ -133,18 +123,18 @@ static void test_lookup_order(void **state)
 	struct vm_result r;
 
 	cfg_default(&c);
-	c.kernel_path = ok_elf;
+	c.kernel_path = tf.ok_elf;
 	c.kernel_format = VM_KERNEL_FORMAT_ELF;
-	unlink(out_path);
+	unlink(tf.out_path);
 	assert_int_equal(ckrun_vm_run_ex(&c, &r), 0);
-	read_file(out_path, buf, sizeof(buf));
+	read_file(tf.out_path, buf, sizeof(buf));
 	assert_string_equal(buf, "OK\n");
 
 	cfg_default(&c);
-	setenv("CKRUN_KERNEL", ok_elf, 1);
-	unlink(out_path);
+	setenv("CKRUN_KERNEL", tf.ok_elf, 1);
+	unlink(tf.out_path);
 	assert_int_equal(ckrun_vm_run_ex(&c, &r), 0);
-	read_file(out_path, buf, sizeof(buf));
+	read_file(tf.out_path, buf, sizeof(buf));
 	assert_string_equal(buf, "OK\n");
 
 	/* An explicit path that does not exist is an error, not a fallback. */
@@ -154,7 +144,7 @@ static void test_lookup_order(void **state)
 	assert_non_null(strstr(err, "/nonexistent/explicit/vmlinuz"));
 	/* A default that exists but is broken is reported, not skipped. */
 	cfg_default(&c);
-	setenv("CKRUN_KERNEL", bad_kernel, 1);
+	setenv("CKRUN_KERNEL", tf.bad_kernel, 1);
 	assert_int_equal(run_capture(&c, &r, err, sizeof(err)), -ENOEXEC);
 	setenv("CKRUN_KERNEL", "/nonexistent/ckrun/vmlinuz", 1);
 }

@@ -27,38 +27,18 @@
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
-static char dir[64];
-static char ok_elf[128], spin_elf[128], fault_elf[128], bad_kernel[128], out_path[128];
+static struct tiny_files tf;
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/ckrun-vmm-test-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(ok_elf, sizeof(ok_elf), "%s/ok.elf", dir);
-	snprintf(spin_elf, sizeof(spin_elf), "%s/spin.elf", dir);
-	snprintf(fault_elf, sizeof(fault_elf), "%s/fault.elf", dir);
-	snprintf(bad_kernel, sizeof(bad_kernel), "%s/bad", dir);
-	snprintf(out_path, sizeof(out_path), "%s/console.out", dir);
-	if (tiny_write_elf(ok_elf, tiny_ok_code, sizeof(tiny_ok_code)) ||
-	    tiny_write_elf(spin_elf, tiny_spin_code, sizeof(tiny_spin_code)) ||
-	    tiny_write_elf(fault_elf, tiny_fault_code, sizeof(tiny_fault_code)))
-		return -1;
-	if (tiny_write_not_a_kernel(bad_kernel))
-		return -1;
-	return 0;
+	return tiny_files_make(&tf, "/tmp/ckrun-vmm-test-XXXXXX");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	unlink(ok_elf);
-	unlink(spin_elf);
-	unlink(fault_elf);
-	unlink(bad_kernel);
-	unlink(out_path);
-	rmdir(dir);
+	tiny_files_remove(&tf);
 	return 0;
 }
 
@@ -69,7 +49,7 @@ static void cfg_for(struct ckrun_config *c, const char *kernel)
 	c->ram_mib = 32;
 	c->kernel_path = (char *)kernel;
 	c->kernel_format = VM_KERNEL_FORMAT_ELF;
-	c->console_output = out_path;
+	c->console_output = tf.out_path;
 }
 
 static void test_reset_exit(void **state)
@@ -77,8 +57,8 @@ static void test_reset_exit(void **state)
 	(void)state;
 	need_kvm();
 	struct ckrun_config c;
-	cfg_for(&c, ok_elf);
-	unlink(out_path);
+	cfg_for(&c, tf.ok_elf);
+	unlink(tf.out_path);
 	struct snapshot before = snap();
 	struct vm_result r;
 	assert_int_equal(ckrun_vm_run_ex(&c, &r), 0);
@@ -89,7 +69,7 @@ static void test_reset_exit(void **state)
 	assert_true(r.marker_ns >= r.running_ns && r.marker_ns <= r.end_ns);
 	assert_true(r.done_ns >= r.end_ns);
 	char buf[64] = { 0 };
-	FILE *f = fopen(out_path, "r");
+	FILE *f = fopen(tf.out_path, "r");
 	assert_non_null(f);
 	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
 	fclose(f);
@@ -105,7 +85,7 @@ static void test_smp_and_big_ram(void **state)
 	(void)state;
 	need_kvm();
 	struct ckrun_config c;
-	cfg_for(&c, ok_elf);
+	cfg_for(&c, tf.ok_elf);
 	struct snapshot before = snap();
 	struct vm_result r;
 	c.vcpus = 4; /* the APs wait for INIT/SIPI until the BSP resets: they must be kicked */
@@ -123,7 +103,7 @@ static void test_triple_fault(void **state)
 	(void)state;
 	need_kvm();
 	struct ckrun_config c;
-	cfg_for(&c, fault_elf);
+	cfg_for(&c, tf.fault_elf);
 	struct snapshot before = snap();
 	struct vm_result r;
 	assert_int_equal(ckrun_vm_run_ex(&c, &r), 0);
@@ -137,7 +117,7 @@ static void test_watchdog(void **state)
 	(void)state;
 	need_kvm();
 	struct ckrun_config c;
-	cfg_for(&c, spin_elf);
+	cfg_for(&c, tf.spin_elf);
 	c.vcpus = 2;
 	setenv("CKRUN_BOOT_TIMEOUT", "1", 1);
 	struct snapshot before = snap();
@@ -158,16 +138,16 @@ static void test_setup_failures(void **state)
 
 	cfg_for(&c, "/nonexistent/vmlinuz");
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOENT);
-	cfg_for(&c, bad_kernel);
+	cfg_for(&c, tf.bad_kernel);
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOEXEC);
 	c.kernel_format = VM_KERNEL_FORMAT_IMAGE_GZ;
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOTSUP);
-	cfg_for(&c, ok_elf);
+	cfg_for(&c, tf.ok_elf);
 	c.vcpus = 0;
 	assert_int_equal(ckrun_vm_run(&c, &code), -EINVAL);
 	c.vcpus = 255;
 	assert_int_equal(ckrun_vm_run(&c, &code), -EINVAL);
-	cfg_for(&c, ok_elf);
+	cfg_for(&c, tf.ok_elf);
 	c.ram_mib = 0;
 	assert_int_equal(ckrun_vm_run(&c, &code), -EINVAL);
 	assert_int_equal(code, 12345); /* untouched on failure */
@@ -176,23 +156,23 @@ static void test_setup_failures(void **state)
 
 	/* The ones below fail after the VM, its memory and vCPUs exist. */
 	need_kvm();
-	cfg_for(&c, ok_elf);
+	cfg_for(&c, tf.ok_elf);
 	c.ram_mib = UINT32_MAX; /* 4 PiB: beyond the guest address space */
 	assert_int_equal(ckrun_vm_run(&c, &code), -EINVAL);
 	c.ram_mib = 1024 * 1024; /* 1 TiB: beyond the 39-bit guest address space */
 	assert_int_equal(ckrun_vm_run(&c, &code), -EINVAL);
-	cfg_for(&c, ok_elf);
+	cfg_for(&c, tf.ok_elf);
 	c.vcpus = 4;
 	c.initramfs_path = "/nonexistent/initramfs";
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOENT);
-	cfg_for(&c, ok_elf);
+	cfg_for(&c, tf.ok_elf);
 	c.ram_mib = 1; /* the kernel at 1 MiB does not fit */
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOMEM);
-	cfg_for(&c, ok_elf);
+	cfg_for(&c, tf.ok_elf);
 	char *argv[] = { "a\"b", NULL };
 	c.argv = argv;
 	assert_int_equal(ckrun_vm_run(&c, &code), -EINVAL);
-	cfg_for(&c, ok_elf);
+	cfg_for(&c, tf.ok_elf);
 	c.console_output = "/nonexistent/dir/console";
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOENT);
 	assert_int_equal(code, 12345);

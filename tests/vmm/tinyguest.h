@@ -9,7 +9,9 @@
 #include <elf.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* marker, "OK\n" on COM1, i8042 reset */
 static const uint8_t tiny_ok_code[] = {
@@ -75,6 +77,40 @@ static inline int tiny_write_not_a_kernel(const char *path)
 		return -1;
 	fputs("this is not a kernel\n", f);
 	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* One fresh temporary directory holding a kernel of each tiny kind, a file
+ * that is no kernel, and the name of a console output file (not created). */
+struct tiny_files {
+	char dir[64], ok_elf[128], spin_elf[128], fault_elf[128], bad_kernel[128], out_path[128];
+};
+
+/* `tmpl` is a mkdtemp template ("/tmp/name-XXXXXX"); 0 or -1. */
+static inline int tiny_files_make(struct tiny_files *t, const char *tmpl)
+{
+	snprintf(t->dir, sizeof(t->dir), "%s", tmpl);
+	if (!mkdtemp(t->dir))
+		return -1;
+	snprintf(t->ok_elf, sizeof(t->ok_elf), "%s/ok.elf", t->dir);
+	snprintf(t->spin_elf, sizeof(t->spin_elf), "%s/spin.elf", t->dir);
+	snprintf(t->fault_elf, sizeof(t->fault_elf), "%s/fault.elf", t->dir);
+	snprintf(t->bad_kernel, sizeof(t->bad_kernel), "%s/bad", t->dir);
+	snprintf(t->out_path, sizeof(t->out_path), "%s/console.out", t->dir);
+	if (tiny_write_elf(t->ok_elf, tiny_ok_code, sizeof(tiny_ok_code)) ||
+	    tiny_write_elf(t->spin_elf, tiny_spin_code, sizeof(tiny_spin_code)) ||
+	    tiny_write_elf(t->fault_elf, tiny_fault_code, sizeof(tiny_fault_code)))
+		return -1;
+	return tiny_write_not_a_kernel(t->bad_kernel);
+}
+
+static inline void tiny_files_remove(const struct tiny_files *t)
+{
+	unlink(t->ok_elf);
+	unlink(t->spin_elf);
+	unlink(t->fault_elf);
+	unlink(t->bad_kernel);
+	unlink(t->out_path);
+	rmdir(t->dir);
 }
 
 #endif
