@@ -70,51 +70,40 @@ static void test_bzimage_ok(void **state)
 	free(d);
 }
 
+/* Offset of a setup-header field in the file. */
+#define HDR(field) (0x1f1 + offsetof(struct setup_header, field))
+
+/* make_bz() with `len` bytes at `off` (and, if len2, `len2` at `off2`)
+ * overwritten must be refused. */
+static void assert_patched_bz_refused(size_t off, const void *val, size_t len, size_t off2,
+				      const void *val2, size_t len2)
+{
+	struct kernel_image k;
+	uint8_t *d = make_bz();
+	memcpy(d + off, val, len);
+	if (len2)
+		memcpy(d + off2, val2, len2);
+	assert_int_equal(parse(d, BZ_SIZE, VM_KERNEL_FORMAT_RAW, &k), -ENOEXEC);
+	free(d);
+}
+
+#define REFUSED(field, type, v) assert_patched_bz_refused(HDR(field), &(type){ v }, sizeof(type), 0, NULL, 0)
+
 static void test_bzimage_corrupt(void **state)
 {
 	(void)state;
 	struct kernel_image k;
 	uint8_t *d;
-	size_t hoff = 0x1f1;
 
-	d = make_bz();
-	d[hoff + offsetof(struct setup_header, header)] = 'X';
-	assert_int_equal(parse(d, BZ_SIZE, VM_KERNEL_FORMAT_RAW, &k), -ENOEXEC);
-	free(d);
-
-	d = make_bz();
-	d[hoff + offsetof(struct setup_header, boot_flag)] = 0;
-	assert_int_equal(parse(d, BZ_SIZE, VM_KERNEL_FORMAT_RAW, &k), -ENOEXEC);
-	free(d);
-
-	d = make_bz();
-	uint16_t old = 0x0206;
-	memcpy(d + hoff + offsetof(struct setup_header, version), &old, 2);
-	assert_int_equal(parse(d, BZ_SIZE, VM_KERNEL_FORMAT_RAW, &k), -ENOEXEC);
-	free(d);
-
-	d = make_bz();
-	d[hoff + offsetof(struct setup_header, xloadflags)] = 0; /* no 64-bit entry */
-	assert_int_equal(parse(d, BZ_SIZE, VM_KERNEL_FORMAT_RAW, &k), -ENOEXEC);
-	free(d);
-
-	d = make_bz();
-	d[hoff] = 200; /* setup sectors beyond the file */
-	assert_int_equal(parse(d, BZ_SIZE, VM_KERNEL_FORMAT_RAW, &k), -ENOEXEC);
-	free(d);
-
-	d = make_bz();
-	uint32_t huge = 0xf0000000;
-	memcpy(d + hoff + offsetof(struct setup_header, init_size), &huge, 4);
-	assert_int_equal(parse(d, BZ_SIZE, VM_KERNEL_FORMAT_RAW, &k), -ENOEXEC);
-	free(d);
-
-	d = make_bz();
-	d[hoff + offsetof(struct setup_header, relocatable_kernel)] = 0;
-	uint64_t low = 0x1000;
-	memcpy(d + hoff + offsetof(struct setup_header, pref_address), &low, 8);
-	assert_int_equal(parse(d, BZ_SIZE, VM_KERNEL_FORMAT_RAW, &k), -ENOEXEC);
-	free(d);
+	REFUSED(header, uint8_t, 'X');
+	REFUSED(boot_flag, uint8_t, 0);
+	REFUSED(version, uint16_t, 0x0206);
+	REFUSED(xloadflags, uint8_t, 0);              /* no 64-bit entry */
+	REFUSED(setup_sects, uint8_t, 200);           /* setup sectors beyond the file */
+	REFUSED(init_size, uint32_t, 0xf0000000);
+	/* not relocatable, and the preferred address is below the kernel area */
+	assert_patched_bz_refused(HDR(relocatable_kernel), &(uint8_t){ 0 }, 1, HDR(pref_address),
+				  &(uint64_t){ 0x1000 }, 8);
 
 	/* Truncated files of every small size never parse and never read out of bounds. */
 	d = make_bz();
