@@ -182,28 +182,25 @@ static void test_handles(void **state)
 	fs_handle_table_free(t);
 }
 
-/* Eviction: more entries than fds; evicted inodes come back from file handles. */
-static void test_eviction(void **state)
+/* The eviction tests' start: a fresh directory (`dir`, a mkdtemp template) as
+ * the root of a table of at most `max_fds` fds, and `n` empty files f000...
+ * looked up once each (their node ids and inode numbers), within the bound. */
+static struct fs_inode_table *evict_setup(char *dir, unsigned max_fds, int n, uint64_t *ids,
+					  ino_t *inos)
 {
-	(void)state;
-	char dir[] = "/tmp/ckrun-inode-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dfd >= 0);
 	struct fs_inode_table *t;
-	assert_int_equal(fs_inode_table_new(8, 1000, &t), 0);
+	assert_int_equal(fs_inode_table_new(max_fds, 1000, &t), 0);
 	struct fs_inode_key k;
 	mode_t type;
 	uint64_t root;
 	assert_int_equal(fs_inode_key_of(dfd, &k, &type), 0);
 	assert_int_equal(fs_inode_add_lookup(t, dfd, &k, type, &root), 0);
 	assert_int_equal(root, FUSE_ROOT_ID);
-
-	enum { N = 100 };
-	uint64_t ids[N];
-	ino_t inos[N];
 	char name[64];
-	for (int i = 0; i < N; i++) {
+	for (int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "%s/f%03d", dir, i);
 		int c = open(name, O_CREAT | O_WRONLY, 0600);
 		assert_true(c >= 0);
@@ -215,8 +212,34 @@ static void test_eviction(void **state)
 		inos[i] = st.st_ino;
 		assert_int_equal(fs_inode_key_of(fd, &k, &type), 0);
 		assert_int_equal(fs_inode_add_lookup(t, fd, &k, type, &ids[i]), 0);
-		assert_true(fs_inode_fd_count(t) <= 8);
+		assert_true(fs_inode_fd_count(t) <= max_fds);
 	}
+	return t;
+}
+
+static void evict_teardown(struct fs_inode_table *t, const char *dir, int n)
+{
+	fs_inode_table_free(t);
+	char name[64];
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s/f%03d", dir, i);
+		unlink(name);
+	}
+	rmdir(dir);
+}
+
+/* Eviction: more entries than fds; evicted inodes come back from file handles. */
+static void test_eviction(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ckrun-inode-XXXXXX";
+	enum { N = 100 };
+	uint64_t ids[N];
+	ino_t inos[N];
+	struct fs_inode_table *t = evict_setup(dir, 8, N, ids, inos);
+	struct fs_inode_key k;
+	mode_t type;
+	char name[64];
 	assert_int_equal(fs_inode_count(t), N + 1);
 	/* every node still resolves, to the right file, within the fd bound */
 	for (int round = 0; round < 2; round++) {
@@ -277,12 +300,7 @@ static void test_eviction(void **state)
 		fs_inode_forget(t, ids[i], 2);
 	assert_int_equal(fs_inode_count(t), 1);
 	assert_int_equal(fs_inode_fd_count(t), 1);
-	fs_inode_table_free(t);
-	for (int i = 0; i < N; i++) {
-		snprintf(name, sizeof(name), "%s/f%03d", dir, i);
-		unlink(name);
-	}
-	rmdir(dir);
+	evict_teardown(t, dir, N);
 }
 
 /* Several threads pin, check and release evictable inodes at once: every
@@ -318,29 +336,10 @@ static void test_eviction_threads(void **state)
 {
 	(void)state;
 	char dir[] = "/tmp/ckrun-inode-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct fs_inode_table *t;
-	assert_int_equal(fs_inode_table_new(6, 1000, &t), 0);
-	struct fs_inode_key k;
-	mode_t type;
-	uint64_t root;
-	assert_int_equal(fs_inode_key_of(dfd, &k, &type), 0);
-	assert_int_equal(fs_inode_add_lookup(t, dfd, &k, type, &root), 0);
 	enum { N = 50 };
 	static uint64_t ids[N];
 	static ino_t inos[N];
-	char name[64];
-	for (int i = 0; i < N; i++) {
-		snprintf(name, sizeof(name), "%s/f%02d", dir, i);
-		close(open(name, O_CREAT | O_WRONLY, 0600));
-		int fd = open(name, O_PATH | O_CLOEXEC);
-		struct stat st;
-		assert_int_equal(fstat(fd, &st), 0);
-		inos[i] = st.st_ino;
-		assert_int_equal(fs_inode_key_of(fd, &k, &type), 0);
-		assert_int_equal(fs_inode_add_lookup(t, fd, &k, type, &ids[i]), 0);
-	}
+	struct fs_inode_table *t = evict_setup(dir, 6, N, ids, inos);
 	pthread_t th[4];
 	struct stress s[4];
 	for (int i = 0; i < 4; i++) {
@@ -352,12 +351,7 @@ static void test_eviction_threads(void **state)
 		assert_int_equal(s[i].errors, 0);
 	}
 	assert_true(fs_inode_fd_count(t) <= 6);
-	fs_inode_table_free(t);
-	for (int i = 0; i < N; i++) {
-		snprintf(name, sizeof(name), "%s/f%02d", dir, i);
-		unlink(name);
-	}
-	rmdir(dir);
+	evict_teardown(t, dir, N);
 }
 
 int main(void)
