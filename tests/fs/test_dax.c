@@ -174,6 +174,13 @@ static uint64_t lookup(struct env *e, const char *name)
 	return eo->nodeid;
 }
 
+/* A new host file of `len` patterned bytes, looked up by the guest: its node id. */
+static uint64_t host_node(struct env *e, const char *name, size_t len)
+{
+	host_file(e, name, len, 0644);
+	return lookup(e, name);
+}
+
 static int setup_map(struct env *e, uint64_t node, uint64_t foff, uint64_t moff, uint64_t len,
 		     uint64_t flags)
 {
@@ -241,8 +248,7 @@ static void assert_mapped(const void *addr, const char *perms)
 static void test_read_mapping(void **state)
 {
 	struct env *e = *state;
-	host_file(e, "f", 3 * PG + 100, 0644);
-	uint64_t n = lookup(e, "f");
+	uint64_t n = host_node(e, "f", 3 * PG + 100);
 	assert_int_equal(setup_map(e, n, 0, CHUNK, CHUNK, FUSE_SETUPMAPPING_FLAG_READ), 0);
 	const uint8_t *p = e->w.base + CHUNK;
 	for (size_t i = 0; i < 3 * PG + 100; i++)
@@ -269,8 +275,7 @@ static void test_read_mapping(void **state)
 static void test_offsets(void **state)
 {
 	struct env *e = *state;
-	host_file(e, "big", 3 * CHUNK, 0644);
-	uint64_t n = lookup(e, "big");
+	uint64_t n = host_node(e, "big", 3 * CHUNK);
 	assert_int_equal(setup_map(e, n, CHUNK, 0, CHUNK, FUSE_SETUPMAPPING_FLAG_READ), 0);
 	assert_int_equal(setup_map(e, n, 2 * CHUNK, WIN - CHUNK, CHUNK, FUSE_SETUPMAPPING_FLAG_READ), 0);
 	const uint8_t *a = e->w.base, *b = (const uint8_t *)e->w.base + WIN - CHUNK;
@@ -290,8 +295,7 @@ static void test_offsets(void **state)
 static void test_write_mapping(void **state)
 {
 	struct env *e = *state;
-	host_file(e, "w", 2 * PG, 0644);
-	uint64_t n = lookup(e, "w");
+	uint64_t n = host_node(e, "w", 2 * PG);
 	assert_int_equal(setup_map(e, n, 0, 0, CHUNK,
 				   FUSE_SETUPMAPPING_FLAG_READ | FUSE_SETUPMAPPING_FLAG_WRITE), 0);
 	assert_mapped(e->w.base, "rw-s");
@@ -314,8 +318,7 @@ static void test_setup_hostile(void **state)
 {
 	struct env *e = *state;
 	const uint64_t R = FUSE_SETUPMAPPING_FLAG_READ;
-	host_file(e, "h", CHUNK, 0644);
-	uint64_t n = lookup(e, "h");
+	uint64_t n = host_node(e, "h", CHUNK);
 	struct {
 		uint64_t foff, moff, len, flags;
 	} bad[] = {
@@ -352,8 +355,7 @@ static void test_setup_hostile(void **state)
 static void test_remove_hostile(void **state)
 {
 	struct env *e = *state;
-	host_file(e, "r", CHUNK, 0644);
-	uint64_t n = lookup(e, "r");
+	uint64_t n = host_node(e, "r", CHUNK);
 	assert_int_equal(setup_map(e, n, 0, 0, CHUNK, FUSE_SETUPMAPPING_FLAG_READ), 0);
 
 	/* a count that lies: 3 announced, 1 sent; and UINT32_MAX announced */
@@ -421,8 +423,7 @@ static void test_direct_window_checks(void **state)
 static void test_no_window(void **state)
 {
 	struct env *e = *state;
-	host_file(e, "x", PG, 0644);
-	uint64_t n = lookup(e, "x");
+	uint64_t n = host_node(e, "x", PG);
 	assert_int_equal(setup_map(e, n, 0, 0, PG, FUSE_SETUPMAPPING_FLAG_READ), -ENOSYS);
 	struct fuse_removemapping_one one = { .moffset = 0, .len = PG };
 	assert_int_equal(remove_map(e, 1, &one, 1), -ENOSYS);
@@ -433,8 +434,7 @@ static void test_no_window(void **state)
 static void test_readonly_share(void **state)
 {
 	struct env *e = *state;
-	host_file(e, "ro", 2 * PG, 0644);
-	uint64_t n = lookup(e, "ro");
+	uint64_t n = host_node(e, "ro", 2 * PG);
 	assert_int_equal(setup_map(e, n, 0, 0, CHUNK,
 				   FUSE_SETUPMAPPING_FLAG_READ | FUSE_SETUPMAPPING_FLAG_WRITE), -EROFS);
 	assert_int_equal(setup_map(e, n, 0, 0, CHUNK, FUSE_SETUPMAPPING_FLAG_WRITE), -EROFS);
