@@ -144,6 +144,17 @@ static uint64_t lookup(struct env *e, uint64_t parent, const char *name)
 	return eo->nodeid;
 }
 
+/* CREATE `name` (or TMPFILE, name NULL) in the root: its entry and open handle. */
+static void create_op(struct env *e, uint32_t opcode, const char *name, uint32_t flags, uint32_t mode,
+		      struct fuse_entry_out *eo, struct fuse_open_out *oo)
+{
+	struct fuse_create_in ci = { .flags = flags, .mode = mode };
+	const uint8_t *body = expect_ok(e, send_req(e, opcode, FUSE_ROOT_ID, &ci, sizeof(ci), name, NULL),
+					sizeof(*eo) + sizeof(*oo));
+	memcpy(eo, body, sizeof(*eo));
+	memcpy(oo, body + sizeof(*eo), sizeof(*oo));
+}
+
 static void test_lookup_getattr_forget(void **state)
 {
 	struct env *e = *state;
@@ -184,13 +195,9 @@ static void test_lookup_getattr_forget(void **state)
 static void test_create_write_read(void **state)
 {
 	struct env *e = *state;
-	struct fuse_create_in ci = { .flags = O_RDWR, .mode = S_IFREG | 0644 };
-	const uint8_t *body = expect_ok(e, send_req(e, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), "new", NULL),
-					sizeof(struct fuse_entry_out) + sizeof(struct fuse_open_out));
 	struct fuse_entry_out eo;
 	struct fuse_open_out oo;
-	memcpy(&eo, body, sizeof(eo));
-	memcpy(&oo, body + sizeof(eo), sizeof(oo));
+	create_op(e, FUSE_CREATE, "new", O_RDWR, S_IFREG | 0644, &eo, &oo);
 	assert_true(S_ISREG(eo.attr.mode));
 
 	struct {
@@ -390,13 +397,9 @@ static void test_misc_ops(void **state)
 	expect_ok(e, send_req(e, FUSE_SYNCFS, FUSE_ROOT_ID, &sf, sizeof(sf), NULL, NULL), 0);
 
 	/* LSEEK, FALLOCATE, COPY_FILE_RANGE on a fresh file */
-	struct fuse_create_in ci = { .flags = O_RDWR, .mode = 0644 };
-	const uint8_t *body = expect_ok(e, send_req(e, FUSE_CREATE, FUSE_ROOT_ID, &ci, sizeof(ci), "f", NULL),
-					sizeof(struct fuse_entry_out) + sizeof(struct fuse_open_out));
 	struct fuse_entry_out eo;
 	struct fuse_open_out oo;
-	memcpy(&eo, body, sizeof(eo));
-	memcpy(&oo, body + sizeof(eo), sizeof(oo));
+	create_op(e, FUSE_CREATE, "f", O_RDWR, 0644, &eo, &oo);
 	struct fuse_fallocate_in fa = { .fh = oo.fh, .offset = 0, .length = 4096 };
 	expect_ok(e, send_req(e, FUSE_FALLOCATE, eo.nodeid, &fa, sizeof(fa), NULL, NULL), 0);
 	struct fuse_lseek_in ls = { .fh = oo.fh, .offset = 0, .whence = SEEK_END };
@@ -409,9 +412,7 @@ static void test_misc_ops(void **state)
 		expect_ok(e, send_req(e, FUSE_COPY_FILE_RANGE, eo.nodeid, &cr, sizeof(cr), NULL, NULL), sizeof(*wo));
 	assert_int_equal(wo->size, 100);
 	/* TMPFILE */
-	body = expect_ok(e, send_req(e, FUSE_TMPFILE, FUSE_ROOT_ID, &ci, sizeof(ci), NULL, NULL),
-			 sizeof(struct fuse_entry_out) + sizeof(struct fuse_open_out));
-	memcpy(&eo, body, sizeof(eo));
+	create_op(e, FUSE_TMPFILE, NULL, O_RDWR, 0644, &eo, &oo);
 	assert_int_equal(eo.attr.nlink, 0);
 }
 
