@@ -100,6 +100,8 @@ static int check_entry(struct augment *a, int rc, const struct fuse_entry_out *o
 
 #define INNER(a) ((a)->inner.ops)
 #define IFS(a) ((a)->inner.fs)
+/* Pass an operation on to the inner backend; ENOSYS where it has none. */
+#define DELEGATE(a, op, ...) (INNER(a)->op ? INNER(a)->op(IFS(a), __VA_ARGS__) : -ENOSYS)
 
 /* --- lifecycle --- */
 
@@ -128,9 +130,7 @@ static int aug_lookup(void *fs, const struct fs_ctx *c, uint64_t parent, const c
 	}
 	if (is_virtual(parent))
 		return -ENOTDIR;
-	if (!INNER(a)->lookup)
-		return -ENOSYS;
-	return check_entry(a, INNER(a)->lookup(IFS(a), c, parent, name, out), out);
+	return check_entry(a, DELEGATE(a, lookup, c, parent, name, out), out);
 }
 
 static void aug_forget(void *fs, uint64_t nodeid, uint64_t nlookup)
@@ -155,9 +155,7 @@ static int aug_getattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 		fill_attr(a, (int)(f - a->files), &out->attr);
 		return 0;
 	}
-	if (!INNER(a)->getattr)
-		return -ENOSYS;
-	return INNER(a)->getattr(IFS(a), c, nodeid, in, out);
+	return DELEGATE(a, getattr, c, nodeid, in, out);
 }
 
 static int aug_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,
@@ -175,9 +173,7 @@ static int aug_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 		out->open_flags = FOPEN_KEEP_CACHE;
 		return 0;
 	}
-	if (!INNER(a)->open)
-		return -ENOSYS;
-	return INNER(a)->open(IFS(a), c, nodeid, in, out);
+	return DELEGATE(a, open, c, nodeid, in, out);
 }
 
 static int aug_read(void *fs, const struct fs_ctx *c, uint64_t nodeid,
@@ -197,9 +193,7 @@ static int aug_read(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 			n = fs_iobuf_remaining(out);
 		return fs_iobuf_write(out, (const char *)f->data + in->offset, n);
 	}
-	if (!INNER(a)->read)
-		return -ENOSYS;
-	return INNER(a)->read(IFS(a), c, nodeid, in, out);
+	return DELEGATE(a, read, c, nodeid, in, out);
 }
 
 static int aug_release(void *fs, const struct fs_ctx *c, uint64_t nodeid,
@@ -208,9 +202,7 @@ static int aug_release(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 	struct augment *a = fs;
 	if (is_virtual(nodeid))
 		return 0;
-	if (!INNER(a)->release)
-		return -ENOSYS;
-	return INNER(a)->release(IFS(a), c, nodeid, in);
+	return DELEGATE(a, release, c, nodeid, in);
 }
 
 static int aug_flush(void *fs, const struct fs_ctx *c, uint64_t nodeid,
@@ -219,9 +211,7 @@ static int aug_flush(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 	struct augment *a = fs;
 	if (is_virtual(nodeid))
 		return 0;
-	if (!INNER(a)->flush)
-		return -ENOSYS;
-	return INNER(a)->flush(IFS(a), c, nodeid, in);
+	return DELEGATE(a, flush, c, nodeid, in);
 }
 
 static int aug_access(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_t mask)
@@ -232,9 +222,7 @@ static int aug_access(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_
 			return -ENOENT;
 		return (mask & W_OK) ? -EACCES : 0;
 	}
-	if (!INNER(a)->access)
-		return -ENOSYS;
-	return INNER(a)->access(IFS(a), c, nodeid, mask);
+	return DELEGATE(a, access, c, nodeid, mask);
 }
 
 static int aug_getxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name,
@@ -243,9 +231,7 @@ static int aug_getxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const
 	struct augment *a = fs;
 	if (is_virtual(nodeid))
 		return vfile(a, nodeid) ? -ENODATA : -ENOENT;
-	if (!INNER(a)->getxattr)
-		return -ENOSYS;
-	return INNER(a)->getxattr(IFS(a), c, nodeid, name, size, out, needed);
+	return DELEGATE(a, getxattr, c, nodeid, name, size, out, needed);
 }
 
 static int aug_listxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_t size,
@@ -258,9 +244,7 @@ static int aug_listxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint
 		*needed = 0; /* an empty list */
 		return 0;
 	}
-	if (!INNER(a)->listxattr)
-		return -ENOSYS;
-	return INNER(a)->listxattr(IFS(a), c, nodeid, size, out, needed);
+	return DELEGATE(a, listxattr, c, nodeid, size, out, needed);
 }
 
 /* --- refused on virtual nodes/names, delegated otherwise --- */
