@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 
 #include "fs/passthrough.h"
 #include "fs/server.h"
+#include "../rm_tree.h"
 
 /* The documented bound: the largest request the server accepts
  * (1 MiB payload + 4 KiB of header and fixed arguments). */
@@ -133,12 +133,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct env *e = *state;
@@ -146,7 +140,7 @@ static int teardown(void **state)
 	fuse_server_free(e->s);
 	free(e->req);
 	free(e->rep);
-	assert_int_equal(nftw(e->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(rm_tree(e->dir), 0);
 	free(e);
 	return 0;
 }

@@ -25,7 +25,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +38,7 @@
 #include "fs/server.h"
 #include "scratch.h"
 #include "test_readonly_req.h"
+#include "../rm_tree.h"
 
 #define SECRET "CKRUN-HOSTILE-SECRET-7d1f0c55a9e3b2"
 
@@ -159,12 +159,6 @@ static int setup(void **state)
 	e->ro = server(e->roshare, true);
 	*state = e;
 	return 0;
-}
-
-static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	return remove(path);
 }
 
 /* ---- sending ---- */
@@ -338,7 +332,7 @@ static int teardown(void **state)
 	}
 	free(e->outside_before);
 	free(e->ro_before);
-	assert_int_equal(nftw(e->base, rm_cb, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(rm_tree(e->base), 0);
 	free(e);
 	return 0;
 }

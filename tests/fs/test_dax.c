@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -28,6 +27,7 @@
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
 #include "fs/server.h"
+#include "../rm_tree.h"
 
 #define MIB (1024u * 1024u)
 #define GUARD (1 * MIB)
@@ -46,12 +46,6 @@ struct env {
 };
 
 static uint8_t inbuf[1 << 17];
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	return remove(p);
-}
 
 /* One request; returns the reply's error (0 = ok), or 1 for no reply. */
 static int req(struct env *e, uint32_t opcode, uint64_t nodeid, const void *a, size_t alen,
@@ -145,7 +139,7 @@ static int teardown(void **state)
 	struct env *e = *state;
 	fuse_server_free(e->s);
 	munmap(e->resv, GUARD + WIN + GUARD);
-	nftw(e->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(e->dir);
 	free(e);
 	return 0;
 }

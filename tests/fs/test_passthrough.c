@@ -12,7 +12,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include <sys/syscall.h>
 
 #include "fs/passthrough.h"
+#include "../rm_tree.h"
 
 struct env {
 	char dir[64];     /* the share */
@@ -38,12 +38,6 @@ struct env {
 };
 
 static const struct fs_ctx root_ctx = { .unique = 1, .uid = 0, .gid = 0, .pid = 1 };
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	return remove(p);
-}
 
 static struct env *env_new(const struct fs_passthrough_opts *extra)
 {
@@ -67,8 +61,8 @@ static struct env *env_new(const struct fs_passthrough_opts *extra)
 static void env_free(struct env *e)
 {
 	e->be.free(e->be.fs);
-	nftw(e->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	nftw(e->outside, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(e->dir);
+	rm_tree(e->outside);
 	free(e);
 }
 

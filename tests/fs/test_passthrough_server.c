@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 
 #include "fs/passthrough.h"
 #include "fs/server.h"
+#include "../rm_tree.h"
 
 struct env {
 	char dir[64];
@@ -31,12 +31,6 @@ struct env {
 	uint8_t out[1 << 17];
 	size_t written;
 };
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	return remove(p);
-}
 
 static void on_exit_code(void *opaque, int32_t code)
 {
@@ -122,7 +116,7 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 	fuse_server_free(e->s);
-	nftw(e->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(e->dir);
 	free(e);
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "fs/readonly.h"
 #include "fs/server.h"
 #include "test_readonly_req.h"
+#include "../rm_tree.h"
 
 #define FILE_SIZE 8192
 #define OTHER_UID 12345
@@ -204,14 +205,6 @@ static void populate(const char *dir)
 	free(data);
 }
 
-static void rm_tree(const char *path)
-{
-	char cmd[PATH_MAX + 32];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	assert_int_equal(system(cmd), 0);
-}
-
 /* ---- a server over readonly(passthrough(dir)) ----------------------------- */
 
 struct host {
@@ -303,7 +296,7 @@ static struct host *host_up(bool rw)
 static void host_down(struct host *h)
 {
 	fuse_server_free(h->s);
-	rm_tree(h->dir);
+	assert_int_equal(rm_tree(h->dir), 0);
 	free(h);
 }
 
@@ -960,7 +953,7 @@ static void test_share_of_files_the_process_cannot_write(void **state)
 	assert_string_equal(before, after);
 	free(before);
 	free(after);
-	rm_tree(dir);
+	assert_int_equal(rm_tree(dir), 0);
 }
 
 int main(int argc, char **argv)

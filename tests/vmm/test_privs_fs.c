@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <linux/fuse.h>
 #include <stdarg.h>
@@ -33,19 +32,12 @@
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
 #include "vmm/privs.h"
+#include "../rm_tree.h"
 
 #define OTHER 1234 /* owns the files a reduced root must still read */
 #define NOBODY 65534
 
 static char dir[64];
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(p);
-}
 
 static void write_file(const char *name, const char *text, mode_t mode, uid_t uid, gid_t gid)
 {
@@ -79,7 +71,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(dir);
 	return 0;
 }
 
