@@ -31,7 +31,8 @@
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
-static char dir[64], spin_elf[128], out_path[128], share_dir[128];
+static struct tiny_files tf;
+static char share_dir[128];
 
 struct seen {
 	pid_t main_tid, helper_tid;
@@ -99,24 +100,17 @@ static void *watch(void *arg)
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/ckrun-privs-vm-XXXXXX");
-	if (!mkdtemp(dir))
+	if (tiny_files_make(&tf, "/tmp/ckrun-privs-vm-XXXXXX"))
 		return -1;
-	snprintf(spin_elf, sizeof(spin_elf), "%s/spin.elf", dir);
-	snprintf(out_path, sizeof(out_path), "%s/console.out", dir);
-	snprintf(share_dir, sizeof(share_dir), "%s/share", dir);
-	if (mkdir(share_dir, 0755) < 0)
-		return -1;
-	return tiny_write_elf(spin_elf, tiny_spin_code, sizeof(tiny_spin_code));
+	snprintf(share_dir, sizeof(share_dir), "%s/share", tf.dir);
+	return mkdir(share_dir, 0755) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	unlink(spin_elf);
-	unlink(out_path);
 	rmdir(share_dir);
-	rmdir(dir);
+	tiny_files_remove(&tf);
 	return 0;
 }
 
@@ -136,9 +130,9 @@ static void run_and_watch(int nshares, bool read_only, uint64_t keep, bool secco
 	memset(&c, 0, sizeof(c));
 	c.vcpus = 2;
 	c.ram_mib = 32;
-	c.kernel_path = spin_elf;
+	c.kernel_path = tf.spin_elf;
 	c.kernel_format = VM_KERNEL_FORMAT_ELF;
-	c.console_output = out_path;
+	c.console_output = tf.out_path;
 	c.boot_timeout_s = 2; /* the spinning guest shows no life: the watchdog ends it */
 	for (int i = 0; i < nshares; i++) {
 		snprintf(c.shares[i].tag, sizeof(c.shares[i].tag), "share%d", i);
