@@ -98,11 +98,15 @@ static void run_child(enum prep prep, uint64_t keep, struct child_report *out)
 	assert_int_equal(out->thread_read_ret, 0);
 }
 
-static void check_drop(const struct privs_state *before, enum prep prep, uint64_t keep)
+/* Drop to `keep` in a child prepared as `prep`, and compare with this
+ * process's privileges. */
+static void check_drop(enum prep prep, uint64_t keep)
 {
+	struct privs_state before;
+	assert_int_equal(privs_read(&before), 0);
 	struct child_report r;
 	run_child(prep, keep, &r);
-	uint64_t eff = before->effective, prm = before->permitted;
+	uint64_t eff = before.effective, prm = before.permitted;
 	if (prep == PREP_NO_SETPCAP) {
 		eff &= ~PRIVS_CAP(CAP_SETPCAP);
 		prm &= ~PRIVS_CAP(CAP_SETPCAP);
@@ -117,7 +121,7 @@ static void check_drop(const struct privs_state *before, enum prep prep, uint64_
 	assert_int_equal(r.st.inheritable, 0);
 	assert_int_equal(r.st.ambient, 0);
 	/* The bounding set shrinks only with CAP_SETPCAP; else it is left alone. */
-	assert_int_equal(r.st.bounding, setpcap ? before->bounding & keep : before->bounding);
+	assert_int_equal(r.st.bounding, setpcap ? before.bounding & keep : before.bounding);
 	/* A thread created afterwards (a device worker) inherits all of it. */
 	assert_memory_equal(&r.thread_st, &r.st, sizeof(r.st));
 }
@@ -158,52 +162,40 @@ static void test_keep_mask(void **state)
 static void test_drop_rw(void **state)
 {
 	(void)state;
-	struct privs_state before;
-	assert_int_equal(privs_read(&before), 0);
-	check_drop(&before, PREP_NONE, privs_keep_rw);
+	check_drop(PREP_NONE, privs_keep_rw);
 }
 
 static void test_drop_ro(void **state)
 {
 	(void)state;
-	struct privs_state before;
-	assert_int_equal(privs_read(&before), 0);
-	check_drop(&before, PREP_NONE, privs_keep_ro);
+	check_drop(PREP_NONE, privs_keep_ro);
 }
 
 static void test_drop_none(void **state)
 {
 	(void)state;
-	struct privs_state before;
-	assert_int_equal(privs_read(&before), 0);
-	check_drop(&before, PREP_NONE, 0);
+	check_drop(PREP_NONE, 0);
 }
 
-/* Without CAP_SETPCAP the bounding set cannot shrink: the drop still succeeds. */
 /* CKRUN_PRIVS_DROP=0: nothing is dropped but inheritable/ambient; no_new_privs is set. */
 static void test_drop_keep_all(void **state)
 {
 	(void)state;
-	struct privs_state before;
-	assert_int_equal(privs_read(&before), 0);
-	check_drop(&before, PREP_NONE, UINT64_MAX);
+	check_drop(PREP_NONE, UINT64_MAX);
 }
 
+/* Without CAP_SETPCAP the bounding set cannot shrink: the drop still succeeds. */
 static void test_drop_without_setpcap(void **state)
 {
 	(void)state;
-	struct privs_state before;
-	assert_int_equal(privs_read(&before), 0);
-	check_drop(&before, PREP_NO_SETPCAP, privs_keep_rw);
+	check_drop(PREP_NO_SETPCAP, privs_keep_rw);
 }
 
 /* A process without capabilities (ckrun run by a normal user): only no_new_privs. */
 static void test_drop_unprivileged(void **state)
 {
 	(void)state;
-	struct privs_state before;
-	assert_int_equal(privs_read(&before), 0);
-	check_drop(&before, PREP_NO_CAPS, privs_keep_rw);
+	check_drop(PREP_NO_CAPS, privs_keep_rw);
 }
 
 static void test_seccomp(void **state)
