@@ -129,6 +129,28 @@ static void test_help(void **state)
 	assert_int_equal(parse(&o, "-c", "2", "-h", "/r", "x", NULL), RUN_PARSE_HELP);
 }
 
+/* ckrun-run with `n` times "opt val", then a root and a command (output to /dev/null). */
+static int parse_repeated(const char *opt, const char *val, int n)
+{
+	char *argv[2 * (RUN_MAX_ENV + 2) + 4];
+	int argc = 0;
+	assert_true(n <= RUN_MAX_ENV + 1 && RUN_MAX_VOLUMES <= RUN_MAX_ENV);
+	argv[argc++] = "ckrun-run";
+	for (int i = 0; i < n; i++) {
+		argv[argc++] = (char *)opt;
+		argv[argc++] = (char *)val;
+	}
+	argv[argc++] = "/r";
+	argv[argc++] = "sh";
+	argv[argc] = NULL;
+	struct run_opts o;
+	FILE *devnull = fopen("/dev/null", "w");
+	assert_non_null(devnull);
+	int ret = run_parse_args(argc, argv, &o, devnull, devnull);
+	fclose(devnull);
+	return ret;
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -184,28 +206,8 @@ static void test_errors(void **state)
 		assert_non_null(strstr(err_buf, "--help"));
 	}
 	/* too many volumes / env entries */
-	char *argv[2 * (RUN_MAX_ENV + 2) + 4];
-	int argc = 0;
-	argv[argc++] = "ckrun-run";
-	for (int i = 0; i <= RUN_MAX_VOLUMES; i++) {
-		argv[argc++] = "-v";
-		argv[argc++] = "/d:t";
-	}
-	argv[argc++] = "/r";
-	argv[argc++] = "sh";
-	argv[argc] = NULL;
-	FILE *devnull = fopen("/dev/null", "w");
-	assert_int_equal(run_parse_args(argc, argv, &o, devnull, devnull), RUN_PARSE_ERROR);
-	argc = 1;
-	for (int i = 0; i <= RUN_MAX_ENV; i++) {
-		argv[argc++] = "-e";
-		argv[argc++] = "K=V";
-	}
-	argv[argc++] = "/r";
-	argv[argc++] = "sh";
-	argv[argc] = NULL;
-	assert_int_equal(run_parse_args(argc, argv, &o, devnull, devnull), RUN_PARSE_ERROR);
-	fclose(devnull);
+	assert_int_equal(parse_repeated("-v", "/d:t", RUN_MAX_VOLUMES + 1), RUN_PARSE_ERROR);
+	assert_int_equal(parse_repeated("-e", "K=V", RUN_MAX_ENV + 1), RUN_PARSE_ERROR);
 }
 
 int main(void)
