@@ -85,9 +85,31 @@ reader() { # FIFO LOG OUTPREFIX
         esac
     done < "$1"
 }
-watchdog() { # PID: kill it after VM_TMO seconds
-    ( bb sleep "$VM_TMO"; kill -9 "$1" 2>/dev/null ) > /dev/null 2>&1 &
-    echo $!
+# Waits for the VMM process PID (and then the console reader RPID) and sets
+# rc. A watchdog kills the VMM after VM_TMO seconds; if even SIGKILL does not
+# end it within 30 s (seen with QEMU: its nested vCPU stuck in this host's
+# KVM, the whole host idle), the watchdog interrupts the wait (USR1) and the
+# run is given up as wedged (rc=250): the reader is killed, and the
+# workloads it logged so far are still reported.
+wedged=0
+trap 'wedged=1' USR1
+wait_vmm() { # PID RPID
+    wedged=0
+    (   bb sleep "$VM_TMO"; kill -9 "$1" 2>/dev/null; bb sleep 30
+        st=$(bb sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | bb cut -c1)
+        if [ -n "$st" ] && [ "$st" != Z ]; then
+            echo "BENCH-WEDGED: pid $1 did not end after SIGKILL (state $st, in $(bb cat "/proc/$1/wchan" 2>/dev/null))"
+            kill -USR1 $$
+        fi ) 2>/dev/null &
+    w=$!
+    wait "$1"; rc=$?
+    kill "$w" 2>/dev/null
+    if [ "$wedged" = 1 ]; then
+        rc=250
+        kill -9 "$2" 2>/dev/null
+    else
+        wait "$2"
+    fi
 }
 
 run_ckrun() { # MODE PREFIX
@@ -108,11 +130,8 @@ run_ckrun() { # MODE PREFIX
     fi
     vpid=$!
     echo $vpid > "$2.pids"
-    w=$(watchdog $vpid)
-    wait $vpid; rc=$?
+    wait_vmm $vpid $rpid
     t1=$(uptime_ms)
-    kill "$w" 2>/dev/null
-    wait $rpid
     echo "$t0 $t1 $rc" > "$2.times"
 }
 
@@ -141,12 +160,10 @@ run_qemu() { # MODE PREFIX
         < /dev/null > "$2.out" 2>&1 &
     vpid=$!
     echo "$vpid $f1 $f2" > "$2.pids"
-    w=$(watchdog $vpid)
-    wait $vpid; rc=$?
+    # virtiofsd ends when QEMU does; the reader when the FIFO closes
+    wait_vmm $vpid $rpid
     t1=$(uptime_ms)
-    kill "$w" 2>/dev/null
     kill "$f1" "$f2" 2>/dev/null; wait "$f1" "$f2" 2>/dev/null
-    wait $rpid
     echo "$t0 $t1 $rc" > "$2.times"
 }
 
