@@ -135,6 +135,14 @@ static int reopen(struct pt *p, int opath_fd, mode_t type, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* chmod the inode of an O_PATH fd (fchmod refuses O_PATH fds). */
+static int chmod_inode(struct pt *p, int opath_fd, mode_t mode)
+{
+	char name[16];
+	proc_name(opath_fd, name);
+	return fchmodat(p->proc_self_fd, name, mode, 0) < 0 ? -errno : 0;
+}
+
 static void fill_entry(struct pt *p, struct fuse_entry_out *e, uint64_t nodeid, const struct stat *st)
 {
 	memset(e, 0, sizeof(*e));
@@ -208,11 +216,8 @@ static void fix_mode(struct pt *p, int opath_fd, mode_t wanted)
 	if (!p->proc_umask || stat_fd(opath_fd, &st) < 0 || S_ISLNK(st.st_mode))
 		return;
 	mode_t lost = wanted & 07777 & ~st.st_mode & p->proc_umask;
-	if (!lost)
-		return;
-	char name[16];
-	proc_name(opath_fd, name);
-	(void)fchmodat(p->proc_self_fd, name, (st.st_mode | lost) & 07777, 0);
+	if (lost)
+		(void)chmod_inode(p, opath_fd, (st.st_mode | lost) & 07777);
 }
 
 /* After a creating call made under the guest's credentials: look the new name
@@ -359,9 +364,21 @@ static int kill_suidgid(int opath_fd, struct pt *p)
 		nm &= ~(mode_t)S_ISGID;
 	if (nm == m || !S_ISREG(st.st_mode))
 		return 0;
-	char name[16];
-	proc_name(opath_fd, name);
-	return fchmodat(p->proc_self_fd, name, nm, 0) < 0 ? -errno : 0;
+	return chmod_inode(p, opath_fd, nm);
+}
+
+/* One of SETATTR's two times: now, the guest's value (checked), or as it is. */
+static int set_time(struct timespec *ts, bool now, bool given, uint64_t sec, uint32_t nsec)
+{
+	if (now) {
+		ts->tv_nsec = UTIME_NOW;
+	} else if (given) {
+		if (nsec >= 1000000000u || sec > (uint64_t)INT64_MAX)
+			return -EINVAL;
+		ts->tv_sec = (time_t)sec;
+		ts->tv_nsec = nsec;
+	}
+	return 0;
 }
 
 static int pt_setattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
@@ -371,7 +388,6 @@ static int pt_setattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 	struct fs_inode_ref ref;
 	struct fs_handle_ref h;
 	bool have_h = false;
-	char name[16];
 	(void)c;
 	int ret = fs_inode_get(p->inodes, nodeid, &ref);
 	if (ret < 0)
@@ -382,7 +398,6 @@ static int pt_setattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 			goto out;
 		have_h = true;
 	}
-	proc_name(ref.fd, name);
 
 	if (in->valid & FATTR_MODE) {
 		if (ref.type == S_IFLNK) {
@@ -390,13 +405,11 @@ static int pt_setattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 			goto out;
 		}
 		if (have_h)
-			ret = fchmod(h.fd, in->mode & 07777);
+			ret = fchmod(h.fd, in->mode & 07777) < 0 ? -errno : 0;
 		else
-			ret = fchmodat(p->proc_self_fd, name, in->mode & 07777, 0);
-		if (ret < 0) {
-			ret = -errno;
+			ret = chmod_inode(p, ref.fd, in->mode & 07777);
+		if (ret < 0)
 			goto out;
-		}
 	}
 	if (in->valid & (FATTR_UID | FATTR_GID)) {
 		uid_t uid = (in->valid & FATTR_UID) ? in->uid : (uid_t)-1;
@@ -428,26 +441,13 @@ static int pt_setattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
 	}
 	if (in->valid & (FATTR_ATIME | FATTR_MTIME | FATTR_ATIME_NOW | FATTR_MTIME_NOW)) {
 		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
-		if (in->valid & FATTR_ATIME_NOW)
-			ts[0].tv_nsec = UTIME_NOW;
-		else if (in->valid & FATTR_ATIME) {
-			if (in->atimensec >= 1000000000u || in->atime > (uint64_t)INT64_MAX) {
-				ret = -EINVAL;
-				goto out;
-			}
-			ts[0].tv_sec = (time_t)in->atime;
-			ts[0].tv_nsec = in->atimensec;
-		}
-		if (in->valid & FATTR_MTIME_NOW)
-			ts[1].tv_nsec = UTIME_NOW;
-		else if (in->valid & FATTR_MTIME) {
-			if (in->mtimensec >= 1000000000u || in->mtime > (uint64_t)INT64_MAX) {
-				ret = -EINVAL;
-				goto out;
-			}
-			ts[1].tv_sec = (time_t)in->mtime;
-			ts[1].tv_nsec = in->mtimensec;
-		}
+		ret = set_time(&ts[0], in->valid & FATTR_ATIME_NOW, in->valid & FATTR_ATIME, in->atime,
+			       in->atimensec);
+		if (ret == 0)
+			ret = set_time(&ts[1], in->valid & FATTR_MTIME_NOW, in->valid & FATTR_MTIME,
+				       in->mtime, in->mtimensec);
+		if (ret < 0)
+			goto out;
 		/* AT_EMPTY_PATH on the O_PATH fd acts on the inode itself,
 		 * symlinks included, and follows nothing. */
 		if (utimensat(ref.fd, "", ts, AT_EMPTY_PATH) < 0) {
