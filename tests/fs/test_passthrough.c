@@ -651,6 +651,18 @@ static void test_setattr(void **state)
 	assert_true(ao.attr.atime > 1000000);
 	si = (struct fuse_setattr_in){ .valid = FATTR_MTIME, .mtimensec = 1000000000u };
 	assert_int_equal(e->ops->setattr(e->fs, &root_ctx, n, &si, &ao), -EINVAL);
+	/* out-of-range times, each of the two: refused, and nothing changed */
+	struct stat before, after;
+	assert_int_equal(host_stat(e, "f", &before), 0);
+	si = (struct fuse_setattr_in){ .valid = FATTR_ATIME | FATTR_MTIME, .atimensec = 1000000000u };
+	assert_int_equal(e->ops->setattr(e->fs, &root_ctx, n, &si, &ao), -EINVAL);
+	si = (struct fuse_setattr_in){ .valid = FATTR_ATIME | FATTR_MTIME, .atime = (uint64_t)INT64_MAX + 1 };
+	assert_int_equal(e->ops->setattr(e->fs, &root_ctx, n, &si, &ao), -EINVAL);
+	si = (struct fuse_setattr_in){ .valid = FATTR_ATIME | FATTR_MTIME, .mtime = UINT64_MAX };
+	assert_int_equal(e->ops->setattr(e->fs, &root_ctx, n, &si, &ao), -EINVAL);
+	assert_int_equal(host_stat(e, "f", &after), 0);
+	assert_int_equal(after.st_atim.tv_sec, before.st_atim.tv_sec);
+	assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
 
 	/* kill suid/sgid */
 	si = (struct fuse_setattr_in){ .valid = FATTR_MODE, .mode = 06755 };
