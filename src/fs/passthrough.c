@@ -251,6 +251,16 @@ static int add_handle(struct pt *p, int fd, uint64_t nodeid, struct fuse_open_ou
 	return 0;
 }
 
+/* CREATE and TMPFILE: the handle for a new entry; without one the guest
+ * gets no entry either, so its reference is dropped again. */
+static int add_entry_handle(struct pt *p, int fd, uint64_t nodeid, struct fuse_open_out *out)
+{
+	int ret = add_handle(p, fd, nodeid, out);
+	if (ret < 0)
+		fs_inode_forget(p->inodes, nodeid, 1);
+	return ret;
+}
+
 /* Pin handle `fh` of `nodeid` for I/O at `offset`, which must fit an off_t. */
 static int get_handle_at(struct pt *p, uint64_t fh, uint64_t nodeid, uint64_t offset,
 			 struct fs_handle_ref *h)
@@ -721,9 +731,7 @@ static int pt_create(void *fs, const struct fs_ctx *c, uint64_t parent, const ch
 			goto out;
 		}
 	}
-	ret = add_handle(p, fd, entry->nodeid, open);
-	if (ret < 0)
-		fs_inode_forget(p->inodes, entry->nodeid, 1);
+	ret = add_entry_handle(p, fd, entry->nodeid, open);
 out:
 	fs_inode_put(p->inodes, &dir);
 	return ret;
@@ -766,9 +774,7 @@ static int pt_tmpfile(void *fs, const struct fs_ctx *c, uint64_t parent,
 		close(fd);
 		goto out;
 	}
-	ret = add_handle(p, fd, entry->nodeid, open);
-	if (ret < 0)
-		fs_inode_forget(p->inodes, entry->nodeid, 1);
+	ret = add_entry_handle(p, fd, entry->nodeid, open);
 out:
 	fs_inode_put(p->inodes, &dir);
 	return ret;
@@ -1128,15 +1134,24 @@ static int xattr_read(struct pt *p, uint64_t nodeid, enum xattr_op op, const cha
 	return ret;
 }
 
+/* Whether xattrs are served, and a name is given. */
+static int xattr_check(const struct pt *p, const char *name)
+{
+	if (!p->xattr)
+		return -ENOSYS;
+	if (!name || !*name)
+		return -EINVAL;
+	return 0;
+}
+
 static int pt_setxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name,
 		       const void *value, size_t size, uint32_t flags)
 {
 	struct pt *p = fs;
 	(void)c;
-	if (!p->xattr)
-		return -ENOSYS;
-	if (!name || !*name)
-		return -EINVAL;
+	int ret = xattr_check(p, name);
+	if (ret < 0)
+		return ret;
 	if (size > XATTR_MAX_VALUE)
 		return -E2BIG;
 	/* setxattr only reads the buffer; the shared call takes it non-const. */
@@ -1149,10 +1164,9 @@ static int pt_getxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const 
 {
 	struct pt *p = fs;
 	(void)c;
-	if (!p->xattr)
-		return -ENOSYS;
-	if (!name || !*name)
-		return -EINVAL;
+	int ret = xattr_check(p, name);
+	if (ret < 0)
+		return ret;
 	return xattr_read(p, nodeid, XA_GET, name, size, XATTR_MAX_VALUE, out, needed);
 }
 
@@ -1170,10 +1184,9 @@ static int pt_removexattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, con
 {
 	struct pt *p = fs;
 	(void)c;
-	if (!p->xattr)
-		return -ENOSYS;
-	if (!name || !*name)
-		return -EINVAL;
+	int ret = xattr_check(p, name);
+	if (ret < 0)
+		return ret;
 	ssize_t r = xattr_on_inode(p, nodeid, XA_REMOVE, name, NULL, 0, 0);
 	return r < 0 ? (int)r : 0;
 }
