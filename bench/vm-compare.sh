@@ -213,6 +213,10 @@ while [ $i -lt $((FROM + PAIRS - 1)) ]; do
         for v in $vms; do
             p=$T/$v-$i-$mode
             bb rm -rf "$root/data/f" "$root/data/m" "$root/data/src"
+            # let the previous VM's teardown (its memory, the nested VM in
+            # this host's KVM) finish before the clock starts: in session 3
+            # the second VM of a pair booted 1-3 s slower without this
+            sync; bb sleep "${BENCH_SETTLE:-5}"
             run_$v $mode "$p"
             report $v $i $mode "$p"
         done
