@@ -10,7 +10,8 @@ pkgs=(
 	libcmocka-dev libcap-ng-dev libfuse3-dev fuse3 attr
 	qemu-system-x86 busybox-static cpio xz-utils
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves
-	golang-go valgrind
+	golang-go valgrind kmod
+	passt libslirp-dev iperf3 iproute2
 	libyajl-dev libseccomp-dev libcap-dev libsystemd-dev autoconf automake libtool
 )
 missing=()
