@@ -7,7 +7,12 @@
 #define CKRUN_API_CTX_H
 
 #include <stdint.h>
-#include "api/config.h"
+#include "abi/config.h"
+
+/* config.c: a record with libkrun's defaults; release what it owns (the
+ * record is left initialised, so freeing twice is safe). */
+void ckrun_config_init(struct ckrun_config *c);
+void ckrun_config_free(struct ckrun_config *c);
 
 /* A new context with the default configuration: its ID, or -ENOMEM/-ENOSPC. */
 int ckrun_ctx_create(void);

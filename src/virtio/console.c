@@ -18,6 +18,7 @@
 #include <linux/virtio_console.h>
 #undef virtio_console_config
 
+#include "abi/guest.h"
 #include "virtio/console.h"
 
 #include <endian.h>
@@ -472,9 +473,9 @@ int virtio_console_new(const struct virtio_console_config *cfg, const struct gue
 	};
 	c->nr_ports = 1;
 	if (named) {
-		c->port[1] = (struct con_port){ .name = "krun-stdin", .in_fd = cfg->in_fd, .out_fd = -1 };
-		c->port[2] = (struct con_port){ .name = "krun-stdout", .in_fd = -1, .out_fd = cfg->out_fd };
-		c->port[3] = (struct con_port){ .name = "krun-stderr", .in_fd = -1, .out_fd = cfg->err_fd };
+		c->port[1] = (struct con_port){ .name = CKRUN_PORT_STDIN, .in_fd = cfg->in_fd, .out_fd = -1 };
+		c->port[2] = (struct con_port){ .name = CKRUN_PORT_STDOUT, .in_fd = -1, .out_fd = cfg->out_fd };
+		c->port[3] = (struct con_port){ .name = CKRUN_PORT_STDERR, .in_fd = -1, .out_fd = cfg->err_fd };
 		c->nr_ports = 4;
 	}
 	return virtio_mmio_new(named ? &console_ops_4 : &console_ops_1, c, mem, out);

@@ -27,7 +27,7 @@
 #include "fs/augment.h"
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
-#include "init/init_blob.h"
+#include "abi/init_blob.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
 #endif

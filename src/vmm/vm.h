@@ -15,7 +15,7 @@
 #include <asm/bootparam.h>
 #include <linux/kvm.h>
 
-#include "api/config.h"
+#include "abi/config.h"
 #include "virtio/guest_mem.h"
 #include "vmm/layout.h"
 
