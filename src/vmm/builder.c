@@ -17,20 +17,17 @@
 #include <unistd.h>
 
 #include "vmm/default_kernel.h"
-#include "vmm/features.h"
 #include "vmm/krunfw.h"
 #include "vmm/privs.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 
-#if CKRUN_HAVE_DEVICES
 #include "fs/augment.h"
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
 #include "abi/init_blob.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
-#endif
 
 #define DEFAULT_BOOT_TIMEOUT_S 30.0
 #define WATCHDOG_POLL_NS 50000000ULL /* 50 ms */
@@ -54,14 +51,12 @@ void vm_request_end(struct vm *vm, enum vm_end why, int err)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-#if CKRUN_HAVE_DEVICES
 static void on_exit_code(void *opaque, int32_t code)
 {
 	struct vm *vm = opaque;
 	atomic_store(&vm->guest_exit_code, code);
 	atomic_store(&vm->guest_exit_code_set, true);
 }
-#endif
 
 static struct vm *vm_alloc(void)
 {
@@ -134,7 +129,6 @@ static uint64_t process_rss(void)
 
 static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 {
-#if CKRUN_HAVE_DEVICES
 	int err;
 	struct virtio_mmio_dev *dev;
 	bool ttys = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
@@ -176,15 +170,6 @@ static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 			return err;
 	}
 	return 0;
-#else
-	/* Built without the virtio layer: only a guest that needs no device runs. */
-	if (cfg->nr_shares > 0) {
-		fprintf(stderr, "ckrun: this build has no virtio-fs device\n");
-		return -ENOSYS;
-	}
-	(void)vm;
-	return 0;
-#endif
 }
 
 /* Wait for the guest to end; the watchdog stops a guest that never shows life. */
