@@ -20,8 +20,8 @@ int ckrun_ctx_create(void);
 /* Free a context that was not started: 0 or -ENOENT. */
 int ckrun_ctx_free(uint32_t id);
 
-/* 0 if the context exists, else -ENOENT. */
-int ckrun_ctx_exists(uint32_t id);
+/* 0 if the context exists, else -ENOENT (an errno, so callers can return it). */
+int ckrun_ctx_check(uint32_t id);
 
 /*
  * Look a context up and hold the table lock: returns its configuration, or

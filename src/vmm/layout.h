@@ -66,9 +66,9 @@
  * memory, which needs subsection alignment). */
 #define LAYOUT_SHM_WINDOW_ALIGN  (2 * LAYOUT_MiB)
 
-/* Initramfs: placed at the top of the RAM below the hole, page aligned, and
- * never above this (the boot protocol's initrd_addr_max is read from the
- * kernel too; this is the absolute cap). */
+/* Initramfs: placed as high as it fits in the RAM below the hole and below
+ * the kernel's initrd_addr_max (bzImage setup header), above the kernel, at
+ * this alignment (boot.c). */
 #define LAYOUT_INITRD_ALIGN      0x1000ULL
 
 /* Guest-physical address space ckrun will use at most (RAM + DAX windows):
