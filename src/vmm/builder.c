@@ -2,7 +2,8 @@
 /*
  * From the configuration record to a running VM and back:
  *   kernel file -> KVM VM -> guest memory -> vCPUs -> kernel + initramfs ->
- *   devices (virtio-console, then one virtio-fs per share, in call order) ->
+ *   devices (virtio-console, one virtio-fs per share, one virtio-net per
+ *   network device, each in call order) ->
  *   command line + zero page -> vCPU threads -> wait for the end -> release.
  * The calling thread waits (and runs the no-sign-of-life watchdog); vCPUs and
  * devices have their own threads, all owned by struct vm and stopped and
@@ -175,15 +176,14 @@ static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 		if ((err = virtio_fs_new(&fc, &vm->mem.gm, &dev)) || (err = vm_add_virtio(vm, dev)))
 			return err;
 	}
-	return 0;
+	return vm_add_nets(vm, cfg); /* after the shares: the guest's eth0.. in call order */
 #else
 	/* Built without the virtio layer: only a guest that needs no device runs. */
 	if (cfg->nr_shares > 0) {
 		fprintf(stderr, "ckrun: this build has no virtio-fs device\n");
 		return -ENOSYS;
 	}
-	(void)vm;
-	return 0;
+	return vm_add_nets(vm, cfg);
 #endif
 }
 

@@ -202,6 +202,17 @@ struct vm_virtio {
 };
 
 int vm_add_virtio(struct vm *vm, struct virtio_mmio_dev *dev);
+
+/* ---- netdev.c: network devices ---- */
+
+struct net_peer;
+/* Every configured network device (ckrun_config_nets order: eth0, eth1, ...):
+ * opens its peer and adds a virtio-net device. Call in the start call, before
+ * the vCPU threads run (they drop privileges). */
+int vm_add_nets(struct vm *vm, const struct ckrun_config *cfg);
+/* One virtio-net device on an already open peer (e.g. net_peer_from_fd on a
+ * socketpair end). The device owns the peer from the call on, also on failure. */
+int vm_add_net(struct vm *vm, struct net_peer *peer, const uint8_t mac[6], uint32_t features);
 bool vm_mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_write);
 void vm_free_devices(struct vm *vm);
 
