@@ -30,6 +30,8 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -61,6 +63,7 @@ struct virtio_net {
 	struct net_peer peer;
 	struct virtio_net_config_wire cfg;
 	uint32_t requested_features; /* the client's NET_FEATURE_* bits (none implemented) */
+	char name[16];
 
 	int stop_fd;
 	pthread_t thread;
@@ -517,10 +520,29 @@ static void net_reset(void *dev)
 	 * driver's: it stays for the next activation. */
 }
 
+/* Losses are never silent: say what was dropped (stderr, as the VMM's other errors). */
+static void report_losses(const struct virtio_net *n)
+{
+	struct virtio_net_stats s;
+	virtio_net_get_stats(n, &s);
+	uint64_t lost = s.rx_drop_big + s.rx_drop_bad_len + s.rx_drop_partial + s.rx_buf_unusable +
+			s.tx_drop_bad + s.tx_drop_peer;
+	if (!lost && !s.peer_failed)
+		return;
+	fprintf(stderr,
+		"ckrun: network device %s: %s; dropped: rx too big for the guest's buffer %" PRIu64
+		", rx bad length %" PRIu64 ", rx cut by the peer's close %" PRIu64 ", rx buffers unusable %" PRIu64
+		", tx bad %" PRIu64 ", tx to a failed peer %" PRIu64 " (delivered rx %" PRIu64 ", tx %" PRIu64 ")\n",
+		n->name[0] ? n->name : "?", s.peer_failed ? "the peer closed or failed" : "peer still connected",
+		s.rx_drop_big, s.rx_drop_bad_len, s.rx_drop_partial, s.rx_buf_unusable, s.tx_drop_bad, s.tx_drop_peer,
+		s.rx_frames, s.tx_frames);
+}
+
 static void net_free(void *dev)
 {
 	struct virtio_net *n = dev;
 	net_reset(n);
+	report_losses(n);
 	net_peer_close(&n->peer);
 	if (n->stop_fd >= 0)
 		close(n->stop_fd);
@@ -562,6 +584,8 @@ int virtio_net_new(const struct virtio_net_config *cfg, const struct guest_mem *
 	}
 	memcpy(n->cfg.mac, cfg->mac, sizeof(n->cfg.mac));
 	n->requested_features = cfg->features;
+	if (cfg->name)
+		snprintf(n->name, sizeof(n->name), "%s", cfg->name);
 	if (net)
 		*net = n;
 	return virtio_mmio_new(&net_ops, n, mem, out); /* calls net_free on failure */

@@ -18,6 +18,9 @@ struct virtio_net_config {
 	/* NET_FEATURE_* bits the client asked for (libkrun's API). The device
 	 * offers only those it implements; today none (docs/api.md). */
 	uint32_t features;
+	/* The guest's name for it ("eth0"), for the loss summary printed on
+	 * stderr when the device goes away after dropping frames. May be NULL. */
+	const char *name;
 };
 
 /* Counters, each only ever increased (read them any time). */

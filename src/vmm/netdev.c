@@ -18,9 +18,9 @@
 #include "net/peer.h"
 #include "virtio/net.h"
 
-int vm_add_net(struct vm *vm, struct net_peer *peer, const uint8_t mac[6], uint32_t features)
+int vm_add_net(struct vm *vm, struct net_peer *peer, const uint8_t mac[6], uint32_t features, const char *name)
 {
-	struct virtio_net_config nc = { .peer = *peer, .features = features };
+	struct virtio_net_config nc = { .peer = *peer, .features = features, .name = name };
 	memcpy(nc.mac, mac, sizeof(nc.mac));
 	peer->fd = -1; /* the device owns it now, even on failure */
 	peer->bound_path = NULL;
@@ -74,7 +74,9 @@ int vm_add_nets(struct vm *vm, const struct ckrun_config *cfg)
 					kind_name(nets[i].kind), nets[i].fd, strerror(-err));
 			return err;
 		}
-		if ((err = vm_add_net(vm, &p, nets[i].mac, nets[i].features)))
+		char name[16];
+		snprintf(name, sizeof(name), "eth%d", i);
+		if ((err = vm_add_net(vm, &p, nets[i].mac, nets[i].features, name)))
 			return err;
 	}
 	return 0;

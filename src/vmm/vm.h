@@ -211,8 +211,10 @@ struct net_peer;
  * the vCPU threads run (they drop privileges). */
 int vm_add_nets(struct vm *vm, const struct ckrun_config *cfg);
 /* One virtio-net device on an already open peer (e.g. net_peer_from_fd on a
- * socketpair end). The device owns the peer from the call on, also on failure. */
-int vm_add_net(struct vm *vm, struct net_peer *peer, const uint8_t mac[6], uint32_t features);
+ * socketpair end). The device owns the peer from the call on, also on failure.
+ * name: the guest's interface name, for the device's loss report. */
+int vm_add_net(struct vm *vm, struct net_peer *peer, const uint8_t mac[6], uint32_t features,
+	       const char *name);
 bool vm_mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_write);
 void vm_free_devices(struct vm *vm);
 

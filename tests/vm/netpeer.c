@@ -15,6 +15,10 @@
  *   dgram        krun_add_net_unixgram(fd of a SOCK_DGRAM socketpair)
  *   dgram-path   krun_add_net_unixgram(path, flags 0): no greeting may come
  *   vfkit        krun_add_net_unixgram(path, NET_FLAG_VFKIT): "VFKT" must come first
+ *   hostile      stream, then the peer misbehaves after the guest's 3 pings: a
+ *                length of 0, a 9000-byte frame (bigger than the guest's
+ *                buffers), a length of 2^31, close; the guest's next pings must
+ *                fail and the VM end normally (the loss report is on stderr)
  *   tap          krun_add_net_tap("cktap0"): a tap with 192.168.127.1/24 in a
  *                private netns; the test host's kernel answers, a raw socket pings
  * Usage: netpeer MODE KERNEL ROOTDIR SCRATCHDIR
@@ -69,6 +73,7 @@ struct peer {
 	bool greeting_ok, greeting_bad;
 	int arp_replies, echo_answered, pings_sent, pings_answered, frames_in, wrong_mac;
 	bool know_guest;
+	bool hostile, junk_sent;
 	uint8_t seen_mac[6];
 };
 
@@ -225,6 +230,29 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* hostile: after the guest's pings, a length of 0, a frame too big for the
+ * guest's buffers, a length of 2^31 with garbage, then the peer closes. */
+static void send_junk(struct peer *p)
+{
+	static uint8_t big[9000];
+	memset(big, 0x42, sizeof(big));
+	memcpy(big, p->seen_mac, 6);
+	memcpy(big + 6, peer_mac, 6);
+	big[12] = 0x08; /* IPv4 ethertype; the content is junk */
+	uint32_t be = 0;
+	write_all(p->fd, &be, 4);
+	be = htonl(sizeof(big));
+	write_all(p->fd, &be, 4);
+	write_all(p->fd, big, sizeof(big));
+	be = htonl(1u << 31);
+	write_all(p->fd, &be, 4);
+	write_all(p->fd, big, 100);
+	usleep(200000);
+	close(p->fd);
+	p->fd = -1;
+	p->junk_sent = true;
+}
+
 static void *peer_thread(void *arg)
 {
 	struct peer *p = arg;
@@ -242,6 +270,12 @@ static void *peer_thread(void *arg)
 			return NULL;
 	}
 	while (!atomic_load(&p->stop)) {
+		if (p->hostile && !p->junk_sent && p->echo_answered >= 3)
+			send_junk(p);
+		if (p->junk_sent) {
+			usleep(100000);
+			continue;
+		}
 		if (p->know_guest && now_ms() >= next_ping) {
 			send_ping(p, seq++);
 			next_ping = now_ms() + 300;
@@ -397,15 +431,19 @@ static int setup_vm(const char *kernel, const char *root, const char *mode, stru
 		    int *dev_fd)
 {
 	char script[1024];
+	bool hostile = !strcmp(mode, "hostile");
 	const uint8_t *m = strcmp(mode, "passt-fd") == 0 ? legacy_mac : guest_mac;
+	/* No double quotes: the kernel command line cannot carry them. */
 	snprintf(script, sizeof(script),
 		 "B=/bin/busybox; $B ip link set lo up && $B ip addr add " GUEST_IP "/24 dev eth0 && "
 		 "$B ip link set eth0 up || exit 2; "
 		 "mac=$($B cat /sys/class/net/eth0/address); "
-		 "[ \"$mac\" = %02x:%02x:%02x:%02x:%02x:%02x ] || { echo \"netpeer-guest: eth0 has MAC $mac\"; exit 3; }; "
+		 "[ $mac = %02x:%02x:%02x:%02x:%02x:%02x ] || { echo netpeer-guest: eth0 has MAC $mac; exit 3; }; "
 		 "$B ping -c 3 -w 60 " HOST_IP " || exit 4; "
+		 "%s"
 		 "$B sleep 3; $B cat /proc/net/dev; echo netpeer-guest: done",
-		 m[0], m[1], m[2], m[3], m[4], m[5]);
+		 m[0], m[1], m[2], m[3], m[4], m[5],
+		 hostile ? "$B sleep 3; $B ping -c 2 -w 6 " HOST_IP " && { echo netpeer-guest: ping after the peer failed; exit 5; }; " : "");
 	const char *const argv[] = { "-c", script, NULL };
 	const char *const envp[] = { "PATH=/bin", NULL };
 	int ctx = krun_create_ctx();
@@ -422,14 +460,15 @@ static int setup_vm(const char *kernel, const char *root, const char *mode, stru
 	char path[108];
 	*dev_fd = -1;
 	snprintf(path, sizeof(path), "%s/peer.sock", scratch);
-	if (!strcmp(mode, "stream") || !strcmp(mode, "passt-fd") || !strcmp(mode, "dgram")) {
+	if (!strcmp(mode, "stream") || !strcmp(mode, "passt-fd") || !strcmp(mode, "dgram") || hostile) {
 		bool stream = strcmp(mode, "dgram") != 0;
 		if (socketpair(AF_UNIX, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0, sv) < 0)
 			return -errno;
 		p->fd = sv[1];
 		*dev_fd = sv[0];
 		p->stream = stream;
-		if (!strcmp(mode, "stream"))
+		p->hostile = hostile;
+		if (!strcmp(mode, "stream") || hostile)
 			rc = krun_add_net_unixstream(id, NULL, sv[0], guest_mac, COMPAT_NET_FEATURES, 0);
 		else if (!strcmp(mode, "passt-fd"))
 			rc = krun_set_passt_fd(id, sv[0]);
@@ -508,8 +547,10 @@ int main(int argc, char **argv)
 		       mode, rc, p.frames_in, p.arp_replies, p.echo_answered, p.pings_sent, p.pings_answered,
 		       p.wrong_mac, p.greeting_ok ? ", VFKT greeting first" : "",
 		       p.greeting_bad ? ", WRONG greeting behaviour" : "");
+		if (p.hostile)
+			printf("netpeer: hostile peer input %s\n", p.junk_sent ? "sent" : "NOT sent");
 		ok = ok && p.arp_replies >= 1 && p.echo_answered >= 3 && p.pings_answered >= 1 && p.wrong_mac == 0 &&
-		     !p.greeting_bad && (!p.want_vfkit || p.greeting_ok);
+		     !p.greeting_bad && (!p.want_vfkit || p.greeting_ok) && (!p.hostile || p.junk_sent);
 	}
 	printf("netpeer: %s\n", ok ? "PASS" : "FAIL");
 	return ok ? 0 : 1;

@@ -3,7 +3,7 @@
 # ckrun-vm-build-files: tests/vm/netpeer
 # ckrun-vm-timeout: 420
 # krun_add_net_unixgram with a path and flags 0: ckrun binds its own socket
-# under \$TMPDIR, connects, and sends no greeting (the peer checks).
+# under $TMPDIR, connects, and sends no greeting (the peer checks).
 # The guest sets 192.168.127.2/24 on eth0, checks its MAC and pings
 # 192.168.127.1; the host side answers and pings the guest back
 # (tests/vm/netpeer.c). Pass: the guest's pings and the host's pings answered.
