@@ -2,7 +2,8 @@
 /*
  * A network VM test through libkrun's API: boots a guest with one virtio-net
  * device on the backend MODE; the guest puts 192.168.127.2/24 on eth0 (as
- * go-microvm's guest does), checks its MAC and pings 192.168.127.1, while
+ * go-microvm's guest does), checks its MAC and pings 192.168.127.1 (3 small
+ * pings, 2 of 1,514-byte frames), while
  * the host side pings the guest. Traffic goes both ways and is counted on
  * the host side. Nothing leaves the machine: the socket modes carry frames
  * to this process only; tap mode runs in a private network namespace.
@@ -15,7 +16,7 @@
  *   dgram        krun_add_net_unixgram(fd of a SOCK_DGRAM socketpair)
  *   dgram-path   krun_add_net_unixgram(path, flags 0): no greeting may come
  *   vfkit        krun_add_net_unixgram(path, NET_FLAG_VFKIT): "VFKT" must come first
- *   hostile      stream, then the peer misbehaves after the guest's 3 pings: a
+ *   hostile      stream, then the peer misbehaves after the guest's 5 pings: a
  *                length of 0, a 9000-byte frame (bigger than the guest's
  *                buffers), a length of 2^31, close; the guest's next pings must
  *                fail and the VM end normally (the loss report is on stderr)
@@ -270,7 +271,7 @@ static void *peer_thread(void *arg)
 			return NULL;
 	}
 	while (!atomic_load(&p->stop)) {
-		if (p->hostile && !p->junk_sent && p->echo_answered >= 3)
+		if (p->hostile && !p->junk_sent && p->echo_answered >= 5)
 			send_junk(p);
 		if (p->junk_sent) {
 			usleep(100000);
@@ -440,6 +441,8 @@ static int setup_vm(const char *kernel, const char *root, const char *mode, stru
 		 "mac=$($B cat /sys/class/net/eth0/address); "
 		 "[ $mac = %02x:%02x:%02x:%02x:%02x:%02x ] || { echo netpeer-guest: eth0 has MAC $mac; exit 3; }; "
 		 "$B ping -c 3 -w 60 " HOST_IP " || exit 4; "
+		 /* Full-size frames both ways (1514 bytes on the wire). */
+		 "$B ping -c 2 -s 1472 -w 30 " HOST_IP " || exit 6; "
 		 "%s"
 		 "$B sleep 3; $B cat /proc/net/dev; echo netpeer-guest: done",
 		 m[0], m[1], m[2], m[3], m[4], m[5],
@@ -549,7 +552,7 @@ int main(int argc, char **argv)
 		       p.greeting_bad ? ", WRONG greeting behaviour" : "");
 		if (p.hostile)
 			printf("netpeer: hostile peer input %s\n", p.junk_sent ? "sent" : "NOT sent");
-		ok = ok && p.arp_replies >= 1 && p.echo_answered >= 3 && p.pings_answered >= 1 && p.wrong_mac == 0 &&
+		ok = ok && p.arp_replies >= 1 && p.echo_answered >= 5 && p.pings_answered >= 1 && p.wrong_mac == 0 &&
 		     !p.greeting_bad && (!p.want_vfkit || p.greeting_ok) && (!p.hostile || p.junk_sent);
 	}
 	printf("netpeer: %s\n", ok ? "PASS" : "FAIL");
