@@ -13,7 +13,8 @@
  *   stream       krun_add_net_unixstream(fd of a socketpair, flags 0) - go-microvm's call
  *   passt-fd     krun_set_passt_fd(fd) (legacy: MAC 5a:94:ef:e4:0c:ee)
  *   stream-path  krun_add_net_unixstream(path) to a listening socket here
- *   dgram        krun_add_net_unixgram(fd of a SOCK_DGRAM socketpair)
+ *   dgram        krun_add_net_unixgram(fd of a SOCK_DGRAM socketpair), then a
+ *                second device (unixstream, MAC ...:01, unanswered) that must be eth1
  *   dgram-path   krun_add_net_unixgram(path, flags 0): no greeting may come
  *   vfkit        krun_add_net_unixgram(path, NET_FLAG_VFKIT): "VFKT" must come first
  *   hostile      stream, then the peer misbehaves after the guest's 5 pings: a
@@ -58,6 +59,7 @@
 
 static uint8_t guest_mac[6] = { 0x02, 0x4b, 0x72, 0x75, 0x6e, 0x00 }; /* go-microvm's */
 static const uint8_t legacy_mac[6] = { 0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee };
+static uint8_t second_mac[6] = { 0x02, 0x4b, 0x72, 0x75, 0x6e, 0x01 };
 static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 
 struct peer {
@@ -75,6 +77,7 @@ struct peer {
 	int arp_replies, echo_answered, pings_sent, pings_answered, frames_in, wrong_mac;
 	bool know_guest;
 	bool hostile, junk_sent;
+	int spare[2];    /* dgram: the second device's socketpair */
 	uint8_t seen_mac[6];
 };
 
@@ -440,12 +443,16 @@ static int setup_vm(const char *kernel, const char *root, const char *mode, stru
 		 "$B ip link set eth0 up || exit 2; "
 		 "mac=$($B cat /sys/class/net/eth0/address); "
 		 "[ $mac = %02x:%02x:%02x:%02x:%02x:%02x ] || { echo netpeer-guest: eth0 has MAC $mac; exit 3; }; "
+		 "%s"
 		 "$B ping -c 3 -w 60 " HOST_IP " || exit 4; "
 		 /* Full-size frames both ways (1514 bytes on the wire). */
 		 "$B ping -c 2 -s 1472 -w 30 " HOST_IP " || exit 6; "
 		 "%s"
 		 "$B sleep 3; $B cat /proc/net/dev; echo netpeer-guest: done",
 		 m[0], m[1], m[2], m[3], m[4], m[5],
+		 !strcmp(mode, "dgram") ? "[ $($B cat /sys/class/net/eth1/address) = 02:4b:72:75:6e:01 ] || "
+					  "{ echo netpeer-guest: eth1 missing or wrong MAC; exit 7; }; "
+					: "",
 		 hostile ? "$B sleep 3; $B ping -c 2 -w 6 " HOST_IP " && { echo netpeer-guest: ping after the peer failed; exit 5; }; " : "");
 	const char *const argv[] = { "-c", script, NULL };
 	const char *const envp[] = { "PATH=/bin", NULL };
@@ -475,8 +482,12 @@ static int setup_vm(const char *kernel, const char *root, const char *mode, stru
 			rc = krun_add_net_unixstream(id, NULL, sv[0], guest_mac, COMPAT_NET_FEATURES, 0);
 		else if (!strcmp(mode, "passt-fd"))
 			rc = krun_set_passt_fd(id, sv[0]);
-		else
+		else {
 			rc = krun_add_net_unixgram(id, NULL, sv[0], guest_mac, 0, 0);
+			/* A second device, never answered: it must be eth1, with its own MAC. */
+			if (!rc && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->spare) == 0)
+				rc = krun_add_net_unixstream(id, NULL, p->spare[0], second_mac, 0, 0);
+		}
 	} else if (!strcmp(mode, "stream-path")) {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		strcpy(sa.sun_path, path);
@@ -523,7 +534,7 @@ int main(int argc, char **argv)
 	if (tap && tap_setup())
 		return 1;
 
-	struct peer p = { .fd = -1, .listen_fd = -1 };
+	struct peer p = { .fd = -1, .listen_fd = -1, .spare = { -1, -1 } };
 	struct tap_pinger tp = { 0 };
 	int dev_fd = -1;
 	int ctx = setup_vm(argv[2], argv[3], mode, &p, argv[4], &dev_fd);
