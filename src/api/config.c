@@ -56,6 +56,25 @@ int ckrun_config_nets(const struct ckrun_config *c, struct ckrun_net *out, int m
 	return n;
 }
 
+int ckrun_config_finish_nets(struct ckrun_config *c)
+{
+	struct ckrun_net all[CKRUN_MAX_NETS];
+	if (c->legacy_net == CKRUN_LEGACY_NET_NONE)
+		return 0;
+	int n = ckrun_config_nets(c, all, CKRUN_MAX_NETS);
+	if (n < 0)
+		return n;
+	struct ckrun_net l = all[n - 1];
+	if (l.path && !(l.path = strdup(l.path)))
+		return -ENOMEM;
+	c->nets[c->nr_nets++] = l;
+	free(c->legacy_gvproxy_path);
+	c->legacy_gvproxy_path = NULL;
+	c->legacy_net = CKRUN_LEGACY_NET_NONE;
+	c->legacy_passt_fd = -1;
+	return 0;
+}
+
 void ckrun_config_free(struct ckrun_config *c)
 {
 	if (!c)

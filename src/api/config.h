@@ -98,4 +98,8 @@ bool ckrun_config_has_net_device(const struct ckrun_config *c);
  */
 int ckrun_config_nets(const struct ckrun_config *c, struct ckrun_net *out, int max);
 
+/* At start: the legacy device becomes the last entry of nets[] (the VMM only
+ * reads nets[]). 0, -ENOSPC (no room), -ENOMEM. */
+int ckrun_config_finish_nets(struct ckrun_config *c);
+
 #endif

@@ -206,7 +206,8 @@ int vm_add_virtio(struct vm *vm, struct virtio_mmio_dev *dev);
 /* ---- netdev.c: network devices ---- */
 
 struct net_peer;
-/* Every configured network device (ckrun_config_nets order: eth0, eth1, ...):
+/* Every configured network device (cfg->nets[], the legacy one already
+ * appended by the API's start: eth0, eth1, ...):
  * opens its peer and adds a virtio-net device. Call in the start call, before
  * the vCPU threads run (they drop privileges). */
 int vm_add_nets(struct vm *vm, const struct ckrun_config *cfg);

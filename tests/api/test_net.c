@@ -4,6 +4,7 @@
 
 #include "helpers.h"
 #include "api/config.h"
+#include "api/start.h"
 
 #define NET_ALL 0x5D83u
 
@@ -165,6 +166,48 @@ static void legacy_calls(void **state)
 	assert_int_equal(krun_free_ctx(id), 0);
 }
 
+/* What the VMM gets at start: nets[] with the legacy device last, with its own copy of the path. */
+static struct ckrun_net seen[CKRUN_MAX_NETS];
+static int seen_nr = -1;
+static char seen_path[64];
+
+static int capture_run(const struct ckrun_config *cfg, int *exit_code)
+{
+	seen_nr = cfg->nr_nets;
+	memcpy(seen, cfg->nets, sizeof(seen));
+	if (cfg->nr_nets > 0 && cfg->nets[cfg->nr_nets - 1].path)
+		snprintf(seen_path, sizeof(seen_path), "%s", cfg->nets[cfg->nr_nets - 1].path);
+	assert_int_equal(cfg->legacy_net, CKRUN_LEGACY_NET_NONE);
+	*exit_code = 0;
+	return 0;
+}
+
+static void legacy_device_at_start(void **state)
+{
+	(void)state;
+	char gv[] = "/tmp/gv.sock";
+	ckrun_set_vm_runner_for_test(capture_run);
+	uint32_t id = new_ctx();
+	assert_int_equal(krun_set_gvproxy_path(id, gv), 0);
+	assert_int_equal(krun_add_net_unixstream(id, NULL, 4, mac, 0, NET_FLAG_DHCP_CLIENT), 0);
+	assert_int_equal(ckrun_start_and_wait(id), 0);
+	assert_int_equal(seen_nr, 2);
+	assert_int_equal(seen[0].kind, CKRUN_NET_UNIXSTREAM);
+	assert_int_equal(seen[1].kind, CKRUN_NET_UNIXGRAM);
+	assert_true(seen[1].vfkit);
+	assert_string_equal(seen_path, gv);
+
+	/* No room for the legacy device: the start fails, nothing runs. */
+	id = new_ctx();
+	assert_int_equal(krun_set_passt_fd(id, 3), 0);
+	for (int i = 0; i < CKRUN_MAX_NETS; i++)
+		assert_int_equal(krun_add_net_unixstream(id, NULL, 4, mac, 0, 0), 0);
+	seen_nr = -1;
+	assert_int_equal(ckrun_start_and_wait(id), -ENOSPC);
+	assert_int_equal(seen_nr, -1);
+	ckrun_set_vm_runner_for_test(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +216,7 @@ int main(void)
 		cmocka_unit_test(tap_rules),
 		cmocka_unit_test(order_and_limit),
 		cmocka_unit_test(legacy_calls),
+		cmocka_unit_test(legacy_device_at_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
