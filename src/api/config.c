@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "libkrun.h"
-#include "api/config.h"
+#include "api/ctx.h"
 #include "api/strv.h"
 
 /* libkrun's defaults when krun_set_vm_config is never called. */

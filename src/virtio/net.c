@@ -8,10 +8,11 @@
  * computes checksums and segments, so every frame fits an MTU-sized buffer
  * (a Linux guest without GUEST_TSO/UFO posts 1518-byte receive buffers).
  *
- * One worker thread per device polls the stop eventfd, both queue kicks and
- * the peer fd (non-blocking). State that belongs to the peer connection (a
- * partly read or partly written stream frame) lives in the device, not the
- * activation, so a driver reset never puts the stream out of step.
+ * The device's worker (run, on the transport's thread, mmio_dev.h) polls the
+ * stop eventfd, both queue kicks and the peer fd (non-blocking). State that
+ * belongs to the peer connection (a partly read or partly written stream
+ * frame) lives in the device, not the activation, so a driver reset never
+ * puts the stream out of step.
  *
  * Bounds (docs/security.md): a frame is at most NET_FRAME_MAX bytes either
  * way; at most RX_BUF_CAP bytes are read ahead from the peer and at most
@@ -33,11 +34,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,10 +62,6 @@ struct virtio_net {
 	struct virtio_net_config_wire cfg;
 	uint32_t requested_features; /* the client's NET_FEATURE_* bits (none implemented) */
 	char name[16];
-
-	int stop_fd;
-	pthread_t thread;
-	bool running;
 
 	struct virtio_net_stats st; /* updated with __atomic adds, read with loads */
 
@@ -426,15 +420,11 @@ static void drain_fd(int fd)
 	(void)r;
 }
 
-static void *net_worker(void *arg)
+static void net_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
 {
-	struct virtio_net *n = arg;
-	struct virtio_mmio_dev *t = n->t;
+	struct virtio_net *n = dev;
 	struct vq *rxq = virtio_mmio_queue(t, NET_RXQ);
 	struct vq *txq = virtio_mmio_queue(t, NET_TXQ);
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals belong to the application */
 
 	bool more = true; /* buffers posted before DRIVER_OK, data read before a reset */
 	for (;;) {
@@ -447,7 +437,7 @@ static void *net_worker(void *arg)
 				pev |= POLLOUT;
 		}
 		struct pollfd pf[4] = {
-			{ .fd = n->stop_fd, .events = POLLIN },
+			{ .fd = stop_fd, .events = POLLIN },
 			{ .fd = broken ? -1 : virtio_mmio_notify_fd(t, NET_RXQ), .events = POLLIN },
 			{ .fd = broken ? -1 : virtio_mmio_notify_fd(t, NET_TXQ), .events = POLLIN },
 			/* Not polled without interest: a hung-up peer would wake us forever. */
@@ -489,35 +479,18 @@ static void *net_worker(void *arg)
 		if (r < 0 || rxq->broken || txq->broken)
 			virtio_mmio_set_broken(t);
 	}
-	return NULL;
 }
 
+/* DRIVER_OK, under the transport's lock, before the worker starts. */
 static int net_activate(void *dev, struct virtio_mmio_dev *t)
 {
 	struct virtio_net *n = dev;
 	n->t = t;
 	n->rx_blocked = false;
-	int err = pthread_create(&n->thread, NULL, net_worker, n);
-	if (err)
-		return -err;
-	n->running = true;
+	/* A frame the previous driver had not received yet, or a stream frame
+	 * half written to the peer, is the peer connection's, not the driver's:
+	 * it stays for this activation. */
 	return 0;
-}
-
-/* Also reached from virtio_mmio_free, before net_free. */
-static void net_reset(void *dev)
-{
-	struct virtio_net *n = dev;
-	if (!n->running)
-		return;
-	uint64_t one = 1;
-	ssize_t r = write(n->stop_fd, &one, sizeof(one));
-	(void)r;
-	pthread_join(n->thread, NULL);
-	drain_fd(n->stop_fd);
-	n->running = false;
-	/* A frame the driver had not yet received is the peer's, not the
-	 * driver's: it stays for the next activation. */
 }
 
 /* Losses are never silent: say what was dropped (stderr, as the VMM's other errors). */
@@ -541,11 +514,8 @@ static void report_losses(const struct virtio_net *n)
 static void net_free(void *dev)
 {
 	struct virtio_net *n = dev;
-	net_reset(n);
 	report_losses(n);
 	net_peer_close(&n->peer);
-	if (n->stop_fd >= 0)
-		close(n->stop_fd);
 	free(n->rxbuf);
 	free(n->txbuf);
 	free(n);
@@ -560,7 +530,7 @@ static const struct virtio_dev_ops net_ops = {
 	.config_len = sizeof(struct virtio_net_config_wire),
 	.config_read = net_config_read,
 	.activate = net_activate,
-	.reset = net_reset,
+	.run = net_run,
 	.free = net_free,
 };
 
@@ -574,11 +544,10 @@ int virtio_net_new(const struct virtio_net_config *cfg, const struct guest_mem *
 		return -ENOMEM;
 	}
 	n->peer = peer;
-	n->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->rxbuf = malloc(RX_BUF_CAP);
 	n->txbuf = malloc(TX_BUF_CAP);
-	if (n->stop_fd < 0 || !n->rxbuf || !n->txbuf || n->peer.fd < 0) {
-		int err = n->peer.fd < 0 ? -EBADF : n->stop_fd < 0 ? -errno : -ENOMEM;
+	if (!n->rxbuf || !n->txbuf || n->peer.fd < 0) {
+		int err = n->peer.fd < 0 ? -EBADF : -ENOMEM;
 		net_free(n);
 		return err;
 	}

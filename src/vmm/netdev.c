@@ -11,12 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/features.h"
-#include "vmm/vm.h"
-
-#if CKRUN_HAVE_DEVICES
 #include "net/peer.h"
 #include "virtio/net.h"
+#include "vmm/vm.h"
 
 int vm_add_net(struct vm *vm, struct net_peer *peer, const uint8_t mac[6], uint32_t features, const char *name)
 {
@@ -56,36 +53,28 @@ static const char *kind_name(enum ckrun_net_kind k)
 	return k == CKRUN_NET_UNIXSTREAM ? "unixstream" : k == CKRUN_NET_UNIXGRAM ? "unixgram" : "tap";
 }
 
-int vm_add_nets(struct vm *vm, const struct ckrun_config *cfg)
+int vm_net_count(const struct ckrun_config *cfg)
 {
-	const struct ckrun_net *nets = cfg->nets;
-	for (int i = 0; i < cfg->nr_nets && i < CKRUN_MAX_NETS; i++) {
-		struct net_peer p;
-		int err = open_peer(&nets[i], &p);
-		if (err) {
-			if (nets[i].path)
-				fprintf(stderr, "ckrun: network device eth%d (%s %s): %s\n", i, kind_name(nets[i].kind),
-					nets[i].path, strerror(-err));
-			else
-				fprintf(stderr, "ckrun: network device eth%d (%s fd %d): %s\n", i,
-					kind_name(nets[i].kind), nets[i].fd, strerror(-err));
-			return err;
-		}
-		char name[16];
-		snprintf(name, sizeof(name), "eth%d", i);
-		if ((err = vm_add_net(vm, &p, nets[i].mac, nets[i].features, name)))
-			return err;
-	}
-	return 0;
+	return cfg->nr_nets < CKRUN_MAX_NETS ? cfg->nr_nets : CKRUN_MAX_NETS;
 }
-#else
-int vm_add_nets(struct vm *vm, const struct ckrun_config *cfg)
+
+int vm_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct virtio_mmio_dev **dev)
 {
-	(void)vm;
-	if (cfg->nr_nets > 0) {
-		fprintf(stderr, "ckrun: this build has no virtio-net device\n");
-		return -ENOSYS;
+	const struct ckrun_net *n = &cfg->nets[i];
+	struct net_peer p;
+	int err = open_peer(n, &p);
+	if (err) {
+		if (n->path)
+			fprintf(stderr, "ckrun: network device eth%d (%s %s): %s\n", i, kind_name(n->kind), n->path,
+				strerror(-err));
+		else
+			fprintf(stderr, "ckrun: network device eth%d (%s fd %d): %s\n", i, kind_name(n->kind), n->fd,
+				strerror(-err));
+		return err;
 	}
-	return 0;
+	char name[16];
+	snprintf(name, sizeof(name), "eth%d", i);
+	struct virtio_net_config nc = { .peer = p, .features = n->features, .name = name };
+	memcpy(nc.mac, n->mac, sizeof(nc.mac));
+	return virtio_net_new(&nc, &vm->mem.gm, dev, NULL); /* owns the peer, also on failure */
 }
-#endif

@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "helpers.h"
-#include "api/config.h"
+#include "api/ctx.h"
 #include "api/start.h"
 
 #define NET_ALL 0x5D83u

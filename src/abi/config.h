@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The VM configuration record: what the krun_* setters fill in and what the
- * VMM builder (src/vmm/builder.c) consumes. Owned strings/arrays are freed by
- * ckrun_config_free. No validation happens later than the setter.
+ * The VM configuration record: what the krun_* setters (src/api) fill in and
+ * what the VMM (src/vmm/builder.c) consumes; in the bottom layer so that both
+ * point down to it. The API layer owns every record (ckrun_config_init and
+ * ckrun_config_free, src/api/ctx.h). No validation happens later than the
+ * setter.
  */
-#ifndef CKRUN_API_CONFIG_H
-#define CKRUN_API_CONFIG_H
+#ifndef CKRUN_ABI_CONFIG_H
+#define CKRUN_ABI_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/guest.h"
+
 #define CKRUN_TAG_MAX        36   /* virtio-fs config space tag field */
 #define CKRUN_MAX_ARGS       4096 /* argv / env / rlimit entries, as libkrun */
 #define CKRUN_MAX_SHARES     8
-#define CKRUN_ROOT_TAG       "/dev/root"
 #define CKRUN_ROOT_SHM_SIZE  (512ULL << 20)
 #define CKRUN_MAX_NETS       8    /* network devices (krun_add_net_* plus the legacy one) */
 #define CKRUN_MAC_LEN        6
@@ -79,27 +82,5 @@ struct ckrun_config {
 	bool legacy_mac_set;  /* krun_set_net_mac */
 	uint8_t legacy_mac[CKRUN_MAC_LEN];
 };
-
-void ckrun_config_init(struct ckrun_config *c);
-void ckrun_config_free(struct ckrun_config *c);
-
-/* An explicit network device was added (a krun_add_net_* call succeeded).
- * libkrun then refuses krun_set_port_map, krun_set_passt_fd and
- * krun_set_gvproxy_path with -EINVAL. */
-bool ckrun_config_has_net_device(const struct ckrun_config *c);
-
-/*
- * The network devices the VM gets, in guest order: the krun_add_net_* ones,
- * then the legacy one (krun_set_passt_fd: unixstream on that fd;
- * krun_set_gvproxy_path: unixgram with the VFKT greeting; MAC from
- * krun_set_net_mac or 5a:94:ef:e4:0c:ee; COMPAT_NET_FEATURES), as libkrun
- * appends it at start. The entries borrow the record's strings. Returns the
- * count, or -ENOSPC if more than max.
- */
-int ckrun_config_nets(const struct ckrun_config *c, struct ckrun_net *out, int max);
-
-/* At start: the legacy device becomes the last entry of nets[] (the VMM only
- * reads nets[]). 0, -ENOSPC (no room), -ENOMEM. */
-int ckrun_config_finish_nets(struct ckrun_config *c);
 
 #endif
