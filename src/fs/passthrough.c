@@ -1508,9 +1508,7 @@ int fs_passthrough_new(const struct fs_passthrough_opts *o, struct fs_backend *o
 		ret = -EIO;
 		goto fail;
 	}
-	out->ops = &pt_ops;
-	out->fs = p;
-	out->free = pt_free;
+	*out = (struct fs_backend){ .ops = &pt_ops, .fs = p, .free = pt_free };
 	return 0;
 fail:
 	pt_free(p);
