@@ -991,6 +991,7 @@ int fuse_server_handle(struct fuse_server *s, const struct iovec *in, int in_cnt
 	struct req r = { .s = s };
 	struct fs_iobuf inb = { .iov = in, .iovcnt = in_cnt, .limit = SIZE_MAX };
 	struct fs_iobuf hdr_pos = { .iov = out, .iovcnt = out_cnt, .limit = SIZE_MAX };
+	struct fs_iobuf body_start;
 	const struct op_desc *op = NULL;
 	size_t present, args_len, body;
 	struct fuse_out_header oh = { 0 };
@@ -1030,6 +1031,7 @@ int fuse_server_handle(struct fuse_server *s, const struct iovec *in, int in_cnt
 		return -ENOSPC;
 	r.out = hdr_pos;
 	(void)fs_iobuf_skip(&r.out, sizeof(oh));
+	body_start = r.out; /* the reply body is what the handler moves r.out past */
 
 	if (err == 0) {
 		size_t ext = (size_t)r.h.total_extlen * 8;
@@ -1067,10 +1069,7 @@ int fuse_server_handle(struct fuse_server *s, const struct iovec *in, int in_cnt
 	if (err < 0) {
 		body = 0;
 	} else {
-		struct fs_iobuf start = hdr_pos;
-
-		(void)fs_iobuf_skip(&start, sizeof(oh));
-		body = fs_iobuf_remaining(&start) - fs_iobuf_remaining(&r.out);
+		body = fs_iobuf_remaining(&body_start) - fs_iobuf_remaining(&r.out);
 	}
 	oh.len = (uint32_t)(sizeof(oh) + body);
 	oh.error = err;
