@@ -2,8 +2,9 @@
 /*
  * Composition of a share's operations (src/fs/compose.c): what each rule
  * makes of the table below, node-id ownership, the rules that cannot be
- * composed, and the real boot-root stack, whose READ and GETATTR entries
- * must be the passthrough's own (one indirect call per request).
+ * composed, the real boot-root stack, whose READ and GETATTR entries must
+ * be the passthrough's own (one indirect call per request), and the
+ * server's routing of requests by node id.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,9 @@
 #include "fs/augment.h"
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
+#include "fs/server.h"
+#include "test_readonly_fake.h"
+#include "test_readonly_req.h"
 
 static const struct fs_ctx ctx = { .unique = 1 };
 
@@ -263,6 +267,103 @@ static void test_root_share_read_is_one_call(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Through the server: augment(readonly(fake)), as a read-only boot root. A
+ * request is routed by the node it addresses: the virtual file's to the
+ * augment layer, every other one to the composed table; the fake fails the
+ * test if a mutation reaches it. */
+static void test_server_routes_by_node(void **state)
+{
+	static const char blob[] = "init";
+	struct fs_virtual_file vf = { "init.krun", blob, 4, S_IFREG | 0755 };
+	struct fuse_server_config cfg = { 0 };
+	struct fake_inner *fake;
+	int freed = 0;
+	struct fs_backend ro;
+	struct fuse_server *s;
+	struct rq *q = malloc(sizeof(*q));
+	struct rp *p = malloc(sizeof(*p));
+	(void)state;
+
+	assert_non_null(q);
+	assert_non_null(p);
+	assert_int_equal(fs_readonly_new(fake_backend(&fake, &freed), &ro), 0);
+	assert_int_equal(fs_augment_new(ro, &vf, 1, &cfg.backend), 0);
+	assert_int_equal(fuse_server_new(&cfg, &s), 0);
+	rq_init(s, p, FUSE_ASYNC_READ);
+	assert_int_equal(p->error, 0);
+	fake->total = 0;
+
+	/* LOOKUP of the virtual name: the augment layer, nothing below */
+	rq_begin(q, FUSE_LOOKUP, FUSE_ROOT_ID);
+	rq_str(q, "init.krun");
+	rq_send(s, q, p);
+	assert_int_equal(p->error, 0);
+	uint64_t v = RP_BODY(p, struct fuse_entry_out)->nodeid;
+	assert_true(v & OWN);
+	assert_int_equal(fake->total, 0);
+
+	/* READ: the virtual file from the blob; an ordinary node from below */
+	struct fuse_read_in rd = { .fh = 1, .size = 64 };
+	rq_begin(q, FUSE_READ, v);
+	rq_add(q, &rd, sizeof(rd));
+	rq_send(s, q, p);
+	assert_int_equal(p->error, 0);
+	assert_int_equal(p->body_len, 4);
+	assert_int_equal(fake->total, 0);
+	rq_begin(q, FUSE_READ, 2);
+	rq_add(q, &rd, sizeof(rd));
+	rq_send(s, q, p);
+	assert_int_equal(p->error, 0);
+	assert_int_equal(fake->calls[FK_READ], 1);
+
+	/* WRITE: the augment's EPERM on the virtual file, the read-only EROFS elsewhere */
+	struct fuse_write_in wr = { .fh = 1, .size = 1 };
+	rq_begin(q, FUSE_WRITE, v);
+	rq_add(q, &wr, sizeof(wr));
+	rq_add(q, "x", 1);
+	rq_send(s, q, p);
+	assert_int_equal(p->error, -EPERM);
+	rq_begin(q, FUSE_WRITE, 2);
+	rq_add(q, &wr, sizeof(wr));
+	rq_add(q, "x", 1);
+	rq_send(s, q, p);
+	assert_int_equal(p->error, -EROFS);
+
+	/* LINK is routed by the node linked (oldnodeid), not the new parent */
+	struct fuse_link_in ln = { .oldnodeid = v };
+	rq_begin(q, FUSE_LINK, FUSE_ROOT_ID);
+	rq_add(q, &ln, sizeof(ln));
+	rq_str(q, "hard");
+	rq_send(s, q, p);
+	assert_int_equal(p->error, -EPERM);
+
+	/* BATCH_FORGET: each entry by its own node */
+	struct fuse_batch_forget_in bf = { .count = 2 };
+	struct fuse_forget_one one[2] = { { .nodeid = v, .nlookup = 1 },
+					  { .nodeid = 2, .nlookup = 1 } };
+	int before = fake->calls[FK_FORGET];
+	rq_begin(q, FUSE_BATCH_FORGET, 0);
+	rq_add(q, &bf, sizeof(bf));
+	rq_add(q, one, sizeof(one));
+	rq_send(s, q, p);
+	assert_int_equal(p->written, 0);
+	assert_int_equal(fake->calls[FK_FORGET], before + 1);
+	assert_int_equal(fake->last_nodeid, 2);
+
+	/* LOOKUP under the virtual file: not a directory, nothing below */
+	before = fake->total;
+	rq_begin(q, FUSE_LOOKUP, v);
+	rq_str(q, "x");
+	rq_send(s, q, p);
+	assert_int_equal(p->error, -ENOTDIR);
+	assert_int_equal(fake->total, before);
+
+	fuse_server_free(s);
+	assert_int_equal(freed, 1);
+	free(q);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_rules_that_cannot_be_composed),
 		cmocka_unit_test(test_owned_node_ids),
 		cmocka_unit_test(test_root_share_read_is_one_call),
+		cmocka_unit_test(test_server_routes_by_node),
 	};
 
 	return cmocka_run_group_tests_name("fs-compose", tests, NULL, NULL);
