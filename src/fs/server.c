@@ -6,7 +6,8 @@
  * declared length against the bytes really present, look the opcode up in
  * ONE table (op_table below: minimum argument size, minimum reply body,
  * handler), decode that opcode's arguments through a cursor limited to the
- * declared length, call the backend (struct fs_ops), then write
+ * declared length, call the share's composed table (struct fs_table,
+ * chosen by the node id the request addresses), then write
  * fuse_out_header + body into the reply iovecs.
  *
  * Error choices (documented in docs/fuse-server.md):
