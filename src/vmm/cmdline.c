@@ -98,6 +98,10 @@ int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, cons
 		put(&o, "%s", cfg->kernel_cmdline);
 	else
 		put(&o, "%s %s %s", PROLOG_HEAD, root_read_only(cfg) ? "ro" : "rw", PROLOG_TAIL);
+	/* Every kernel message on COM1 from the first line on, kept after hvc0
+	 * registers: a guest that dies early still says why. */
+	if (vm_trace_enabled())
+		put(&o, " earlyprintk=serial,ttyS0,keep ignore_loglevel");
 
 	if (cfg->exec_path)
 		put_var(&o, "KRUN_INIT", cfg->exec_path);

@@ -261,6 +261,13 @@ struct vm {
 /* Called from vCPU threads (and devices) to end the VM. */
 void vm_request_end(struct vm *vm, enum vm_end why, int err);
 
+/* CKRUN_TRACE=1: the VMM says on stderr why and how the guest ended (the
+ * ending exit with the vCPU's registers, each vCPU's exit counts, the end
+ * reason) and the guest kernel logs everything to the serial port from its
+ * first line (earlyprintk), so a guest that dies before its virtio console
+ * exists still leaves its last words (docs/testing.md, "Inner guest deaths"). */
+bool vm_trace_enabled(void);
+
 uint64_t vm_now_ns(void);
 
 /* The result of a run, for tests and benchmarks (ckrun_vm_run keeps only the exit code). */
