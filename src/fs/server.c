@@ -102,8 +102,11 @@ static int get_arg(struct req *r, void *dst, size_t n)
 
 /*
  * A NUL-terminated string inside the request, copied out (it may span
- * iovecs). Walks the cursor's segments directly with memchr: a name split
- * over many tiny iovecs costs one pass, not one cursor walk per byte.
+ * iovecs). Walks the cursor's segments directly: a name split over many tiny
+ * iovecs costs one pass, not one cursor walk per byte. Each segment is copied
+ * into buf first and the NUL is searched in that copy: the request is guest
+ * memory that another vCPU may change meanwhile, so it is read once (searching
+ * it and then copying it could copy a name whose NUL vanished in between).
  */
 static int get_str(struct req *r, char *buf, size_t bufsz)
 {
@@ -127,9 +130,9 @@ static int get_str(struct req *r, char *buf, size_t bufsz)
 			capped = true;
 		}
 		p = (const char *)b->iov[i].iov_base + off;
-		z = memchr(p, '\0', len);
-		take = z ? (size_t)(z - p) + 1 : len;
-		memcpy(buf + n, p, take);
+		memcpy(buf + n, p, len);
+		z = memchr(buf + n, '\0', len);
+		take = z ? (size_t)(z - (buf + n)) + 1 : len;
 		n += take;
 		budget -= take;
 		if (z)
