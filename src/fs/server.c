@@ -23,6 +23,8 @@
  */
 #include "fs/server.h"
 
+#include "fs/dax.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -57,7 +59,7 @@ struct fuse_server {
 	void (*exit_code)(void *opaque, int32_t code);
 	void *opaque;
 	uint16_t max_pages;
-	uint16_t map_alignment; /* log2(page size) */
+	uint16_t map_alignment; /* log2 of the DAX chunk (dax.h) */
 	pthread_mutex_t init_lock; /* serialises INIT and DESTROY */
 	atomic_int state;
 };
@@ -889,13 +891,21 @@ int fuse_server_new(const struct fuse_server_config *cfg, struct fuse_server **o
 	}
 	s->be = cfg->backend;
 	s->dax = cfg->dax;
+	s->dax.map = NULL;
+	if (s->dax.base && fs_dax_map_new(s->dax.size, cfg->limits, &s->dax.map) < 0) {
+		pthread_mutex_destroy(&s->init_lock);
+		free(s);
+		if (cfg->backend.free)
+			cfg->backend.free(cfg->backend.fs);
+		return -ENOMEM;
+	}
 	s->exit_code = cfg->exit_code;
 	s->opaque = cfg->opaque;
 	page = sysconf(_SC_PAGESIZE);
 	if (page <= 0)
 		page = 4096;
 	s->max_pages = (uint16_t)((FS_MAX_BUFFER + page - 1) / page);
-	s->map_alignment = (uint16_t)__builtin_ctzl((unsigned long)page);
+	s->map_alignment = FS_DAX_SHIFT;
 	atomic_init(&s->state, ST_NEW);
 	*out = s;
 	return 0;
@@ -909,6 +919,7 @@ void fuse_server_free(struct fuse_server *s)
 		s->be.ops->destroy(s->be.fs);
 	if (s->be.free)
 		s->be.free(s->be.fs);
+	fs_dax_map_free(s->dax.map);
 	pthread_mutex_destroy(&s->init_lock);
 	free(s);
 }

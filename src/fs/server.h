@@ -10,6 +10,8 @@
 
 #include "fs/backend.h"
 
+struct fs_limits;
+
 /* The exit-code ioctl the guest init sends on "/" (libkrun's _IO('v', 2)). */
 #define CKRUN_IOC_EXIT_CODE 0x7602u
 
@@ -18,6 +20,9 @@ struct fuse_server;
 struct fuse_server_config {
 	struct fs_backend backend;       /* the server takes ownership */
 	struct fs_dax_window dax;        /* base == NULL: no window, (SETUP|REMOVE)MAPPING -> ENOSYS */
+	/* The VM's budgets shared by its shares (limits.h): the window's live
+	 * chunks are charged there. NULL: a private one. */
+	struct fs_limits *limits;
 	/* Called for the exit-code ioctl on any node; the ioctl never reaches the
 	 * backend, so it works on read-only shares too. May be NULL. */
 	void (*exit_code)(void *opaque, int32_t code);

@@ -25,6 +25,7 @@
 
 #if CKRUN_HAVE_DEVICES
 #include "fs/augment.h"
+#include "fs/limits.h"
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
 #include "init/init_blob.h"
@@ -145,6 +146,10 @@ static uint64_t process_rss(void)
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+#if CKRUN_HAVE_DEVICES
+static int add_shares(struct vm *vm, const struct ckrun_config *cfg, struct fs_limits *limits);
+#endif
+
 static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 {
 #if CKRUN_HAVE_DEVICES
@@ -160,9 +165,34 @@ static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 	if ((err = virtio_console_new(&cc, &vm->mem.gm, &dev)) || (err = vm_add_virtio(vm, dev)))
 		return err;
 
+	/* One fd budget and one DAX cap for all shares (fs/limits.h); each
+	 * share holds a reference, so ours goes when the loop ends. */
+	struct fs_limits *limits = NULL;
+	if (cfg->nr_shares && (err = fs_limits_new((unsigned)cfg->nr_shares, 0, (unsigned)-1, &limits)))
+		return err;
+	err = add_shares(vm, cfg, limits);
+	fs_limits_unref(limits);
+	return err;
+#else
+	/* Built without the virtio layer: only a guest that needs no device runs. */
+	if (cfg->nr_shares > 0) {
+		fprintf(stderr, "ckrun: this build has no virtio-fs device\n");
+		return -ENOSYS;
+	}
+	(void)vm;
+	return 0;
+#endif
+}
+
+#if CKRUN_HAVE_DEVICES
+static int add_shares(struct vm *vm, const struct ckrun_config *cfg, struct fs_limits *limits)
+{
+	int err;
+	struct virtio_mmio_dev *dev;
+
 	for (int i = 0; i < cfg->nr_shares; i++) {
 		const struct ckrun_share *sh = &cfg->shares[i];
-		struct fs_passthrough_opts po = { .root = sh->path, .xattr = true };
+		struct fs_passthrough_opts po = { .root = sh->path, .xattr = true, .limits = limits };
 		struct fs_backend be;
 		if ((err = fs_passthrough_new(&po, &be)))
 			return err;
@@ -184,21 +214,14 @@ static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 			.dax_size = vm->mem.plan.shm[i].size,
 			.exit_code = on_exit_code,
 			.opaque = vm,
+			.limits = limits,
 		};
 		if ((err = virtio_fs_new(&fc, &vm->mem.gm, &dev)) || (err = vm_add_virtio(vm, dev)))
 			return err;
 	}
 	return 0;
-#else
-	/* Built without the virtio layer: only a guest that needs no device runs. */
-	if (cfg->nr_shares > 0) {
-		fprintf(stderr, "ckrun: this build has no virtio-fs device\n");
-		return -ENOSYS;
-	}
-	(void)vm;
-	return 0;
-#endif
 }
+#endif
 
 /* Wait for the guest to end; the watchdog stops a guest that never shows life. */
 static int wait_for_end(struct vm *vm, double timeout_s)
