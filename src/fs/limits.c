@@ -17,6 +17,7 @@ struct fs_limits {
 	unsigned shared_max;  /* budget - nr_shares * floor */
 	unsigned shared_used; /* fds taken past a share's floor */
 	unsigned used;        /* all fds held by all shares */
+	unsigned nr_shares;
 	uint64_t dax_used;    /* live 2 MiB chunks in all windows */
 };
 
@@ -60,6 +61,7 @@ int fs_limits_new(unsigned nr_shares, unsigned long nofile, unsigned open_now, s
 		return -ENOMEM;
 	}
 	atomic_init(&l->refs, 1);
+	l->nr_shares = nr_shares;
 	/* A limit too small for the floors: each share gets an equal part
 	 * (at least 2, the root and one more; the reserve then shrinks). */
 	l->budget = (unsigned)avail;
@@ -88,6 +90,11 @@ void fs_limits_unref(struct fs_limits *l)
 		return;
 	pthread_mutex_destroy(&l->lock);
 	free(l);
+}
+
+unsigned fs_limits_inode_entries(const struct fs_limits *l)
+{
+	return FS_MAX_INODE_ENTRIES_VM / l->nr_shares;
 }
 
 unsigned fs_limits_fd_budget(const struct fs_limits *l)

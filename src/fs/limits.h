@@ -33,6 +33,12 @@
 #define FS_FD_SHARE_FLOOR 32u
 /* 2 MiB chunks mapped at once in all DAX windows of one VM (8 GiB). */
 #define FS_DAX_MAX_LIVE_CHUNKS 4096u
+/* Inode entries (node ids the guest holds) in all shares of one VM; each
+ * share gets an equal part. Each entry costs at most FS_INODE_ENTRY_BYTES of
+ * heap (measured in tests/fs/test_fd_budget.c, inode_heap), so the inode
+ * tables of a VM stay under 2^20 * that (docs/security.md, "Bounds"). */
+#define FS_MAX_INODE_ENTRIES_VM (1u << 20)
+#define FS_INODE_ENTRY_BYTES 256u
 
 struct fs_limits;
 
@@ -48,6 +54,9 @@ struct fs_fd_account {
 int fs_limits_new(unsigned nr_shares, unsigned long nofile, unsigned open_now, struct fs_limits **out);
 struct fs_limits *fs_limits_ref(struct fs_limits *l);
 void fs_limits_unref(struct fs_limits *l);
+
+/* The inode entries one share may hold: FS_MAX_INODE_ENTRIES_VM / shares. */
+unsigned fs_limits_inode_entries(const struct fs_limits *l);
 
 /* The shares' whole fd budget (for statistics, tests and docs). */
 unsigned fs_limits_fd_budget(const struct fs_limits *l);

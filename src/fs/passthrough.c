@@ -1481,8 +1481,11 @@ int fs_passthrough_new(const struct fs_passthrough_opts *o, struct fs_backend *o
 	/* With CAP_DAC_READ_SEARCH, inodes beyond the fd bound are kept as file
 	 * handles (inode.h); without it the bound is also the entry bound. */
 	unsigned entries = max;
-	if (p->caps.can_read_search && entries < MAX_INODE_ENTRIES)
-		entries = MAX_INODE_ENTRIES;
+	unsigned max_entries = fs_limits_inode_entries(p->fds.l); /* the VM's, split */
+	if (max_entries > MAX_INODE_ENTRIES)
+		max_entries = MAX_INODE_ENTRIES;
+	if (p->caps.can_read_search && entries < max_entries)
+		entries = max_entries;
 	if ((ret = fs_inode_table_new(max, entries, &p->inodes)) < 0 ||
 	    (ret = fs_handle_table_new(max_handles, &p->handles)) < 0)
 		goto fail;

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,12 +225,56 @@ static void accounting(void **state)
 	fs_limits_unref(l);
 }
 
+/*
+ * Heap per inode entry, measured: a share that holds FILES node ids while its
+ * fds are few (as root, entries past the fd bound are kept as file handles:
+ * the costlier kind). Bounds the inode tables' memory at
+ * FS_MAX_INODE_ENTRIES_VM * FS_INODE_ENTRY_BYTES per VM.
+ */
+#define FILES 16400 /* just past a doubling of the slot array: the worst ratio */
+
+static void inode_heap(void **state)
+{
+	struct share sh;
+	struct fs_limits *l;
+	char p[PATH_MAX], name[16];
+	int ok = 0;
+
+	(void)state;
+	assert_int_equal(fs_limits_new(1, 0, (unsigned)-1, &l), 0);
+	share_new(&sh, l);
+	for (int i = 0; i < FILES; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", sh.dir, i);
+		int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	assert_int_equal(lookup(&sh, 0), 0); /* warm up: the first entry past the root */
+	struct mallinfo2 before = mallinfo2();
+	for (int i = 0; i < FILES; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		if (req(&sh, FUSE_LOOKUP, FUSE_ROOT_ID, name, strlen(name) + 1, NULL) == 0)
+			ok++;
+	}
+	struct mallinfo2 after = mallinfo2();
+	double per = (double)(after.uordblks - before.uordblks) / (ok ? ok : 1);
+	print_message("%d entries held with %u fds: %.1f bytes of heap each (bound %u); per VM at most %u entries\n",
+		      ok, fs_limits_fd_used(l), per, FS_INODE_ENTRY_BYTES, FS_MAX_INODE_ENTRIES_VM);
+	if (geteuid() == 0)
+		assert_int_equal(ok, FILES); /* eviction: every entry held */
+	assert_true(ok > 0);
+	assert_true(per <= FS_INODE_ENTRY_BYTES);
+	share_free(&sh);
+	fs_limits_unref(l);
+}
+
 int main(void)
 {
 	struct rlimit rl;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accounting),
 		cmocka_unit_test(one_budget),
+		cmocka_unit_test(inode_heap),
 	};
 
 	/* The limits object reads the soft limit when it is made. */
