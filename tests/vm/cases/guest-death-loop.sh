@@ -31,9 +31,9 @@ while [ $(( $(bb date +%s) - start )) -lt "$secs" ]; do
 			died=$((died + 1))
 			echo "DEATH-LOOP: round $n $c status $rc in $((t1 - t0)) s: GUEST DIED; its output:"
 			bb sed 's/^/    /' "$out"
-		elif bb grep -q '^ckrun-trace:' "$out"; then
+		elif bb grep -q 'ckrun-trace:' "$out"; then
 			echo "DEATH-LOOP: round $n $c status $rc in $((t1 - t0)) s; VMM trace:"
-			bb grep '^ckrun-trace:\|^ckrun:' "$out" | bb sed 's/^/    /'
+			bb grep 'ckrun-trace:\|ckrun:' "$out" | bb sed 's/^/    /'
 		else
 			echo "DEATH-LOOP: round $n $c status $rc in $((t1 - t0)) s (no VMM trace?)"
 		fi
