@@ -63,17 +63,21 @@ static void *flip(void *arg)
 	return NULL;
 }
 
+/* Nothing to flip (len 0): no thread. */
 static void flip_start(struct flipper *f, pthread_t *t, void *buf, size_t len, uint8_t seed)
 {
 	f->buf = buf;
-	f->len = len ? len : 1;
+	f->len = len;
 	f->seed = seed;
 	atomic_init(&f->stop, false);
-	CHECK(pthread_create(t, NULL, flip, f) == 0);
+	if (len)
+		CHECK(pthread_create(t, NULL, flip, f) == 0);
 }
 
 static void flip_stop(struct flipper *f, pthread_t t)
 {
+	if (!f->len)
+		return;
 	atomic_store(&f->stop, true);
 	pthread_join(t, NULL);
 }
