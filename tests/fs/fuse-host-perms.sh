@@ -87,10 +87,12 @@ after=$(stat -c '%n %u %g %a' "$SRC"/* | sort)
 
 # --ro: the mount itself is read-only
 start_host --ro
-flags=$(python3 -c 'import os,sys; print(os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY)' "$MNT" 2>/dev/null ||
-	stat -f -c '%l' "$MNT")
 grep -q ' '"$MNT"' fuse.ckrun ro[, ]' /proc/mounts || fail "--ro mount not ro in /proc/mounts: $(grep "$MNT" /proc/mounts)"
-[ "$flags" != 0 ] || fail "statvfs on the --ro mount does not report ST_RDONLY"
+# statvfs's ST_RDONLY comes from the same mount flag; checked directly where python3 is.
+if command -v python3 >/dev/null; then
+	flags=$(python3 -c 'import os,sys; print(os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY)' "$MNT")
+	[ "$flags" = 1 ] || fail "statvfs on the --ro mount does not report ST_RDONLY ($flags)"
+fi
 as_nobody cat "$MNT/zero" >/dev/null 2>&1 && fail "uid 65534 opened a mode-0000 file (--ro)"
 stop_host
 
