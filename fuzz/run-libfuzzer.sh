@@ -47,7 +47,7 @@ mkdir -p "$build/fuzz"
 for t in $targets; do
 	case $t in
 	fuzz_virtqueue) seeds=$build/fuzz/corpus-virtqueue ;;
-	fuzz_dax | fuzz_guest_reads) seeds=$src/fuzz/regressions/$t ;; # seeds kept in the tree
+	fuzz_dax | fuzz_guest_reads) seeds=$src/fuzz/corpus/$t ;; # kept in the tree (merge new finds with -merge=1)
 	*) seeds=$build/fuzz/corpus-server ;;
 	esac
 	mkdir -p "$build/fuzz/work-$t" "$build/fuzz/crash-$t"
