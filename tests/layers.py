@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """The include rule of src/, enforced (meson test "layers").
 
-Layers, top to bottom: api > vmm > virtio > fs, net > abi (fs and net, the
-backends of the virtio devices, sit beside each other); the guest init
-(src/init) sits beside them all and may include only itself and abi. A file
-may include headers of its own layer or of a lower one, never of a higher one
-or of a layer beside it. A new folder under src/ gets a rank here first. The public headers (include/) count as the api layer. There
-must be no include cycle among files.
+Layers, top to bottom: api > vmm > virtio > fs, net > abi (fs and net side by
+side: neither includes the other); the guest init (src/init)
+sits beside them and may include only itself and abi. A file may include
+headers of its own layer or of a lower one, never of a higher one or of a
+layer beside it; a new folder under src/ needs a rank here first. The public
+headers (include/) count as the api layer. There must be no include cycle
+among files.
 
   layers.py SRCDIR INCLUDEDIR   check the tree; exit 1 listing each violation
   layers.py --self-test         prove the checker fails on a bad tree
