@@ -63,9 +63,11 @@ ssize_t fs_iobuf_pread(struct fs_iobuf *b, int fd, size_t n, off_t off);
 ssize_t fs_iobuf_pwrite(struct fs_iobuf *b, int fd, size_t n, off_t off);
 
 /* A DAX window: host mapping of the device's shared-memory region. */
+struct fs_dax_map;
 struct fs_dax_window {
 	void *base;    /* host address of guest-physical window start; NULL = none */
 	uint64_t size; /* bytes */
+	struct fs_dax_map *map; /* live chunks and the VM's cap (dax.h); set by the server */
 };
 
 /* Returns true when a name may be used as one path component inside a share. */

@@ -24,6 +24,8 @@
  */
 #include "fs/server.h"
 
+#include "fs/dax.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -59,7 +61,7 @@ struct fuse_server {
 	void (*exit_code)(void *opaque, int32_t code);
 	void *opaque;
 	uint16_t max_pages;
-	uint16_t map_alignment; /* log2(page size) */
+	uint16_t map_alignment; /* log2 of the DAX chunk (dax.h) */
 	pthread_mutex_t init_lock; /* serialises INIT and DESTROY */
 	atomic_int state;
 };
@@ -104,8 +106,11 @@ static int get_arg(struct req *r, void *dst, size_t n)
 
 /*
  * A NUL-terminated string inside the request, copied out (it may span
- * iovecs). Walks the cursor's segments directly with memchr: a name split
- * over many tiny iovecs costs one pass, not one cursor walk per byte.
+ * iovecs). Walks the cursor's segments directly: a name split over many tiny
+ * iovecs costs one pass, not one cursor walk per byte. Each segment is copied
+ * into buf first and the NUL is searched in that copy: the request is guest
+ * memory that another vCPU may change meanwhile, so it is read once (searching
+ * it and then copying it could copy a name whose NUL vanished in between).
  */
 static int get_str(struct req *r, char *buf, size_t bufsz)
 {
@@ -129,9 +134,9 @@ static int get_str(struct req *r, char *buf, size_t bufsz)
 			capped = true;
 		}
 		p = (const char *)b->iov[i].iov_base + off;
-		z = memchr(p, '\0', len);
-		take = z ? (size_t)(z - p) + 1 : len;
-		memcpy(buf + n, p, take);
+		memcpy(buf + n, p, len);
+		z = memchr(buf + n, '\0', len);
+		take = z ? (size_t)(z - (buf + n)) + 1 : len;
 		n += take;
 		budget -= take;
 		if (z)
@@ -940,13 +945,21 @@ int fuse_server_new(const struct fuse_server_config *cfg, struct fuse_server **o
 	s->be = cfg->backend;
 	(void)fs_backend_table(&s->be, &s->t); /* cannot fail: ops or table checked above */
 	s->dax = cfg->dax;
+	s->dax.map = NULL;
+	if (s->dax.base && fs_dax_map_new(s->dax.size, cfg->limits, &s->dax.map) < 0) {
+		pthread_mutex_destroy(&s->init_lock);
+		free(s);
+		if (cfg->backend.free)
+			cfg->backend.free(cfg->backend.fs);
+		return -ENOMEM;
+	}
 	s->exit_code = cfg->exit_code;
 	s->opaque = cfg->opaque;
 	page = sysconf(_SC_PAGESIZE);
 	if (page <= 0)
 		page = 4096;
 	s->max_pages = (uint16_t)((FS_MAX_BUFFER + page - 1) / page);
-	s->map_alignment = (uint16_t)__builtin_ctzl((unsigned long)page);
+	s->map_alignment = FS_DAX_SHIFT;
 	atomic_init(&s->state, ST_NEW);
 	*out = s;
 	return 0;
@@ -960,6 +973,7 @@ void fuse_server_free(struct fuse_server *s)
 		FS_CALL_VOID(&s->t, destroy);
 	if (s->be.free)
 		s->be.free(s->be.fs);
+	fs_dax_map_free(s->dax.map);
 	pthread_mutex_destroy(&s->init_lock);
 	free(s);
 }
