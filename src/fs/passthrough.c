@@ -6,9 +6,11 @@
  *  - a component is resolved with openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|
  *    RESOLVE_NO_MAGICLINKS) and O_PATH|O_NOFOLLOW (openat O_NOFOLLOW where the
  *    kernel lacks openat2), so no symlink is ever followed by the host;
- *  - files are opened only by re-opening an O_PATH fd through /proc/self/fd,
- *    and only regular files and directories, so FIFOs and devices never block
- *    or trigger a driver;
+ *  - an existing file is opened only by re-opening its O_PATH fd through
+ *    /proc/self/fd, and only a regular file or a directory, so FIFOs and
+ *    devices never block or trigger a driver; the only other opens make a
+ *    new regular file: CREATE (O_CREAT|O_EXCL|O_NOFOLLOW, never an existing
+ *    name) and TMPFILE (O_TMPFILE in the parent directory);
  *  - node ids and handles are table slots with generations (inode.c).
  */
 #include "fs/passthrough.h"
@@ -1517,9 +1519,7 @@ int fs_passthrough_new(const struct fs_passthrough_opts *o, struct fs_backend *o
 		ret = -EIO;
 		goto fail;
 	}
-	out->ops = &pt_ops;
-	out->fs = p;
-	out->free = pt_free;
+	*out = (struct fs_backend){ .ops = &pt_ops, .fs = p, .free = pt_free };
 	return 0;
 fail:
 	pt_free(p);
