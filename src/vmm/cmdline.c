@@ -22,13 +22,7 @@
  */
 #define PROLOG_HEAD \
 	"reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev/" CKRUN_ROOT_TAG " rootfstype=virtiofs"
-/* no_timer_check: the guest kernel's boot-time check of the IO-APIC timer
- * counts ticks in a window timed by the TSC; when the host does not run the
- * VMM for ~80 ms then (a loaded host, nested virtualization) it sees too few,
- * panics before any console exists and the VM ends silently (issue 21,
- * docs/testing.md "Inner guest deaths"). KVM's in-kernel PIT and IO-APIC are
- * known to work; the check only guards against broken chipsets. */
-#define PROLOG_TAIL "quiet no-kvmapf no_timer_check init=" CKRUN_INIT_PATH
+#define PROLOG_TAIL "quiet no-kvmapf init=" CKRUN_INIT_PATH
 
 struct out {
 	char *buf;
