@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Runs a command in a fresh clone of this checkout's committed HEAD inside a
+# bare Debian 12 root (debootstrap --variant=minbase bookworm), the way a new
+# user's machine starts. It catches what a developer's machine hides: a
+# program that scripts/install-deps.sh forgets because it happened to be
+# installed already (kmod's depmod, issue 16).
+#
+# Usage (as root, from inside the project's git checkout):
+#   scripts/fresh-check.sh [--kernel-cache] [--keep] [--new-base] [--] [COMMAND...]
+# COMMAND runs in the clone's top directory; default: bash scripts/demo.sh
+# (the README's main command). Example: scripts/fresh-check.sh -- bash scripts/test.sh
+#
+#   --kernel-cache  bind-mount this machine's guest-kernel cache
+#                   (/var/cache/ckrun/kernel, created when missing) so a cached
+#                   kernel is reused (or one built here is kept for next time).
+#                   Nothing else of /var/cache/ckrun is shared.
+#   --keep          keep the root after the run (its path is printed)
+#   --new-base      bootstrap the base again instead of reusing the tarball
+#
+# The base is bootstrapped once and kept as a tarball,
+#   $CKRUN_FRESH_DIR/bookworm-minbase.tar   (default /var/tmp/ckrun-fresh),
+# and each run unpacks it anew, so every run starts from the same untouched
+# system. The Debian mirror (and the bookworm suites: updates, security) are
+# read from this machine's apt configuration at run time; none is named here.
+# The root gets this machine's /etc/resolv.conf, /dev and /dev/pts (bind
+# mounts: /dev/kvm, /dev/fuse, /dev/net/tun), /sys (bind) and a /proc of its
+# own: the command runs in private mount and PID namespaces, so every mount
+# and every process it leaves behind ends with it, whatever way it exits.
+# With CKRUN_VM_LOCK set, that lock file is bind-mounted at the same path in
+# the root and CKRUN_VM_LOCK passed on, so VM test runs inside and outside
+# take turns. CI (when set) is passed on too; nothing else of the caller's
+# environment is.
+#
+# Exit status: the command's; 125 when the fresh root could not be made.
+set -euo pipefail
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+die() { echo "fresh-check: $*" >&2; exit 125; }
+
+kernel_cache=0 keep=0 new_base=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel-cache) kernel_cache=1 ;;
+	--keep) keep=1 ;;
+	--new-base) new_base=1 ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	-*) usage >&2; die "unknown option $1" ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -gt 0 ] || set -- bash scripts/demo.sh
+
+[ "$(id -u)" = 0 ] || die "run as root (debootstrap, chroot, mounts)"
+top=$(git rev-parse --show-toplevel 2>/dev/null) || die "run inside the project's git checkout"
+rev=$(git -C "$top" rev-parse --verify HEAD) || die "no committed HEAD"
+dir=${CKRUN_FRESH_DIR:-/var/tmp/ckrun-fresh}
+base=$dir/bookworm-minbase.tar
+mkdir -p "$dir"
+
+# The host needs only these two for the check itself (install-deps.sh lists
+# them too); a fresh CI machine may lack debootstrap.
+missing=()
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v git >/dev/null || missing+=(git)
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "fresh-check: installing ${missing[*]} on this machine" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
+		die "cannot install ${missing[*]}"
+fi
+
+# "URI SUITE" for each bookworm suite this machine's apt uses (deb lines only).
+apt_suites() {
+	apt-get indextargets --format '$(TARGET_OF) $(REPO_URI) $(RELEASE)' 2>/dev/null |
+		awk '$1 == "deb" && $3 ~ /^bookworm(-updates|-security)?$/ { print $2, $3 }' | sort -u
+}
+suites=$(apt_suites)
+mirror=$(echo "$suites" | awk '$2 == "bookworm" { print $1; exit }')
+[ -n "$mirror" ] || die "this machine's apt sources name no Debian bookworm mirror"
+
+# ---- the base tarball: made once (under a lock, several runs may start at once)
+exec 8>"$dir/.base.lock"
+flock 8
+if [ "$new_base" = 1 ] || [ ! -s "$base" ]; then
+	log=$dir/debootstrap.log
+	tmp=$(mktemp -d "$dir/base.XXXXXX")
+	echo "fresh-check: bootstrapping a minimal bookworm root from $mirror (once; log: $log)" >&2
+	t0=$(date +%s)
+	if ! debootstrap --variant=minbase bookworm "$tmp" "$mirror" >"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		rm -rf --one-file-system "$tmp"
+		die "debootstrap failed, see $log"
+	fi
+	tar -C "$tmp" -cf "$base.part" . && mv -f "$base.part" "$base"
+	rm -rf --one-file-system "$tmp"
+	echo "fresh-check: base ready in $(($(date +%s) - t0)) s: $base ($(du -m "$base" | cut -f1) MiB)" >&2
+fi
+flock -u 8
+exec 8>&-
+
+# ---- this run's root
+# Roots of earlier runs that ended without cleaning up (SIGKILL) hold no lock.
+for old in "$dir"/run.*; do
+	[ -d "$old" ] || continue
+	if flock -n "$old.lock" true 2>/dev/null; then
+		rm -rf --one-file-system "$old"
+		rm -f "$old.lock"
+	fi
+done
+root=$(mktemp -d "$dir/run.XXXXXX")
+exec 9>"$root.lock"
+flock 9
+cleanup() {
+	local rc=$?
+	if [ "$keep" = 1 ]; then
+		echo "fresh-check: kept the root $root" >&2
+	else
+		# Nothing is mounted here from this side: the mounts lived in the
+		# command's own mount namespace, which ended with it.
+		rm -rf --one-file-system "$root"
+		rm -f "$root.lock"
+	fi
+	return $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+t0=$(date +%s)
+tar -C "$root" -xf "$base"
+# A new user's apt has the main suite, its updates and security; they come
+# from this machine's configuration, which may name a local mirror.
+rm -f "$root/etc/apt/sources.list.d/"*
+echo "$suites" | awk '{ print "deb " $1 " " $2 " main" }' >"$root/etc/apt/sources.list"
+cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+git clone -q "$top" "$root/root/project"
+git -C "$root/root/project" checkout -q --detach "$rev"
+echo "fresh-check: fresh bookworm root $root ready in $(($(date +%s) - t0)) s; commit $(git -C "$top" log -1 --format='%h %s' "$rev")" >&2
+
+binds=(/dev /dev/pts /sys)
+if [ "$kernel_cache" = 1 ]; then
+	mkdir -p /var/cache/ckrun/kernel
+	binds+=(/var/cache/ckrun/kernel)
+	echo "fresh-check: reusing this machine's guest-kernel cache /var/cache/ckrun/kernel" >&2
+fi
+envs=(HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8
+	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+[ -n "${CI:-}" ] && envs+=(CI="$CI")
+if [ -n "${CKRUN_VM_LOCK:-}" ]; then
+	case $CKRUN_VM_LOCK in /*) ;; *) die "CKRUN_VM_LOCK must be an absolute path" ;; esac
+	touch "$CKRUN_VM_LOCK"
+	binds+=("$CKRUN_VM_LOCK")
+	envs+=(CKRUN_VM_LOCK="$CKRUN_VM_LOCK")
+fi
+
+echo "fresh-check: running '$*' in /root/project" >&2
+t0=$(date +%s)
+set +e
+# pid 1 of the new PID namespace sets up the mounts, runs the command and
+# exits with its status; the kernel then kills whatever is left inside.
+unshare --mount --propagation private --pid --fork --kill-child -- bash -c '
+	root=$1 nb=$2; shift 2
+	binds=("${@:1:nb}"); shift "$nb"
+	for b in "${binds[@]}"; do
+		if [ -d "$b" ]; then mkdir -p "$root$b"; else mkdir -p "$(dirname "$root$b")"; touch "$root$b"; fi
+		mount --bind "$b" "$root$b" || exit 125
+	done
+	mount -t proc proc "$root/proc" || exit 125
+	mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm" || exit 125
+	ne=$1; shift
+	envs=("${@:1:ne}"); shift "$ne"
+	chroot "$root" /usr/bin/env -i "${envs[@]}" bash -c "cd /root/project && exec \"\$@\"" fresh-check "$@"
+	exit $?
+' fresh-check-ns "$root" "${#binds[@]}" "${binds[@]}" "${#envs[@]}" "${envs[@]}" "$@"
+rc=$?
+set -e
+echo "fresh-check: '$*' exited with status $rc after $(($(date +%s) - t0)) s" >&2
+exit $rc
