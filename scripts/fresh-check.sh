@@ -82,7 +82,9 @@ mirror=$(echo "$suites" | awk '$2 == "bookworm" { print $1; exit }')
 # ---- the base tarball: made once (under a lock, several runs may start at once)
 exec 8>"$dir/.base.lock"
 flock 8
-if [ "$new_base" = 1 ] || [ ! -s "$base" ]; then
+# The recipe of the base: a change to how it is made makes a new one.
+recipe="minbase bookworm 2"
+if [ "$new_base" = 1 ] || [ ! -s "$base" ] || [ "$(cat "$base.recipe" 2>/dev/null)" != "$recipe" ]; then
 	log=$dir/debootstrap.log
 	tmp=$(mktemp -d "$dir/base.XXXXXX")
 	echo "fresh-check: bootstrapping a minimal bookworm root from $mirror (once; log: $log)" >&2
@@ -92,7 +94,13 @@ if [ "$new_base" = 1 ] || [ ! -s "$base" ]; then
 		rm -rf --one-file-system "$tmp"
 		die "debootstrap failed, see $log"
 	fi
+	# debootstrap's own .debs are no part of an installed system; apt's
+	# download directories belong to _apt there (debootstrap made them before
+	# that user existed, and apt would warn).
+	chroot "$tmp" apt-get clean
+	chroot "$tmp" chown _apt:root /var/cache/apt/archives/partial /var/lib/apt/lists/partial
 	tar -C "$tmp" -cf "$base.part" . && mv -f "$base.part" "$base"
+	echo "$recipe" >"$base.recipe"
 	rm -rf --one-file-system "$tmp"
 	echo "fresh-check: base ready in $(($(date +%s) - t0)) s: $base ($(du -m "$base" | cut -f1) MiB)" >&2
 fi
