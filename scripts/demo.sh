@@ -9,4 +9,4 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 if [ -d build ]; then meson setup --reconfigure build >/dev/null; else meson setup build >/dev/null; fi
 ninja -C build
-exec tests/vm/run build demo-readonly
+exec tests/vm/run --quiet-host-kernel build demo-readonly
