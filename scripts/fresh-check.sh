@@ -5,7 +5,7 @@
 # program that scripts/install-deps.sh forgets because it happened to be
 # installed already (kmod's depmod, issue 16).
 #
-# Usage (as root, from inside the project's git checkout):
+# Usage (as root):
 #   scripts/fresh-check.sh [--kernel-cache] [--keep] [--new-base] [--] [COMMAND...]
 # COMMAND runs in the clone's top directory; default: bash scripts/demo.sh
 # (the README's main command). Example: scripts/fresh-check.sh -- bash scripts/test.sh
@@ -53,12 +53,6 @@ done
 [ $# -gt 0 ] || set -- bash scripts/demo.sh
 
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap, chroot, mounts)"
-top=$(git rev-parse --show-toplevel 2>/dev/null) || die "run inside the project's git checkout"
-rev=$(git -C "$top" rev-parse --verify HEAD) || die "no committed HEAD"
-dir=${CKRUN_FRESH_DIR:-/var/tmp/ckrun-fresh}
-base=$dir/bookworm-minbase.tar
-mkdir -p "$dir"
-
 # The host needs only these two for the check itself (install-deps.sh lists
 # them too); a fresh CI machine may lack debootstrap.
 missing=()
@@ -70,9 +64,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
 		die "cannot install ${missing[*]}"
 fi
 
+top=$(git -C "$(dirname "$0")" rev-parse --show-toplevel 2>/dev/null) || die "$0 is not in a git checkout"
+rev=$(git -C "$top" rev-parse --verify HEAD) || die "no committed HEAD"
+dir=${CKRUN_FRESH_DIR:-/var/tmp/ckrun-fresh}
+base=$dir/bookworm-minbase.tar
+mkdir -p "$dir"
+
 # "URI SUITE" for each bookworm suite this machine's apt uses (deb lines only).
 apt_suites() {
-	apt-get indextargets --format '$(TARGET_OF) $(REPO_URI) $(RELEASE)' 2>/dev/null |
+	apt-get indextargets --no-release-info --format '$(TARGET_OF) $(REPO_URI) $(RELEASE)' 2>/dev/null |
 		awk '$1 == "deb" && $3 ~ /^bookworm(-updates|-security)?$/ { print $2, $3 }' | sort -u
 }
 suites=$(apt_suites)
@@ -157,7 +157,7 @@ envs=(HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8
 [ -n "${CI:-}" ] && envs+=(CI="$CI")
 if [ -n "${CKRUN_VM_LOCK:-}" ]; then
 	case $CKRUN_VM_LOCK in /*) ;; *) die "CKRUN_VM_LOCK must be an absolute path" ;; esac
-	touch "$CKRUN_VM_LOCK"
+	touch "$CKRUN_VM_LOCK" || die "cannot create CKRUN_VM_LOCK=$CKRUN_VM_LOCK"
 	binds+=("$CKRUN_VM_LOCK")
 	envs+=(CKRUN_VM_LOCK="$CKRUN_VM_LOCK")
 fi
