@@ -14,7 +14,8 @@
 #                   (/var/cache/ckrun/kernel, created when missing) so a cached
 #                   kernel is reused (or one built here is kept for next time).
 #                   Nothing else of /var/cache/ckrun is shared.
-#   --keep          keep the root after the run (its path is printed)
+#   --keep          make the root on disk and keep it after the run (default:
+#                   a tmpfs that ends with the run)
 #   --new-base      bootstrap the base again instead of reusing the tarball
 #
 # The base is bootstrapped once and kept as a tarball,
@@ -22,10 +23,11 @@
 # and each run unpacks it anew, so every run starts from the same untouched
 # system. The Debian mirror (and the bookworm suites: updates, security) are
 # read from this machine's apt configuration at run time; none is named here.
-# The root gets this machine's /etc/resolv.conf, /dev and /dev/pts (bind
-# mounts: /dev/kvm, /dev/fuse, /dev/net/tun), /sys (bind) and a /proc of its
-# own: the command runs in private mount and PID namespaces, so every mount
-# and every process it leaves behind ends with it, whatever way it exits.
+# The root is a tmpfs (or, with --keep, a directory under $CKRUN_FRESH_DIR)
+# and gets this machine's /etc/resolv.conf, /dev and /dev/pts (bind mounts:
+# /dev/kvm, /dev/fuse, /dev/net/tun), /sys (bind) and a /proc of its own:
+# the command runs in private mount and PID namespaces, so every mount and
+# every process it leaves behind ends with it, whatever way it exits.
 # With CKRUN_VM_LOCK set, that lock file is bind-mounted at the same path in
 # the root and CKRUN_VM_LOCK passed on, so VM test runs inside and outside
 # take turns. CI (when set) is passed on too; nothing else of the caller's
@@ -36,6 +38,41 @@ set -euo pipefail
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 die() { echo "fresh-check: $*" >&2; exit 125; }
+
+# Runs as pid 1 of the command's namespaces: FC_* from the outer part.
+inside() {
+	local root=$FC_ROOT nb ne b t0
+	nb=$1; shift
+	local binds=("${@:1:nb}"); shift "$nb"
+	ne=$1; shift
+	local envs=("${@:1:ne}"); shift "$ne"
+	t0=$(date +%s)
+	if [ "$FC_TMPFS" = 1 ]; then
+		mount -t tmpfs -o mode=0755 ckrun-fresh "$root" || die "cannot mount a tmpfs on $root"
+	fi
+	tar -C "$root" -xf "$FC_BASE" || die "cannot unpack $FC_BASE"
+	# A new user's apt has the main suite, its updates and security; they
+	# come from this machine's configuration, which may name a local mirror.
+	rm -f "$root/etc/apt/sources.list.d/"*
+	echo "$FC_SUITES" | awk '{ print "deb " $1 " " $2 " main" }' >"$root/etc/apt/sources.list"
+	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+	git clone -q "$FC_TOP" "$root/root/project" &&
+		git -C "$root/root/project" checkout -q --detach "$FC_REV" || die "cannot clone $FC_TOP"
+	for b in "${binds[@]}"; do
+		if [ -d "$b" ]; then mkdir -p "$root$b"; else mkdir -p "$(dirname "$root$b")"; touch "$root$b"; fi
+		mount --bind "$b" "$root$b" || die "cannot bind-mount $b"
+	done
+	mount -t proc proc "$root/proc" || die "cannot mount /proc"
+	mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm" || die "cannot mount /dev/shm"
+	echo "fresh-check: fresh bookworm root ready in $(($(date +%s) - t0)) s$([ "$FC_TMPFS" = 1 ] && echo " (tmpfs)"), commit $(git -C "$FC_TOP" log -1 --format='%h %s' "$FC_REV")" >&2
+	echo "fresh-check: running '$*' in /root/project" >&2
+	chroot "$root" /usr/bin/env -i "${envs[@]}" bash -c 'cd /root/project && exec "$@"' fresh-check "$@"
+}
+if [ "${1:-}" = --inside ]; then
+	shift
+	inside "$@"
+	exit $?
+fi
 
 kernel_cache=0 keep=0 new_base=0
 while [ $# -gt 0 ]; do
@@ -108,7 +145,11 @@ flock -u 8
 exec 8>&-
 
 # ---- this run's root
-# Roots of earlier runs that ended without cleaning up (SIGKILL) hold no lock.
+# A tmpfs mounted in the command's own mount namespace (default): dpkg's
+# syncs cost nothing and the whole root, a few GiB after the installs and
+# builds, vanishes with the namespace (removing it from disk took 3.5 min on
+# this shared machine). With --keep it is a directory on disk instead.
+# Directories of earlier runs that were killed hold no lock: removed here.
 for old in "$dir"/run.*; do
 	[ -d "$old" ] || continue
 	if flock -n "$old.lock" true 2>/dev/null; then
@@ -120,31 +161,18 @@ root=$(mktemp -d "$dir/run.XXXXXX")
 exec 9>"$root.lock"
 flock 9
 cleanup() {
-	local rc=$?
 	if [ "$keep" = 1 ]; then
-		echo "fresh-check: kept the root $root" >&2
+		echo "fresh-check: kept the root $root (remove it with rm -rf --one-file-system)" >&2
 	else
-		# Nothing is mounted here from this side: the mounts lived in the
-		# command's own mount namespace, which ended with it.
+		# Nothing is mounted there on this side: the mounts lived in the
+		# command's namespace, which ended with it.
 		rm -rf --one-file-system "$root"
 		rm -f "$root.lock"
 	fi
-	return $rc
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-t0=$(date +%s)
-tar -C "$root" -xf "$base"
-# A new user's apt has the main suite, its updates and security; they come
-# from this machine's configuration, which may name a local mirror.
-rm -f "$root/etc/apt/sources.list.d/"*
-echo "$suites" | awk '{ print "deb " $1 " " $2 " main" }' >"$root/etc/apt/sources.list"
-cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-git clone -q "$top" "$root/root/project"
-git -C "$root/root/project" checkout -q --detach "$rev"
-echo "fresh-check: fresh bookworm root $root ready in $(($(date +%s) - t0)) s; commit $(git -C "$top" log -1 --format='%h %s' "$rev")" >&2
 
 binds=(/dev /dev/pts /sys)
 if [ "$kernel_cache" = 1 ]; then
@@ -162,25 +190,14 @@ if [ -n "${CKRUN_VM_LOCK:-}" ]; then
 	envs+=(CKRUN_VM_LOCK="$CKRUN_VM_LOCK")
 fi
 
-echo "fresh-check: running '$*' in /root/project" >&2
 t0=$(date +%s)
 set +e
-# pid 1 of the new PID namespace sets up the mounts, runs the command and
-# exits with its status; the kernel then kills whatever is left inside.
-unshare --mount --propagation private --pid --fork --kill-child -- bash -c '
-	root=$1 nb=$2; shift 2
-	binds=("${@:1:nb}"); shift "$nb"
-	for b in "${binds[@]}"; do
-		if [ -d "$b" ]; then mkdir -p "$root$b"; else mkdir -p "$(dirname "$root$b")"; touch "$root$b"; fi
-		mount --bind "$b" "$root$b" || exit 125
-	done
-	mount -t proc proc "$root/proc" || exit 125
-	mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/dev/shm" || exit 125
-	ne=$1; shift
-	envs=("${@:1:ne}"); shift "$ne"
-	chroot "$root" /usr/bin/env -i "${envs[@]}" bash -c "cd /root/project && exec \"\$@\"" fresh-check "$@"
-	exit $?
-' fresh-check-ns "$root" "${#binds[@]}" "${binds[@]}" "${#envs[@]}" "${envs[@]}" "$@"
+# pid 1 of new mount and PID namespaces (`inside` below) makes the root,
+# runs the command and exits with its status; the kernel then kills
+# whatever is left inside and drops every mount made there.
+FC_ROOT=$root FC_BASE=$base FC_TOP=$top FC_REV=$rev FC_SUITES=$suites FC_TMPFS=$((1 - keep)) \
+	unshare --mount --propagation private --pid --fork --kill-child -- \
+	bash "$0" --inside "${#binds[@]}" "${binds[@]}" "${#envs[@]}" "${envs[@]}" "$@"
 rc=$?
 set -e
 echo "fresh-check: '$*' exited with status $rc after $(($(date +%s) - t0)) s" >&2
