@@ -149,9 +149,10 @@ exec 8>&-
 # syncs cost nothing and the whole root, a few GiB after the installs and
 # builds, vanishes with the namespace (removing it from disk took 3.5 min on
 # this shared machine). With --keep it is a directory on disk instead.
-# Directories of earlier runs that were killed hold no lock: removed here.
+# Directories of earlier runs that were killed hold no lock and are not
+# marked kept: removed here.
 for old in "$dir"/run.*; do
-	[ -d "$old" ] || continue
+	[ -d "$old" ] && [ ! -e "$old.kept" ] || continue
 	if flock -n "$old.lock" true 2>/dev/null; then
 		rm -rf --one-file-system "$old"
 		rm -f "$old.lock"
@@ -162,7 +163,8 @@ exec 9>"$root.lock"
 flock 9
 cleanup() {
 	if [ "$keep" = 1 ]; then
-		echo "fresh-check: kept the root $root (remove it with rm -rf --one-file-system)" >&2
+		touch "$root.kept"
+		echo "fresh-check: kept the root $root (remove it and $root.* by hand)" >&2
 	else
 		# Nothing is mounted there on this side: the mounts lived in the
 		# command's namespace, which ended with it.
