@@ -14,8 +14,8 @@
 #                   (/var/cache/ckrun/kernel, created when missing) so a cached
 #                   kernel is reused (or one built here is kept for next time).
 #                   Nothing else of /var/cache/ckrun is shared.
-#   --keep          make the root on disk and keep it after the run (default:
-#                   a tmpfs that ends with the run)
+#   --keep          make the root a plain directory on disk and keep it after
+#                   the run (default: a file system image dropped after the run)
 #   --new-base      bootstrap the base again instead of reusing the tarball
 #
 # The base is bootstrapped once and kept as a tarball,
@@ -23,8 +23,8 @@
 # and each run unpacks it anew, so every run starts from the same untouched
 # system. The Debian mirror (and the bookworm suites: updates, security) are
 # read from this machine's apt configuration at run time; none is named here.
-# The root is a tmpfs (or, with --keep, a directory under $CKRUN_FRESH_DIR)
-# and gets this machine's /etc/resolv.conf, /dev and /dev/pts (bind mounts:
+# The root is an ext4 file system in a sparse image file (or, with --keep, a
+# directory), both under $CKRUN_FRESH_DIR, and gets this machine's /etc/resolv.conf, /dev and /dev/pts (bind mounts:
 # /dev/kvm, /dev/fuse, /dev/net/tun), /sys (bind) and a /proc of its own:
 # the command runs in private mount and PID namespaces, so every mount and
 # every process it leaves behind ends with it, whatever way it exits.
@@ -47,10 +47,12 @@ inside() {
 	ne=$1; shift
 	local envs=("${@:1:ne}"); shift "$ne"
 	t0=$(date +%s)
-	if [ "$FC_TMPFS" = 1 ]; then
-		mount -t tmpfs -o mode=0755 ckrun-fresh "$root" || die "cannot mount a tmpfs on $root"
+	if [ -n "$FC_IMAGE" ]; then
+		truncate -s 64G "$FC_IMAGE" && mkfs.ext4 -q -F -E nodiscard "$FC_IMAGE" &&
+			mount -o loop "$FC_IMAGE" "$root" || die "cannot make an ext4 image $FC_IMAGE"
 	fi
 	tar -C "$root" -xf "$FC_BASE" || die "cannot unpack $FC_BASE"
+	chmod 0755 "$root"
 	# A new user's apt has the main suite, its updates and security; they
 	# come from this machine's configuration, which may name a local mirror.
 	rm -f "$root/etc/apt/sources.list.d/"*
@@ -64,7 +66,7 @@ inside() {
 	done
 	mount -t proc proc "$root/proc" || die "cannot mount /proc"
 	mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm" || die "cannot mount /dev/shm"
-	echo "fresh-check: fresh bookworm root ready in $(($(date +%s) - t0)) s$([ "$FC_TMPFS" = 1 ] && echo " (tmpfs)"), commit $(git -C "$FC_TOP" log -1 --format='%h %s' "$FC_REV")" >&2
+	echo "fresh-check: fresh bookworm root ready in $(($(date +%s) - t0)) s$([ -n "$FC_IMAGE" ] && echo " (ext4 image)"), commit $(git -C "$FC_TOP" log -1 --format='%h %s' "$FC_REV")" >&2
 	echo "fresh-check: running '$*' in /root/project" >&2
 	chroot "$root" /usr/bin/env -i "${envs[@]}" bash -c 'cd /root/project && exec "$@"' fresh-check "$@"
 }
@@ -74,6 +76,9 @@ if [ "${1:-}" = --inside ]; then
 	exit $?
 fi
 
+# All of it is read before anything runs: a run is not disturbed by an edit
+# of this file (bash reads a script as it goes).
+main() {
 kernel_cache=0 keep=0 new_base=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -136,6 +141,7 @@ if [ "$new_base" = 1 ] || [ ! -s "$base" ] || [ "$(cat "$base.recipe" 2>/dev/nul
 	# that user existed, and apt would warn).
 	chroot "$tmp" apt-get clean
 	chroot "$tmp" chown _apt:root /var/cache/apt/archives/partial /var/lib/apt/lists/partial
+	chmod 0755 "$tmp"  # mktemp's 0700 would become the root's mode
 	tar -C "$tmp" -cf "$base.part" . && mv -f "$base.part" "$base"
 	echo "$recipe" >"$base.recipe"
 	rm -rf --one-file-system "$tmp"
@@ -145,17 +151,18 @@ flock -u 8
 exec 8>&-
 
 # ---- this run's root
-# A tmpfs mounted in the command's own mount namespace (default): dpkg's
-# syncs cost nothing and the whole root, a few GiB after the installs and
-# builds, vanishes with the namespace (removing it from disk took 3.5 min on
-# this shared machine). With --keep it is a directory on disk instead.
+# By default the root is an ext4 image, loop-mounted in the command's own
+# mount namespace: ext4 as on a Debian 12 install (a tmpfs root made a unit
+# test fail: tmpfs has no FALLOC_FL_ZERO_RANGE), and dropped in a moment
+# afterwards, where removing the few GiB of files of a root on disk took
+# 3.5 min on this shared machine. With --keep it is a plain directory.
 # Directories of earlier runs that were killed hold no lock and are not
 # marked kept: removed here.
 for old in "$dir"/run.*; do
 	[ -d "$old" ] && [ ! -e "$old.kept" ] || continue
 	if flock -n "$old.lock" true 2>/dev/null; then
 		rm -rf --one-file-system "$old"
-		rm -f "$old.lock"
+		rm -f "$old.img" "$old.lock"
 	fi
 done
 root=$(mktemp -d "$dir/run.XXXXXX")
@@ -169,7 +176,7 @@ cleanup() {
 		# Nothing is mounted there on this side: the mounts lived in the
 		# command's namespace, which ended with it.
 		rm -rf --one-file-system "$root"
-		rm -f "$root.lock"
+		rm -f "$root.img" "$root.lock"
 	fi
 }
 trap cleanup EXIT
@@ -197,10 +204,13 @@ set +e
 # pid 1 of new mount and PID namespaces (`inside` below) makes the root,
 # runs the command and exits with its status; the kernel then kills
 # whatever is left inside and drops every mount made there.
-FC_ROOT=$root FC_BASE=$base FC_TOP=$top FC_REV=$rev FC_SUITES=$suites FC_TMPFS=$((1 - keep)) \
+FC_ROOT=$root FC_BASE=$base FC_TOP=$top FC_REV=$rev FC_SUITES=$suites FC_IMAGE=$([ "$keep" = 1 ] || echo "$root.img") \
 	unshare --mount --propagation private --pid --fork --kill-child -- \
 	bash "$0" --inside "${#binds[@]}" "${binds[@]}" "${#envs[@]}" "${envs[@]}" "$@"
 rc=$?
 set -e
 echo "fresh-check: '$*' exited with status $rc after $(($(date +%s) - t0)) s" >&2
 exit $rc
+}
+main "$@"
+exit $?
