@@ -12,9 +12,13 @@ setup() { # dir, extra meson options...
 	else meson setup "$dir" "$@" >/dev/null; fi
 }
 
-setup build
+# Every optional part is required here (-Drequire_all, -Dauto_features=enabled): a
+# dependency install-deps.sh forgot fails the configuration instead of quietly
+# leaving out the tests that need it.
+strict=(-Drequire_all=true -Dauto_features=enabled)
+setup build "${strict[@]}"
 ninja -C build
-setup build-asan -Db_sanitize=address,undefined
+setup build-asan -Db_sanitize=address,undefined "${strict[@]}"
 ninja -C build-asan
 
 status=0
