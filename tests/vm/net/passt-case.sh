@@ -65,12 +65,16 @@ bb timeout -s KILL 420 "$CLIENT" "$cmode" "$root" "$CKRUN_KERNEL" $extra \
     < /dev/null > "$T/console.log" 2>&1 &
 cpid=$!
 
-grc=0
-"$NP" get 127.0.0.1 "$probe" "from-host-$nonce" 400 > "$T/host-get.log" 2>&1 || grc=$?
+# In the background: it ends with the VM at the latest.
+"$NP" get 127.0.0.1 "$probe" "from-host-$nonce" 400 > "$T/host-get.log" 2>&1 &
+gp=$!
 crc=0
 wait "$cpid" || crc=$?
+kill "$gp" 2>/dev/null || true
+grc=0
+wait "$gp" || grc=$?
 t1=$(bb date +%s)
-[ -n "$ppid" ] && kill "$ppid" 2>/dev/null
+[ -z "$ppid" ] || kill "$ppid" 2>/dev/null || true
 vm_show "$T/console.log"
 [ -f "$T/passt.log" ] && bb sed 's/^/    passt| /' "$T/passt.log" | bb head -n 40
 vm_log "client status $crc after $((t1 - t0)) s; host probe: $(bb cat "$T/host-get.log")"
