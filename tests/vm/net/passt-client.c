@@ -21,6 +21,9 @@
  *   passt-client socket:PATH ROOTDIR KERNEL
  *       krun_add_net_unixstream(PATH, -1, ..., NET_FLAG_DHCP_CLIENT) to a
  *       passt the caller started with --socket PATH.
+ *   passt-client implicit ROOTDIR KERNEL
+ *       no network call at all: the library's implicit network, if any
+ *       (the bench's user-mode comparison).
  *
  * $PASST_CLIENT_LOG, when set, gets passt's output instead of /dev/null.
  * $PASST_CLIENT_MEM sets the guest memory in MiB (default 256).
@@ -75,7 +78,7 @@ static int start_passt(char **argv, int parent_fd)
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: passt-client crun|passt-fd|socket:PATH ROOTDIR KERNEL [PASST_ARG...]\n");
+		fprintf(stderr, "usage: passt-client crun|passt-fd|socket:PATH|implicit ROOTDIR KERNEL [PASST_ARG...]\n");
 		return 2;
 	}
 	const char *mode = argv[1], *root = argv[2], *kernel = argv[3];
@@ -112,7 +115,7 @@ int main(int argc, char **argv)
 		if ((rc = start_passt(pargv, fds[0])) < 0)
 			return fail("start passt", rc);
 		close(fds[1]);
-	} else if (strncmp(mode, "socket:", 7) != 0) {
+	} else if (strncmp(mode, "socket:", 7) != 0 && strcmp(mode, "implicit") != 0) {
 		fprintf(stderr, "passt-client: unknown mode %s\n", mode);
 		return 2;
 	}
@@ -133,7 +136,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "passt-fd") == 0) {
 		if ((rc = krun_set_passt_fd((uint32_t)ctx, fds[0])) < 0)
 			return fail("krun_set_passt_fd", rc);
-	} else {
+	} else if (strcmp(mode, "implicit") != 0) {
 		rc = krun_add_net_unixstream((uint32_t)ctx, mode + 7, -1, mac, COMPAT_NET_FEATURES,
 					     NET_FLAG_DHCP_CLIENT);
 		if (rc < 0)
