@@ -165,7 +165,7 @@ vm_netns_enter() {
     _nr=$CKRUN_TMP/netns-root
     bb mkdir -p "$_nr"
     set +e
-    CKRUN_IN_NETNS=1 bb unshare -n -m bb sh -c '
+    CKRUN_IN_NETNS=1 bb unshare -n -m "$CKRUN_BUSYBOX" sh -c '
         set -e
         nr=$1; shift
         mount --make-rprivate /

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The body of net-passt-crun, net-passt-fd and net-passt-socket: a guest
+# The body of net-passt-crun, net-passt-setfd and net-passt-socket: a guest
 # booted by ckrun (tests/vm/net/passt-client) with passt as its network, in
 # the network namespace of lib.sh (vm_netns_enter). The guest workload
 # (guest-net.sh) reaches a server in the test host and answers the test
