@@ -170,7 +170,7 @@ static void write_resolv_conf(const struct dhcp_reply *r, char *note, size_t not
 	close(fd);
 }
 
-static int apply_lease(int ctl, const char *ifname, const struct dhcp_reply *r)
+static int apply_lease(int ctl, const char *ifname, const struct dhcp_reply *r, long took_ms)
 {
 	int prefix = r->prefix >= 0 ? r->prefix : 32;
 	struct in_addr mask = { .s_addr = htonl(prefix ? ~0u << (32 - prefix) : 0) };
@@ -202,7 +202,8 @@ static int apply_lease(int ctl, const char *ifname, const struct dhcp_reply *r)
 		}
 	}
 	write_resolv_conf(r, dns_note, sizeof(dns_note));
-	say("%s: %s/%d, gateway %s%s%s (DHCP)", ifname, a, prefix, g, mtu_note, dns_note);
+	say("%s: %s/%d, gateway %s%s%s (DHCP, %ld ms)", ifname, a, prefix, g, mtu_note, dns_note,
+	    took_ms);
 	return 0;
 }
 
@@ -381,7 +382,7 @@ int init_net_dhcp(const char *ifname, int budget_ms)
 			say("%s: DHCP failed (%s): going on without a network", ifname, strerror(-rc));
 		goto out;
 	}
-	rc = apply_lease(ctl, ifname, &lease);
+	rc = apply_lease(ctl, ifname, &lease, now_ms() - d.t0);
 out:
 	if (d.ps >= 0)
 		close(d.ps);
