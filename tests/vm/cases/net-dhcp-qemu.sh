@@ -66,7 +66,7 @@ vm_log "qemu status $qrc after $((t1 - t0)) s; host probe: $(bb cat "$T/host-get
 vm_log "host server: $(bb cat "$T/host-serve.log" | bb tr '\n' ' ')"
 
 c=$T/console.log
-bb grep -q 'ckrun init: eth0: 10\.0\.2\.15/24, gateway 10\.0\.2\.2.*(DHCP)' "$c" || vm_fail "the init reported no DHCP lease for 10.0.2.15/24 via 10.0.2.2"
+bb grep -q 'ckrun init: eth0: 10\.0\.2\.15/24, gateway 10\.0\.2\.2.*(DHCP' "$c" || vm_fail "the init reported no DHCP lease for 10.0.2.15/24 via 10.0.2.2"
 bb grep -q '^NET-GUEST: addr 10.0.2.15/24' "$c" || vm_fail "eth0 has not the leased address"
 bb grep -q '^NET-GUEST: route default via 10.0.2.2' "$c" || vm_fail "no default route via the gateway"
 # passt offers 65520; QEMU's virtio-net offers the TSO/UFO and mergeable-buffer bits, so it is taken.

@@ -82,7 +82,7 @@ vm_log "host server: $(bb cat "$T/host-serve.log" | bb tr '\n' ' ')"
 
 c=$T/console.log
 if [ "$gmode" = dhcp ]; then
-    bb grep -q 'ckrun init: eth0: 10\.0\.2\.15/24, gateway 10\.0\.2\.2.*(DHCP)' "$c" ||
+    bb grep -q 'ckrun init: eth0: 10\.0\.2\.15/24, gateway 10\.0\.2\.2.*(DHCP' "$c" ||
         vm_fail "the init reported no DHCP lease for 10.0.2.15/24 via 10.0.2.2"
 fi
 bb grep -q '^NET-GUEST: addr 10.0.2.15/24' "$c" || vm_fail "eth0 has not passt's address"
