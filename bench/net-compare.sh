@@ -50,6 +50,10 @@ done
 bb chroot "$root" /usr/bin/iperf3 --version > /dev/null 2>&1 || vm_fail "iperf3 does not run from the guest root"
 printf '{"Cmd": ["/bin/sh", "/net-guest.sh", "10.0.2.2", "%s", "%s"], "Env": ["PATH=/bin:/usr/bin"]}\n' \
     "$SECS" "$RR" > "$root/.krun_config.json"
+# QEMU's workload: a script without arguments (QEMU appends its
+# virtio_mmio.device= parameters after anything on the command line).
+printf '#!/bin/sh\nexec /bin/sh /net-guest.sh 10.0.2.2 %s %s\n' "$SECS" "$RR" > "$root/run.sh"
+bb chmod 0755 "$root/run.sh"
 initrd=$T/initrd.gz
 ( cd "$root" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$initrd"
 
@@ -91,7 +95,7 @@ run_vm() { # VMM PAIR
             -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
             -netdev "$nd" -device virtio-net-device,netdev=n0,mac=5a:94:ef:e4:0c:ee \
             -kernel "$CKRUN_KERNEL" -initrd "$initrd" \
-            -append "console=ttyS0 reboot=t panic=-1 quiet rdinit=/init.krun KRUN_DHCP=1 KRUN_INIT=/bin/sh -- /net-guest.sh 10.0.2.2 $SECS $RR" \
+            -append "console=ttyS0 reboot=t panic=-1 quiet rdinit=/init.krun KRUN_DHCP=1 KRUN_INIT=/run.sh" \
             < /dev/null > "$log" 2>&1 ;;
     esac
     rc=$?

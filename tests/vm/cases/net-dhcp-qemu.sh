@@ -27,6 +27,11 @@ bb cp "$CKRUN_BUILD/src/init/init.krun" "$root/init.krun"
 bb cp "$NP" "$root/bin/netprobe"
 bb cp "$(dirname "$0")/../net/guest-net.sh" "$root/guest-net.sh"
 bb mkdir -p "$root/etc"
+# The workload as a script without arguments: QEMU appends its
+# virtio_mmio.device= parameters to the command line, after anything we
+# put there, so arguments after "--" would swallow them.
+printf '#!/bin/sh\nexec /bin/sh /guest-net.sh dhcp %s %s %s %s\n' "$VM_NET_GW" "$HPORT" "$GPORT" "$nonce" > "$root/run.sh"
+bb chmod 0755 "$root/run.sh"
 initrd=$T/initrd.gz
 ( cd "$root" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$initrd"
 
@@ -45,7 +50,7 @@ bb timeout -s KILL 420 qemu-system-x86_64 \
     -netdev stream,id=n0,server=off,addr.type=unix,addr.path="$sdir/sock" \
     -device virtio-net-device,netdev=n0,mac=5a:94:ef:e4:0c:ee \
     -kernel "$CKRUN_KERNEL" -initrd "$initrd" \
-    -append "console=ttyS0 reboot=t panic=-1 quiet rdinit=/init.krun KRUN_DHCP=1 KRUN_INIT=/bin/sh -- /guest-net.sh dhcp $VM_NET_GW $HPORT $GPORT $nonce" \
+    -append "console=ttyS0 reboot=t panic=-1 quiet rdinit=/init.krun KRUN_DHCP=1 KRUN_INIT=/run.sh" \
     < /dev/null > "$T/console.log" 2>&1 &
 qpid=$!
 
