@@ -150,8 +150,8 @@ vm_show() { bb sed 's/^/    guest| /' "$1"; }
 #   a private mount namespace whose root is a bind mount of /, so that
 #       passt's sandbox (a user namespace and pivot_root) works: both are
 #       refused while / is the test host's initramfs or a chroot;
-#   RLIMIT_NOFILE 65536: passt's "-t all" binds every free port (crun's
-#       command needs more than 20,000 fds).
+#   RLIMIT_NOFILE 1048576: crun's "-t all -u all" binds every free TCP and
+#       UDP port (65536 fds were too few: "L4 socket: Too many open files").
 VM_NET_HOST_ADDR=10.0.2.15
 VM_NET_GW=10.0.2.2
 VM_NET_SERVER=10.9.9.9
@@ -175,7 +175,7 @@ vm_netns_enter() {
         ip addr add '"$VM_NET_HOST_ADDR"'/24 dev ckdummy0
         ip link set ckdummy0 up
         ip route add default via '"$VM_NET_GW"' dev ckdummy0
-        ulimit -n 65536
+        ulimit -n 1048576
         mount --rbind / "$nr"
         cd "$nr"
         mount --move . /
