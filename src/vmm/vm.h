@@ -202,6 +202,21 @@ struct vm_virtio {
 };
 
 int vm_add_virtio(struct vm *vm, struct virtio_mmio_dev *dev);
+
+/* ---- netdev.c: network devices (the device list's virtio-net entry) ---- */
+
+struct net_peer;
+/* cfg->nets[] (the legacy device already appended by the API's start):
+ * eth0, eth1, ... Instance i opens its peer (in the start call, before the
+ * vCPU threads drop privileges) and makes a virtio-net device on it. */
+int vm_net_count(const struct ckrun_config *cfg);
+int vm_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct virtio_mmio_dev **dev);
+/* One virtio-net device on an already open peer (e.g. net_peer_from_fd on a
+ * socketpair end), added to the bus after the listed devices. The device owns
+ * the peer from the call on, also on failure. name: the guest's interface
+ * name, for the device's loss report. */
+int vm_add_net(struct vm *vm, struct net_peer *peer, const uint8_t mac[6], uint32_t features,
+	       const char *name);
 bool vm_mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_write);
 void vm_free_devices(struct vm *vm);
 
@@ -257,6 +272,10 @@ struct vm {
 	atomic_bool guest_exit_code_set;
 	uint64_t privs_keep; /* capabilities the vCPU/device threads keep (privs.h) */
 	bool privs_seccomp;  /* and the seccomp allow-list (CKRUN_SECCOMP=1) */
+	uint64_t start_ns;   /* vm_new, for the trace's times */
+	/* What all shares may take from the process together (fs/limits.h):
+	 * made with the first share; each share holds its own reference. */
+	struct fs_limits *fs_limits;
 };
 
 /* An empty VM (no fd, no thread yet), or NULL without memory. */
@@ -273,6 +292,13 @@ void vm_request_end(struct vm *vm, enum vm_end why, int err);
 int vm_wait_end(struct vm *vm, double timeout_s);
 /* The exit-code ioctl's sink (virtio-fs exit_code callback; opaque: the vm). */
 void vm_guest_exit_code(void *opaque, int32_t code);
+
+/* CKRUN_TRACE=1: the VMM says on stderr why and how the guest ended (the
+ * ending exit with the vCPU's registers, each vCPU's exit counts, the end
+ * reason) and the guest kernel logs everything to the serial port from its
+ * first line (earlyprintk), so a guest that dies before its virtio console
+ * exists still leaves its last words (docs/testing.md, "Inner guest deaths"). */
+bool vm_trace_enabled(void);
 
 uint64_t vm_now_ns(void);
 

@@ -11,8 +11,8 @@
 
 #include "vmm/vm.h"
 
-#define PROLOG_RW "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs rw quiet no-kvmapf init=/init.krun"
-#define PROLOG_RO "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs ro quiet no-kvmapf init=/init.krun"
+#define PROLOG_RW "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs rw quiet no-kvmapf no_timer_check init=/init.krun"
+#define PROLOG_RO "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs ro quiet no-kvmapf no_timer_check init=/init.krun"
 
 static char buf[LAYOUT_CMDLINE_MAX];
 
@@ -69,6 +69,21 @@ static void test_full_order(void **state)
 				     " KRUN_RLIMITS=\"6=4096:8192,7=1024:2048\" \"HOME=/root\" \"A=b c\""
 				     " virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6"
 				     " -- \"-c\" \"echo hi there\"");
+}
+
+/* NET_FLAG_DHCP_CLIENT on a network device: KRUN_DHCP=1 for the guest init, as libkrun. */
+static void test_dhcp_flag(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	char *envp[] = { "A=b", NULL };
+	c.envp = envp;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "KRUN_DHCP"));
+	c.dhcp_client = true;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " KRUN_DHCP=1 \"A=b\"");
 }
 
 static void test_override_prolog(void **state)
@@ -185,7 +200,7 @@ int main(void)
 		cmocka_unit_test(test_default_prolog), cmocka_unit_test(test_read_only_root),
 		cmocka_unit_test(test_full_order),     cmocka_unit_test(test_override_prolog),
 		cmocka_unit_test(test_empty_lists),    cmocka_unit_test(test_unquotable),
-		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_overflow),       cmocka_unit_test(test_dhcp_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
