@@ -4,15 +4,16 @@
  * libkrun.so and served as a virtual read-only file on the "/dev/root" share.
  *
  * It follows libkrun's init contract: mount the pseudo filesystems, bring up
- * lo, set the hostname, take the workload from the kernel command line
- * (KRUN_INIT, KRUN_WORKDIR, KRUN_RLIMITS, "K=V" environment, args after --)
- * or from /.krun_config.json, run it with stdio on the krun-std* console ports
+ * lo, set the hostname, get a DHCP lease on eth0 when KRUN_DHCP=1 (net.c),
+ * take the workload from the kernel command line (KRUN_INIT, KRUN_WORKDIR,
+ * KRUN_RLIMITS, "K=V" environment, args after --) or from
+ * /.krun_config.json, run it with stdio on the krun-std* console ports
  * when they exist, report its exit status to the host through the virtio-fs
- * ioctl (CKRUN_IOC_EXIT_CODE, abi/guest.h) on "/" and reboot (reboot=k: the i8042 reset ends the VM).
+ * ioctl (CKRUN_IOC_EXIT_CODE, abi/guest.h) on "/" and reboot (reboot=k: the
+ * i8042 reset ends the VM).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,6 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -30,6 +30,7 @@
 
 #include "abi/guest.h"
 #include "config.h"
+#include "net.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546 /* statfs f_type of a fuse/virtiofs mount */
 #define MAX_RLIMITS 64
@@ -97,21 +98,6 @@ static void ensure_stdio(void)
 			close(c);
 		}
 	}
-}
-
-static void bring_up_lo(void)
-{
-	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return; /* no networking in this kernel */
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-		ioctl(s, SIOCSIFFLAGS, &ifr);
-	}
-	close(s);
 }
 
 static void set_hostname(void)
@@ -219,7 +205,7 @@ int main(int argc, char **argv)
 		    "host directory.",
 		    missing, strerror(missing_errno));
 	mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL);
-	bring_up_lo();
+	init_net_lo();
 
 	/*
 	 * The configuration file is read even when KRUN_INIT names the program
@@ -244,6 +230,10 @@ int main(int argc, char **argv)
 	init_apply_env(cfg.env);
 	init_apply_krun_overrides();
 	set_hostname();
+	/* libkrun's flag for NET_FLAG_DHCP_CLIENT; otherwise eth0 is the workload's. */
+	const char *dhcp = getenv("KRUN_DHCP");
+	if (dhcp && strcmp(dhcp, "1") == 0)
+		init_net_dhcp("eth0", INIT_DHCP_BUDGET_MS);
 
 	const char *rls = getenv("KRUN_RLIMITS");
 	if (rls && rls[0]) {

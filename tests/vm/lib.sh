@@ -136,3 +136,61 @@ vm_run_ckrun() {
 
 # vm_show FILE: print a console log, indented, into the test's output.
 vm_show() { bb sed 's/^/    guest| /' "$1"; }
+
+# ---------------------------------------------------------------- networks
+# Network cases run in a private network namespace (nothing they do reaches
+# the machine's own interfaces, in either mode) with:
+#   lo up; 10.9.9.9/32 on lo: a host address to serve from that is neither
+#       the guest's nor the gateway's (passt --no-map-gw forwards the guest's
+#       connections to it as they are);
+#   ckdummy0, a dummy interface (it drops whatever is sent to it) with
+#       VM_NET_HOST_ADDR/24 and a default route via VM_NET_GW: passt needs a
+#       routable interface ("No external routable interface" otherwise) and
+#       hands the guest this address and gateway;
+#   a private mount namespace whose root is a bind mount of /, so that
+#       passt's sandbox (a user namespace and pivot_root) works: both are
+#       refused while / is the test host's initramfs or a chroot;
+#   RLIMIT_NOFILE 1048576: crun's "-t all -u all" binds every free TCP and
+#       UDP port (65536 fds were too few: "L4 socket: Too many open files").
+VM_NET_HOST_ADDR=10.0.2.15
+VM_NET_GW=10.0.2.2
+VM_NET_SERVER=10.9.9.9
+
+# vm_netns_enter "$0" "$@": at the top of a network case; re-runs the case
+# inside the namespaces above and exits with its status (a no-op inside).
+vm_netns_enter() {
+    [ -n "${CKRUN_IN_NETNS:-}" ] && return 0
+    _script=$1
+    shift
+    _nr=$CKRUN_TMP/netns-root
+    bb mkdir -p "$_nr"
+    set +e
+    CKRUN_IN_NETNS=1 bb unshare -n -m "$CKRUN_BUSYBOX" sh -c '
+        set -e
+        nr=$1; shift
+        mount --make-rprivate /
+        ip link set lo up
+        ip addr add '"$VM_NET_SERVER"'/32 dev lo
+        ip link add ckdummy0 type dummy
+        ip addr add '"$VM_NET_HOST_ADDR"'/24 dev ckdummy0
+        ip link set ckdummy0 up
+        ip route add default via '"$VM_NET_GW"' dev ckdummy0
+        ulimit -n 1048576
+        mount --rbind / "$nr"
+        cd "$nr"
+        mount --move . /
+        exec chroot . "$@"
+    ' vm_netns "$_nr" "$_script" "$@"
+    _rc=$?
+    exit $_rc
+}
+
+# vm_wait_socket PATH SECS: wait until a unix socket (passt's) exists.
+vm_wait_socket() {
+    _i=0
+    while [ ! -S "$1" ]; do
+        _i=$((_i + 1))
+        [ "$_i" -le $(($2 * 10)) ] || return 1
+        bb sleep 0.1
+    done
+}

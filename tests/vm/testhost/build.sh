@@ -125,10 +125,12 @@ echo "$pkg $ver $kver" > stage/version
 
 rm -rf "$out"
 mv stage "$out"
-# Older test hosts (other package versions or script revisions) are not
-# needed any more.
+# Test hosts of other package versions are not needed any more. Other
+# revisions of this script are kept: checkouts on one machine that differ in
+# it would otherwise delete each other's copy on every run.
 for old in "$cache"/linux-image-*; do
-    [ "$old" = "$out" ] || rm -rf "$old"
+    case "$old" in "$cache/${key%_*}"_*) continue ;; esac
+    rm -rf "$old"
 done
 log "ready: $out ($(tr '\n' ' ' < "$out/modules.order"))"
 echo "$out"

@@ -1,0 +1,82 @@
+#!/bin/sh
+# ckrun's guest init gets a DHCP lease from passt (KRUN_DHCP=1) on a
+# virtio-net device, with QEMU as the VMM: QEMU -M microvm,
+# virtio-net-device, -netdev stream to passt's socket. The init is the one
+# libkrun.so embeds (build/src/init/init.krun), run from an initramfs; the
+# workload (tests/vm/net/guest-net.sh) reaches a server on the test host's
+# loopback through the gateway address and answers the test host through a
+# -t HOST:GUEST forward. This separates the init's DHCP from ckrun's device
+# (net-passt-* run the same through ckrun) and is the bench's reference path.
+# ckrun-vm-files: /usr/bin/qemu-system-x86_64 /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin /usr/bin/passt ../net/guest-net.sh
+# ckrun-vm-build-files: src/init/init.krun tests/vm/net/netprobe
+# ckrun-vm-timeout: 480
+. "$CKRUN_VM_LIB"
+vm_require_kvm
+vm_netns_enter "$0" "$@"
+
+nonce=$(vm_nonce)
+T=$CKRUN_TMP
+NP=$CKRUN_BUILD/tests/vm/net/netprobe
+# One host port per case: passt may keep a forwarded port bound after its peer left.
+HPORT=8101 FWD=8201 GPORT=8080
+
+root=$T/root
+vm_busybox_root "$root"
+for a in ip wait; do bb ln -sf busybox "$root/bin/$a"; done
+bb cp "$CKRUN_BUILD/src/init/init.krun" "$root/init.krun"
+bb cp "$NP" "$root/bin/netprobe"
+bb cp "$(dirname "$0")/../net/guest-net.sh" "$root/guest-net.sh"
+bb mkdir -p "$root/etc"
+# The workload as a script without arguments: QEMU appends its
+# virtio_mmio.device= parameters to the command line, after anything we
+# put there, so arguments after "--" would swallow them.
+printf '#!/bin/sh\nexec /bin/sh /guest-net.sh dhcp %s %s %s %s\n' "$VM_NET_GW" "$HPORT" "$GPORT" "$nonce" > "$root/run.sh"
+bb chmod 0755 "$root/run.sh"
+initrd=$T/initrd.gz
+( cd "$root" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$initrd"
+
+"$NP" serve -b 127.0.0.1 "$HPORT" "host-$nonce" 400 > "$T/host-serve.log" 2>&1 &
+sdir=$T/passt
+bb mkdir -p "$sdir"
+bb chmod 1777 "$sdir" # passt creates its socket as nobody
+passt -f -e -s "$sdir/sock" -t "$FWD:$GPORT" > "$T/passt.log" 2>&1 &
+ppid=$!
+vm_wait_socket "$sdir/sock" 60 || { bb cat "$T/passt.log"; vm_fail "passt made no socket"; }
+
+t0=$(bb date +%s)
+bb timeout -s KILL 420 qemu-system-x86_64 \
+    -M microvm,isa-serial=on,acpi=off -accel kvm -cpu qemu64 -m 256 -smp 1 \
+    -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
+    -netdev stream,id=n0,server=off,addr.type=unix,addr.path="$sdir/sock" \
+    -device virtio-net-device,netdev=n0,mac=5a:94:ef:e4:0c:ee \
+    -kernel "$CKRUN_KERNEL" -initrd "$initrd" \
+    -append "console=ttyS0 reboot=t panic=-1 quiet rdinit=/init.krun KRUN_DHCP=1 KRUN_INIT=/run.sh" \
+    < /dev/null > "$T/console.log" 2>&1 &
+qpid=$!
+
+# The host's probe through the forward: retried until the guest serves.
+# In the background: it ends with the VM at the latest.
+"$NP" get 127.0.0.1 "$FWD" "from-host-$nonce" 400 > "$T/host-get.log" 2>&1 &
+gp=$!
+qrc=0
+wait "$qpid" || qrc=$?
+kill "$gp" 2>/dev/null || true
+grc=0
+wait "$gp" || grc=$?
+t1=$(bb date +%s)
+kill "$ppid" 2>/dev/null || true
+vm_show "$T/console.log"
+bb sed 's/^/    passt| /' "$T/passt.log" | bb head -n 40
+vm_log "qemu status $qrc after $((t1 - t0)) s; host probe: $(bb cat "$T/host-get.log")"
+vm_log "host server: $(bb cat "$T/host-serve.log" | bb tr '\n' ' ')"
+
+c=$T/console.log
+bb grep -q 'ckrun init: eth0: 10\.0\.2\.15/24, gateway 10\.0\.2\.2.*(DHCP' "$c" || vm_fail "the init reported no DHCP lease for 10.0.2.15/24 via 10.0.2.2"
+bb grep -q '^NET-GUEST: addr 10.0.2.15/24' "$c" || vm_fail "eth0 has not the leased address"
+bb grep -q '^NET-GUEST: route default via 10.0.2.2' "$c" || vm_fail "no default route via the gateway"
+# passt offers 65520; QEMU's virtio-net offers the TSO/UFO and mergeable-buffer bits, so it is taken.
+bb grep -q '^NET-GUEST: mtu 65520' "$c" || vm_fail "eth0's MTU is not passt's 65520"
+bb grep -q "^NET-GUEST: host said: host-$nonce from-guest-$nonce" "$c" || vm_fail "the guest did not reach the host's loopback server through the gateway"
+[ "$grc" = 0 ] && bb grep -q "^guest-$nonce from-host-$nonce" "$T/host-get.log" || vm_fail "the host did not reach the guest's server through -t $FWD:$GPORT"
+bb grep -q '^NET-GUEST: done' "$c" || vm_fail "the guest workload did not finish"
+vm_log "DHCP lease, guest->host and host->guest traffic through passt"
