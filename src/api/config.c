@@ -32,6 +32,20 @@ void ckrun_config_free(struct ckrun_config *c)
 	free(c->workdir);
 	ckrun_strv_free(c->rlimits);
 	free(c->console_output);
+	free(c->port_map);
 	/* Leave a record that can be freed again or re-initialised safely. */
 	ckrun_config_init(c);
+}
+
+bool ckrun_config_explicit_net(const struct ckrun_config *c)
+{
+	/* TODO(h18a merge): true once a krun_add_net_*, krun_set_passt_fd or
+	 * krun_set_gvproxy_path call recorded a network device in the record. */
+	(void)c;
+	return false;
+}
+
+bool ckrun_config_implicit_net(const struct ckrun_config *c)
+{
+	return !c->implicit_vsock_disabled && !ckrun_config_explicit_net(c);
 }

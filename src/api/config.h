@@ -24,6 +24,12 @@ struct ckrun_share {
 	bool read_only;
 };
 
+/* One krun_set_port_map entry: host TCP port -> guest TCP port. */
+struct ckrun_port_fwd {
+	uint16_t host_port;
+	uint16_t guest_port;
+};
+
 struct ckrun_config {
 	uint8_t vcpus;        /* default 1 */
 	uint32_t ram_mib;     /* default 128 */
@@ -47,9 +53,20 @@ struct ckrun_config {
 	bool process_ends_with_vm; /* krun_start_enter: nothing boots after this VM */
 
 	int log_level;
+
+	/* The implicit network (src/net/usernet.h, docs/api.md "Network"). */
+	bool implicit_vsock_disabled;    /* krun_disable_implicit_vsock: no implicit network */
+	bool net_host_loopback;          /* ckrun_set_net_host_loopback */
+	struct ckrun_port_fwd *port_map; /* krun_set_port_map; NULL: not set or empty */
+	int nr_port_map;
 };
 
 void ckrun_config_init(struct ckrun_config *c);
+/* A krun_add_net_*, krun_set_passt_fd or krun_set_gvproxy_path call was made. */
+bool ckrun_config_explicit_net(const struct ckrun_config *c);
+/* libkrun's condition for its implicit TSI, ckrun's for the implicit network:
+ * no explicit network and krun_disable_implicit_vsock not called. */
+bool ckrun_config_implicit_net(const struct ckrun_config *c);
 void ckrun_config_free(struct ckrun_config *c);
 
 #endif

@@ -93,12 +93,6 @@ CKRUN_EXPORT int32_t krun_set_snd_device(uint32_t ctx_id, bool enable)
 	return only_off(ctx_id, enable);
 }
 
-CKRUN_EXPORT int32_t krun_disable_implicit_vsock(uint32_t ctx_id)
-{
-	/* ckrun never creates an implicit vsock device: already the case. */
-	return ckrun_ctx_exists(ctx_id);
-}
-
 CKRUN_EXPORT int32_t krun_check_nested_virt(void)
 {
 	/*

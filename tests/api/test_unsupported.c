@@ -36,7 +36,6 @@ static void unsupported_functions_return_enotsup(void **state)
 	NS(krun_set_passt_fd(id, 3));
 	NS(krun_set_gvproxy_path(id, path));
 	NS(krun_set_net_mac(id, mac));
-	NS(krun_set_port_map(id, strv));
 	NS(krun_add_vsock_port(id, 1024, "/tmp/sock"));
 	NS(krun_add_vsock_port2(id, 1024, "/tmp/sock", true));
 	NS(krun_add_vsock(id, KRUN_TSI_HIJACK_INET));
