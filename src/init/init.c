@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "net/guest_net.h"
+#include "netcfg.h"
 #include "vmm/layout.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546 /* statfs f_type of a fuse/virtiofs mount */
@@ -113,6 +115,21 @@ static void bring_up_lo(void)
 		ioctl(s, SIOCSIFFLAGS, &ifr);
 	}
 	close(s);
+}
+
+/* The implicit network: eth0 as the VMM describes it (netcfg.h). */
+static void configure_net(void)
+{
+	const char *v = getenv(GUEST_NET_ENV), *step;
+	struct init_net n;
+	int r;
+	if (!v)
+		return;
+	if (init_net_parse(v, &n))
+		msg("ignoring malformed %s=%s", GUEST_NET_ENV, v);
+	else if ((r = init_net_apply(GUEST_NET_IFNAME, &n, &step)))
+		msg("%s: cannot set the %s: %s", GUEST_NET_IFNAME, step, strerror(-r));
+	unsetenv(GUEST_NET_ENV); /* not the workload's */
 }
 
 static void set_hostname(void)
@@ -221,6 +238,7 @@ int main(int argc, char **argv)
 		    missing, strerror(missing_errno));
 	mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL);
 	bring_up_lo();
+	configure_net();
 
 	/*
 	 * The configuration file is read even when KRUN_INIT names the program

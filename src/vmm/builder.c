@@ -90,6 +90,7 @@ static void vm_destroy(struct vm *vm)
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]); /* joins */
 	vm_free_devices(vm);                 /* device threads stop before RAM goes */
+	vm_stop_implicit_net(vm);            /* after its device: nothing reads the socketpair */
 	if (vm->serial_ready)
 		serial_destroy(&vm->serial);
 	if (vm->vm_fd >= 0)
@@ -175,15 +176,14 @@ static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 		if ((err = virtio_fs_new(&fc, &vm->mem.gm, &dev)) || (err = vm_add_virtio(vm, dev)))
 			return err;
 	}
-	return 0;
+	return vm_add_implicit_net(vm, cfg);
 #else
 	/* Built without the virtio layer: only a guest that needs no device runs. */
 	if (cfg->nr_shares > 0) {
 		fprintf(stderr, "ckrun: this build has no virtio-fs device\n");
 		return -ENOSYS;
 	}
-	(void)vm;
-	return 0;
+	return vm_add_implicit_net(vm, cfg);
 #endif
 }
 
@@ -371,6 +371,9 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 		goto out;
 	}
 
+	/* Before the devices: the user-mode network's thread starts with them. */
+	vm->privs_keep = privs_keep_for(cfg);
+	vm->privs_seccomp = privs_seccomp_wanted();
 	if ((err = add_devices(vm, cfg)))
 		goto out;
 
@@ -402,8 +405,6 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	if (cfg->process_ends_with_vm)
 		default_kernel_discard();
 
-	vm->privs_keep = privs_keep_for(cfg);
-	vm->privs_seccomp = privs_seccomp_wanted();
 	double timeout = boot_timeout_s(cfg);
 	res->running_ns = vm_now_ns();
 	for (int i = 0; i < vm->nr_vcpus; i++)

@@ -220,6 +220,19 @@ void i8042_destroy(struct i8042 *k);
 uint8_t i8042_in(struct vm *vm, uint16_t port);
 void i8042_out(struct vm *vm, uint16_t port, uint8_t v);
 
+/* ---- usernet_dev.c: the implicit network (src/net/usernet.h) ---- */
+
+struct vm;
+/* The VM gets the implicit eth0: libkrun's condition, and this build has it. */
+bool vm_implicit_net(const struct ckrun_config *cfg);
+/* The command-line variable that tells the guest init eth0's configuration. */
+int vm_implicit_net_cmdline(char *buf, size_t cap);
+/* Start the user-mode network and add its virtio-net device when the
+ * condition holds (else 0, with a message when the build lacks it). */
+int vm_add_implicit_net(struct vm *vm, const struct ckrun_config *cfg);
+/* After the devices are freed. */
+void vm_stop_implicit_net(struct vm *vm);
+
 /* ---- builder.c: the VM object and its lifetime ---- */
 
 enum vm_end {
@@ -240,6 +253,7 @@ struct vm {
 	struct i8042 kbd;
 	struct vm_virtio devs[LAYOUT_VIRTIO_MAX_DEVS];
 	int nr_devs;
+	struct usernet *usernet; /* the implicit network's stack, or NULL */
 	int out_fd;
 	bool own_out_fd;
 
