@@ -9,6 +9,7 @@
  *   nettool flood IP PORT N SECS    open N TCP connections at once, wait up to SECS,
  *                                   print "established=E", keep them open SECS more, exit 0
  *   nettool wait IP PORT SECS       exit 0 once a TCP connect to IP:PORT succeeds
+ *   nettool hold IP PORT SECS       listen (backlog 4096) without ever accepting, for SECS
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -206,6 +207,21 @@ static int cmd_wait(const char *ip, const char *port, int secs)
 	return 1;
 }
 
+static int cmd_hold(const char *ip, const char *port, int secs)
+{
+	struct sockaddr_in a;
+	if (addr_of(ip, port, &a))
+		return 2;
+	int one = 1, s = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 4096) < 0) {
+		fprintf(stderr, "nettool: listen %s:%s: %s\n", ip, port, strerror(errno));
+		return 1;
+	}
+	sleep((unsigned)secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && strcmp(argv[1], "get") == 0)
@@ -214,8 +230,10 @@ int main(int argc, char **argv)
 		return cmd_serve(argv[2], argv[3], argv[4], atoi(argv[5]));
 	if (argc == 6 && strcmp(argv[1], "flood") == 0)
 		return cmd_flood(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+	if (argc == 5 && strcmp(argv[1], "hold") == 0)
+		return cmd_hold(argv[2], argv[3], atoi(argv[4]));
 	if (argc == 5 && strcmp(argv[1], "wait") == 0)
 		return cmd_wait(argv[2], argv[3], atoi(argv[4]));
-	fprintf(stderr, "usage: nettool get IP PORT PATH | serve IP PORT FILE N | flood IP PORT N SECS | wait IP PORT SECS\n");
+	fprintf(stderr, "usage: nettool get IP PORT PATH | serve IP PORT FILE N | flood IP PORT N SECS | wait IP PORT SECS | hold IP PORT SECS\n");
 	return 2;
 }

@@ -100,7 +100,7 @@ add() {
     for d in $deps; do add "$d"; done
     order+=("$m")
 }
-for want in kvm-amd kvm-intel; do
+for want in kvm-amd kvm-intel dummy; do
     m=$(grep -oE "^kernel/[^:]*/$want\.ko(\.[a-z]+)?" "$dep" | head -n1)
     [ -n "$m" ] || { log "module $want not found in $pkg"; exit 1; }
     add "$m"
