@@ -6,7 +6,7 @@
 # Usage: tests/vm/testhost/build.sh
 #   Prints the directory holding the result (last line on stdout):
 #     vmlinuz        the cloud kernel
-#     modules/*.ko   irqbypass, kvm, kvm-amd, kvm-intel and their deps
+#     modules/*.ko   irqbypass, kvm, kvm-amd, kvm-intel, dummy (network tests) and their deps
 #     modules.order  file names to insmod, dependencies first
 #     busybox        a static busybox
 #     version        "<kernel package> <version>"
