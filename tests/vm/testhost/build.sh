@@ -6,7 +6,7 @@
 # Usage: tests/vm/testhost/build.sh
 #   Prints the directory holding the result (last line on stdout):
 #     vmlinuz        the cloud kernel
-#     modules/*.ko   irqbypass, kvm, kvm-amd, kvm-intel, dummy (network tests) and their deps
+#     modules/*.ko   irqbypass, kvm, kvm-amd, kvm-intel and their deps
 #     modules.order  file names to insmod, dependencies first
 #     busybox        a static busybox
 #     version        "<kernel package> <version>"
@@ -100,7 +100,7 @@ add() {
     for d in $deps; do add "$d"; done
     order+=("$m")
 }
-for want in kvm-amd kvm-intel dummy; do
+for want in kvm-amd kvm-intel; do
     m=$(grep -oE "^kernel/[^:]*/$want\.ko(\.[a-z]+)?" "$dep" | head -n1)
     [ -n "$m" ] || { log "module $want not found in $pkg"; exit 1; }
     add "$m"
