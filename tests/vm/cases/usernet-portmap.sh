@@ -22,10 +22,13 @@ ip link add ckd0 type dummy 2>/dev/null
 ip addr add "$DUMMY/24" dev ckd0 2>/dev/null
 ip link set ckd0 up || fail "cannot set up a dummy interface"
 ip link set lo up
+# ICMP echo leaves through an unprivileged ping socket of the VMM process.
+echo "0 2147483647" >/proc/sys/net/ipv4/ping_group_range
 
 root=$T/root
 make_root "$root"
 ln -sf busybox "$root/bin/ip"
+ln -sf busybox "$root/bin/ping"
 cp "$NT" "$root/bin/nettool"
 mkdir -p "$root/www" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/etc"
 nonce="page-$$-$(date +%s)"
@@ -35,6 +38,7 @@ echo "guest eth0: $(ip -4 addr show eth0 | grep inet)"
 echo "guest route: $(ip route | grep default)"
 echo "guest resolv: $(cat /etc/resolv.conf)"
 echo "guest env CKRUN_NET=${CKRUN_NET:-unset}"
+ping -c 1 -W 10 198.18.0.1 >/dev/null 2>&1 && echo "guest ping=ok" || echo "guest ping=failed"
 exec nettool serve 0.0.0.0 80 /www/index 2
 GUEST
 
@@ -62,6 +66,7 @@ grep -q "guest eth0: .*inet 10.0.2.15/24" "$T/c1.out" || fail "eth0 is not 10.0.
 grep -q "guest route: default via 10.0.2.2" "$T/c1.out" || fail "no default route via 10.0.2.2"
 grep -q "guest resolv: nameserver 10.0.2.3" "$T/c1.out" || fail "resolv.conf not written"
 grep -q "guest env CKRUN_NET=unset" "$T/c1.out" || fail "CKRUN_NET leaked into the workload's environment"
+grep -q "guest ping=ok" "$T/c1.out" || fail "the guest's ping of a test-host address got no reply"
 
 # 2. A host port in use: the start fails, the message names the port.
 "$NT" serve 0.0.0.0 18081 "$root/www/index" 1 >/dev/null &
