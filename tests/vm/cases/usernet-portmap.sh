@@ -69,7 +69,7 @@ grep -q "guest env CKRUN_NET=unset" "$T/c1.out" || fail "CKRUN_NET leaked into t
 grep -q "guest ping=ok" "$T/c1.out" || fail "the guest's ping of a test-host address got no reply"
 
 # 2. A host port in use: the start fails, the message names the port.
-"$NT" serve 0.0.0.0 18081 "$root/www/index" 1 >/dev/null &
+"$NT" hold 0.0.0.0 18081 300 &
 spid=$!
 "$NT" wait 127.0.0.1 18081 10 || fail "the blocking listener did not start"
 timeout -s KILL 300 "$CLIENT" -p 18081:80 "$root" /bin/true </dev/null >"$T/c2.out" 2>&1
