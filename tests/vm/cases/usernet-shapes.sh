@@ -42,7 +42,9 @@ run() {
 
 # 1. krun_disable_implicit_vsock: only lo.
 run disabled -d "$root" /bin/sh /show.sh || fail "disabled: client exit status $rc"
-grep -q "^links: lo $" "$T/disabled.out" || fail "disabled: the guest has links besides lo"
+# (sit0, the kernel's IPv6-in-IPv4 device, is there whatever the VMM does.)
+grep -q "^links: .*lo" "$T/disabled.out" && ! grep -q "^links: .*eth" "$T/disabled.out" ||
+	fail "disabled: the guest has an Ethernet interface"
 # ... and a port map after it is -ENODEV, libkrun's answer.
 run disabled-map -d -p 18082:80 "$root" /bin/true
 [ "$rc" -eq 1 ] && grep -q "krun_set_port_map.*No such device" "$T/disabled-map.out" ||
@@ -50,7 +52,8 @@ run disabled-map -d -p 18082:80 "$root" /bin/true
 
 # 2. go-microvm's shape: its explicit eth0 only, unconfigured by the init.
 run explicit -s "$root" /bin/sh /show.sh || fail "explicit: client exit status $rc"
-grep -q "^links: lo eth0 $" "$T/explicit.out" || fail "explicit: expected exactly lo and eth0"
+grep -q "^links: .*eth0 " "$T/explicit.out" && ! grep -q "^links: .*eth1" "$T/explicit.out" ||
+	fail "explicit: expected eth0 and no eth1"
 grep -q "^eth0 inet: 0$" "$T/explicit.out" || fail "explicit: the init configured the client's eth0"
 grep -q "^env CKRUN_NET=unset$" "$T/explicit.out" || fail "explicit: CKRUN_NET was passed"
 # ... and a port map after an explicit device is -EINVAL.
