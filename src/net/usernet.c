@@ -16,9 +16,10 @@
  *
  * The socket bound: every guest frame that can make the stack open a host
  * socket (TCP SYN, UDP, ICMP echo) is admitted only while an upper bound of
- * the sockets held stays under max_sockets. The bound is the count of this
- * process's fds opened since the start, recounted from /proc/self/fd at most
- * once per round when the running estimate reaches the limit.
+ * the sockets held stays under max_sockets: the sockets this process holds
+ * beyond those it held at the start, recounted from /proc/self/fd at most
+ * once per round when the running estimate (+1 per admitted frame) reaches
+ * the limit.
  */
 #include "net/usernet.h"
 
@@ -88,7 +89,7 @@ struct usernet {
 	uint8_t *rxbuf;
 
 	unsigned max_sockets;
-	long baseline_fds;     /* fds open when the network started */
+	long baseline_sockets; /* sockets open when the network started */
 	unsigned sockets_ub;   /* upper bound of the sockets held now */
 	uint64_t round, recount_round;
 
@@ -285,19 +286,28 @@ static int cb_get_revents(int idx, void *opaque)
 
 /* ---- the socket bound ---- */
 
-/* Open fds of this process, or -1 without /proc. */
-static long count_fds(void)
+/*
+ * Open sockets of this process, or -1 without /proc. Sockets, not all fds:
+ * the rest of the VMM opens and closes files while the network runs, and a
+ * closed file must not make room for a guest socket.
+ */
+static long count_sockets(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	if (!d)
 		return -1;
 	long n = 0;
 	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
+	char link[16];
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		ssize_t l = readlinkat(dirfd(d), e->d_name, link, sizeof(link));
+		if (l >= 7 && memcmp(link, "socket:", 7) == 0)
 			n++;
+	}
 	closedir(d);
-	return n - 1; /* the directory's own fd */
+	return n;
 }
 
 /* May a guest frame that can open a host socket go through? */
@@ -307,11 +317,11 @@ static bool admit_new_flow(struct usernet *u)
 		u->sockets_ub++;
 		return true;
 	}
-	if (u->recount_round != u->round && u->baseline_fds >= 0) {
+	if (u->recount_round != u->round && u->baseline_sockets >= 0) {
 		u->recount_round = u->round;
-		long n = count_fds();
+		long n = count_sockets();
 		if (n >= 0)
-			u->sockets_ub = n > u->baseline_fds ? (unsigned)(n - u->baseline_fds) : 0;
+			u->sockets_ub = n > u->baseline_sockets ? (unsigned)(n - u->baseline_sockets) : 0;
 		if (u->sockets_ub < u->max_sockets) {
 			u->sockets_ub++;
 			return true;
@@ -573,7 +583,7 @@ int usernet_start(const struct usernet_config *cfg, struct usernet **out, int *g
 	check_ping_sockets();
 
 	u->max_sockets = cfg->max_sockets ? cfg->max_sockets : default_max_sockets();
-	u->baseline_fds = count_fds();
+	u->baseline_sockets = count_sockets();
 	u->thread_init = cfg->thread_init;
 	u->thread_arg = cfg->thread_arg;
 	atomic_store(&u->running, true);
