@@ -15,6 +15,7 @@
  *                         socketpair (MAC 02:4b:72:75:6e:00, COMPAT_NET_FEATURES, flags 0);
  *                         the other end stays open and silent
  *     -l                  ckrun_set_net_host_loopback(true)
+ *     -e K=V              add K=V to the workload's environment (repeatable; PATH=/bin always)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,11 +38,11 @@
 
 int main(int argc, char **argv)
 {
-	const char *map[64];
-	int nmap = 0, opt;
+	const char *map[64], *envp[32] = { "PATH=/bin" };
+	int nmap = 0, nenv = 1, opt;
 	bool set_map = false, disable = false, stream = false, loopback = false;
 
-	while ((opt = getopt(argc, argv, "+p:Pdsl")) != -1) {
+	while ((opt = getopt(argc, argv, "+p:Pdsle:")) != -1) {
 		switch (opt) {
 		case 'p':
 			if (nmap < 63)
@@ -60,18 +61,22 @@ int main(int argc, char **argv)
 		case 'l':
 			loopback = true;
 			break;
+		case 'e':
+			if (nenv < 31)
+				envp[nenv++] = optarg;
+			break;
 		default:
 			return 2;
 		}
 	}
 	map[nmap] = NULL;
+	envp[nenv] = NULL;
 	if (argc - optind < 2) {
-		fprintf(stderr, "usage: krun-net-client [-p H:G]... [-P] [-d] [-s] [-l] ROOT CMD [ARGS...]\n");
+		fprintf(stderr, "usage: krun-net-client [-p H:G]... [-P] [-d] [-s] [-l] [-e K=V]... ROOT CMD [ARGS...]\n");
 		return 2;
 	}
 	const char *root = argv[optind], *cmd = argv[optind + 1];
 	const char *const *args = (const char *const *)&argv[optind + 2];
-	const char *const envp[] = { "PATH=/bin", NULL };
 
 	int32_t ctx = krun_create_ctx();
 	if (ctx < 0) {
