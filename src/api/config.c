@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/config.h"
+#include "api/ctx.h"
 #include "api/strv.h"
 
 /* libkrun's defaults when krun_set_vm_config is never called. */
@@ -37,15 +37,3 @@ void ckrun_config_free(struct ckrun_config *c)
 	ckrun_config_init(c);
 }
 
-bool ckrun_config_explicit_net(const struct ckrun_config *c)
-{
-	/* TODO(h18a merge): true once a krun_add_net_*, krun_set_passt_fd or
-	 * krun_set_gvproxy_path call recorded a network device in the record. */
-	(void)c;
-	return false;
-}
-
-bool ckrun_config_implicit_net(const struct ckrun_config *c)
-{
-	return !c->implicit_vsock_disabled && !ckrun_config_explicit_net(c);
-}

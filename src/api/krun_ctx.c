@@ -29,7 +29,7 @@ CKRUN_EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint
 	struct ckrun_config *cfg;
 	int max, ret;
 
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	max = ckrun_kvm_max_vcpus();
 	if (max < 0)
@@ -73,7 +73,7 @@ CKRUN_EXPORT int32_t ckrun_set_boot_timeout(uint32_t ctx_id, uint32_t seconds)
  */
 static int32_t only_off(uint32_t ctx_id, bool on)
 {
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	return on ? -ENOTSUP : 0;
 }

@@ -18,7 +18,7 @@ static int add_share(uint32_t ctx_id, const char *c_tag, const char *c_path, uin
 	char *abs = NULL;
 	int ret;
 
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	ret = ckrun_check_tag(c_tag);
 	if (ret)

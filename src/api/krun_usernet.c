@@ -11,7 +11,7 @@
 
 #include "libkrun.h"
 #include "ckrun.h"
-#include "api/config.h"
+#include "abi/config.h"
 #include "api/ctx.h"
 #include "api/export.h"
 

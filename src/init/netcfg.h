@@ -2,7 +2,7 @@
 /*
  * The guest side of the implicit network: the VMM hands eth0's static
  * configuration over on the kernel command line (GUEST_NET_ENV, format in
- * net/guest_net.h) and the init applies it before the workload starts. No
+ * abi/guest_net.h) and the init applies it before the workload starts. No
  * DHCP round trip: the values are fixed by the VMM's user-mode stack.
  */
 #ifndef CKRUN_INIT_NETCFG_H

@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "net/guest_net.h"
+#include "abi/guest_net.h"
 
 #define USERNET_MAX_FWDS 4096 /* libkrun scans at most this many port-map entries */
 #define USERNET_MAX_SOCKETS_CAP 4096

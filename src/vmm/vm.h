@@ -15,7 +15,7 @@
 #include <asm/bootparam.h>
 #include <linux/kvm.h>
 
-#include "api/config.h"
+#include "abi/config.h"
 #include "virtio/guest_mem.h"
 #include "vmm/layout.h"
 
@@ -227,13 +227,17 @@ struct vm;
 bool vm_implicit_net(const struct ckrun_config *cfg);
 /* The command-line variable that tells the guest init eth0's configuration. */
 int vm_implicit_net_cmdline(char *buf, size_t cap);
-/* Start the user-mode network and add its virtio-net device when the
- * condition holds (else 0, with a message when the build lacks it). */
-int vm_add_implicit_net(struct vm *vm, const struct ckrun_config *cfg);
-/* After the devices are freed. */
+/* device_list.c's entry: 1 when the VM gets it (else 0, saying on stderr
+ * when the client wanted a network the build cannot give). */
+int vm_implicit_net_count(const struct ckrun_config *cfg);
+/* Start the user-mode network (its host forwards bound now: a port in use
+ * fails the start) and make the virtio-net device on its socketpair. */
+int vm_implicit_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct virtio_mmio_dev **dev);
+/* vm_destroy, after the devices are freed: stop the network's thread. */
 void vm_stop_implicit_net(struct vm *vm);
 
-/* ---- builder.c: the VM object and its lifetime ---- */
+
+/* ---- vm.c: the VM object ---- */
 
 enum vm_end {
 	VM_END_NONE = 0,
@@ -242,9 +246,11 @@ enum vm_end {
 	VM_END_ERROR,     /* a vCPU could not continue */
 };
 
+/* One running guest. vm_destroy releases every field, whatever was set up. */
 struct vm {
 	int kvm_fd, vm_fd;
 	size_t run_size;
+	struct kvm_cpuid2 *cpuid; /* the host's supported CPUID, for each vCPU */
 	int nr_vcpus;
 	struct vcpu vcpus[256];
 	struct vm_memory mem;
@@ -267,15 +273,37 @@ struct vm {
 	atomic_uint_fast64_t marker_ns; /* first boot-marker write, CLOCK_MONOTONIC */
 	atomic_int guest_exit_code;
 	atomic_bool guest_exit_code_set;
-	uint64_t start_ns;
 	uint64_t privs_keep; /* capabilities the vCPU/device threads keep (privs.h) */
 	bool privs_seccomp;  /* and the seccomp allow-list (CKRUN_SECCOMP=1) */
 };
 
-/* Called from vCPU threads (and devices) to end the VM. */
+/* An empty VM (no fd, no thread yet), or NULL without memory. */
+struct vm *vm_new(void);
+/* Stop every thread (vCPUs, then devices) and release everything. */
+void vm_destroy(struct vm *vm);
+
+/* Called from vCPU threads (and devices) to end the VM; the first call wins. */
 void vm_request_end(struct vm *vm, enum vm_end why, int err);
+/*
+ * Wait until the VM ends: 0, or -ETIMEDOUT when the guest showed no sign of
+ * life (vm->activity) within timeout_s (the no-sign-of-life watchdog).
+ */
+int vm_wait_end(struct vm *vm, double timeout_s);
+/* The exit-code ioctl's sink (virtio-fs exit_code callback; opaque: the vm). */
+void vm_guest_exit_code(void *opaque, int32_t code);
 
 uint64_t vm_now_ns(void);
+
+/* ---- device_list.c: the devices a configuration asks for ---- */
+
+/*
+ * Create every device of cfg, kind by kind in device_list's order and each
+ * kind's instances in configuration order, and put them on the bus
+ * (vm_add_virtio). 0 or -errno; vm_destroy frees what was added.
+ */
+int vm_add_devices(struct vm *vm, const struct ckrun_config *cfg);
+
+/* ---- builder.c: configuration -> plan -> build -> run -> collect ---- */
 
 /* The result of a run, for tests and benchmarks (ckrun_vm_run keeps only the exit code). */
 struct vm_result {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "init/netcfg.h"
-#include "net/guest_net.h"
+#include "abi/guest_net.h"
 
 static uint32_t a(const char *s)
 {

@@ -5,8 +5,8 @@
  * command line, each spelled once. These are libslirp's (and QEMU's
  * -netdev user) customary defaults.
  */
-#ifndef CKRUN_NET_GUEST_NET_H
-#define CKRUN_NET_GUEST_NET_H
+#ifndef CKRUN_ABI_GUEST_NET_H
+#define CKRUN_ABI_GUEST_NET_H
 
 #define USERNET_NETWORK     "10.0.2.0"
 #define USERNET_PREFIX_LEN  24
