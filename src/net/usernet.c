@@ -580,7 +580,8 @@ int usernet_start(const struct usernet_config *cfg, struct usernet **out, int *g
 			goto fail;
 		}
 	}
-	check_ping_sockets();
+	if (cfg->warn_ping)
+		check_ping_sockets();
 
 	u->max_sockets = cfg->max_sockets ? cfg->max_sockets : default_max_sockets();
 	u->baseline_sockets = count_sockets();

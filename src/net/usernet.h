@@ -37,6 +37,8 @@ struct usernet_config {
 	bool host_loopback;
 	const struct usernet_fwd *fwds;
 	int nr_fwds;
+	/* Say on stderr when ICMP echo cannot work (no ping sockets allowed). */
+	bool warn_ping;
 	/* Bound on the sockets the guest can make this process hold; 0 picks
 	 * the default: min(USERNET_MAX_SOCKETS_CAP, RLIMIT_NOFILE soft / 2). */
 	unsigned max_sockets;

@@ -93,6 +93,7 @@ int vm_implicit_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, s
 	}
 	struct usernet_config uc = {
 		.host_loopback = cfg->net_host_loopback,
+		.warn_ping = cfg->log_level >= 2, /* KRUN_LOG_LEVEL_WARN and up */
 		.fwds = fwds,
 		.nr_fwds = cfg->nr_port_map,
 		.thread_init = usernet_thread_init,
