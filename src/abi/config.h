@@ -19,6 +19,8 @@
 #define CKRUN_MAX_ARGS       4096 /* argv / env / rlimit entries, as libkrun */
 #define CKRUN_MAX_SHARES     8
 #define CKRUN_ROOT_SHM_SIZE  (512ULL << 20)
+#define CKRUN_MAX_NETS       8    /* network devices (krun_add_net_* plus the legacy one) */
+#define CKRUN_MAC_LEN        6
 
 struct ckrun_share {
 	char tag[CKRUN_TAG_MAX + 1];
@@ -26,6 +28,25 @@ struct ckrun_share {
 	uint64_t shm_size; /* 0 = no DAX window */
 	bool read_only;
 };
+
+/* A network device's peer, as the krun_add_net_* call described it. */
+enum ckrun_net_kind {
+	CKRUN_NET_UNIXSTREAM, /* 4-byte big-endian length + frame (passt, gvisor-tap-vsock) */
+	CKRUN_NET_UNIXGRAM,   /* one datagram per frame (gvproxy) */
+	CKRUN_NET_TAP,        /* an existing tap interface */
+};
+
+struct ckrun_net {
+	enum ckrun_net_kind kind;
+	char *path;       /* socket path or tap interface name; NULL with an fd */
+	int fd;           /* the caller's connected socket (duplicated at start), or -1 */
+	bool vfkit;       /* unixgram with a path: send "VFKT" after connecting */
+	uint8_t mac[CKRUN_MAC_LEN];
+	uint32_t features; /* NET_FEATURE_* asked for (within libkrun's NET_ALL) */
+};
+
+/* libkrun's pre-krun_add_net_* calls, which configure at most one device. */
+enum ckrun_legacy_net { CKRUN_LEGACY_NET_NONE, CKRUN_LEGACY_NET_PASST, CKRUN_LEGACY_NET_GVPROXY };
 
 /* One krun_set_port_map entry: host TCP port -> guest TCP port. */
 struct ckrun_port_fwd {
@@ -57,6 +78,16 @@ struct ckrun_config {
 
 	int log_level;
 
+	/* Network: krun_add_net_* in call order (the guest's eth0, eth1, ...). */
+	struct ckrun_net nets[CKRUN_MAX_NETS];
+	int nr_nets;
+	bool dhcp_client;     /* some device had NET_FLAG_DHCP_CLIENT: KRUN_DHCP=1 */
+	enum ckrun_legacy_net legacy_net; /* krun_set_passt_fd / krun_set_gvproxy_path */
+	int legacy_passt_fd;
+	char *legacy_gvproxy_path;
+	bool legacy_mac_set;  /* krun_set_net_mac */
+	uint8_t legacy_mac[CKRUN_MAC_LEN];
+
 	/* The implicit network (src/net/usernet.h, docs/api.md "Network"). */
 	bool implicit_vsock_disabled;    /* krun_disable_implicit_vsock: no implicit network */
 	bool net_host_loopback;          /* ckrun_set_net_host_loopback */
@@ -67,10 +98,9 @@ struct ckrun_config {
 /* A krun_add_net_*, krun_set_passt_fd or krun_set_gvproxy_path call was made. */
 static inline bool ckrun_config_explicit_net(const struct ckrun_config *c)
 {
-	/* TODO(h18a merge): true once a krun_add_net_*, krun_set_passt_fd or
-	 * krun_set_gvproxy_path call recorded a network device in the record. */
-	(void)c;
-	return false;
+	/* Before the start the legacy device is only legacy_net; at the start
+	 * it becomes the last entry of nets[] (ckrun_config_finish_nets). */
+	return c->nr_nets > 0 || c->legacy_net != CKRUN_LEGACY_NET_NONE;
 }
 
 /* libkrun's condition for its implicit TSI, ckrun's for the implicit network:

@@ -82,39 +82,6 @@ CKRUN_EXPORT int32_t krun_fs_add_overlay_dir(UNUSED uint32_t ctx_id, UNUSED cons
 	return -ENOTSUP;
 }
 
-CKRUN_EXPORT int32_t krun_add_net_unixstream(UNUSED uint32_t ctx_id, UNUSED const char *c_path,
-		UNUSED int fd, UNUSED uint8_t *const c_mac, UNUSED uint32_t features, UNUSED uint32_t flags)
-{
-	return -ENOTSUP;
-}
-
-CKRUN_EXPORT int32_t krun_add_net_unixgram(UNUSED uint32_t ctx_id, UNUSED const char *c_path,
-		UNUSED int fd, UNUSED uint8_t *const c_mac, UNUSED uint32_t features, UNUSED uint32_t flags)
-{
-	return -ENOTSUP;
-}
-
-CKRUN_EXPORT int32_t krun_add_net_tap(UNUSED uint32_t ctx_id, UNUSED char *c_tap_name,
-		UNUSED uint8_t *const c_mac, UNUSED uint32_t features, UNUSED uint32_t flags)
-{
-	return -ENOTSUP;
-}
-
-CKRUN_EXPORT int32_t krun_set_passt_fd(UNUSED uint32_t ctx_id, UNUSED int fd)
-{
-	return -ENOTSUP;
-}
-
-CKRUN_EXPORT int32_t krun_set_gvproxy_path(UNUSED uint32_t ctx_id, UNUSED char *c_path)
-{
-	return -ENOTSUP;
-}
-
-CKRUN_EXPORT int32_t krun_set_net_mac(UNUSED uint32_t ctx_id, UNUSED uint8_t *const c_mac)
-{
-	return -ENOTSUP;
-}
-
 CKRUN_EXPORT int32_t krun_add_vsock_port(UNUSED uint32_t ctx_id, UNUSED uint32_t port,
 		UNUSED const char *c_filepath)
 {

@@ -94,8 +94,8 @@ CKRUN_EXPORT int32_t krun_set_port_map(uint32_t ctx_id, const char *const port_m
 	}
 	if (cfg->implicit_vsock_disabled)
 		ret = -ENODEV;
-	else if (ckrun_config_explicit_net(cfg))
-		ret = -EINVAL;
+	else if (ckrun_config_has_net_device(cfg))
+		ret = -EINVAL; /* libkrun: after krun_add_net_* (not after the legacy calls) */
 	else {
 		free(cfg->port_map);
 		cfg->port_map = m;

@@ -115,6 +115,10 @@ int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, cons
 		put(&o, "\"");
 	}
 
+	/* NET_FLAG_DHCP_CLIENT on any network device: the guest init runs DHCP on eth0. */
+	if (cfg->dhcp_client)
+		put(&o, " KRUN_DHCP=1");
+
 	if (cfg->envp) {
 		for (int i = 0; cfg->envp[i] && !o.err; i++) {
 			const char *e = cfg->envp[i];

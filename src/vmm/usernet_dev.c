@@ -13,30 +13,18 @@
 #include <unistd.h>
 
 #include "abi/guest_net.h"
+#include "net/peer.h"
 #include "net/usernet.h"
+#include "virtio/net.h"
 #include "vmm/privs.h"
 #include "vmm/vm.h"
 
-/* TODO(virtio-net merge): the device is h18a's src/virtio/net.c (with
- * net/peer.h); until both are in the tree this file builds without them (no
- * implicit network). Then: plain #include "net/peer.h" and "virtio/net.h"
- * and no test. (Named through macros meanwhile: tests/layers.py refuses an
- * include of a file that is not in the tree.) */
-#define USERNET_DEV_PEER_H "net/peer.h"
-#define USERNET_DEV_NET_H "virtio/net.h"
-#if __has_include(USERNET_DEV_NET_H)
-#include USERNET_DEV_PEER_H
-#include USERNET_DEV_NET_H
-#define HAVE_NET_DEVICE 1
 /* libkrun's MAC for the device it adds without a client's MAC. */
 static const uint8_t implicit_mac[6] = { 0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee };
-#else
-#define HAVE_NET_DEVICE 0
-#endif
 
 bool vm_implicit_net(const struct ckrun_config *cfg)
 {
-	return HAVE_NET_DEVICE && usernet_available() && ckrun_config_implicit_net(cfg);
+	return usernet_available() && ckrun_config_implicit_net(cfg);
 }
 
 int vm_implicit_net_cmdline(char *buf, size_t cap)
@@ -46,7 +34,6 @@ int vm_implicit_net_cmdline(char *buf, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -E2BIG : 0;
 }
 
-#if HAVE_NET_DEVICE
 /* The network thread handles guest input: reduced like the device workers
  * (privs.h), with the socket calls its work needs on the seccomp list. */
 static int usernet_thread_init(void *arg)
@@ -57,7 +44,6 @@ static int usernet_thread_init(void *arg)
 		err = privs_seccomp_net();
 	return err;
 }
-#endif
 
 int vm_implicit_net_count(const struct ckrun_config *cfg)
 {
@@ -69,8 +55,8 @@ int vm_implicit_net_count(const struct ckrun_config *cfg)
 		return 0;
 	}
 	if (!vm_implicit_net(cfg)) {
-		fprintf(stderr, "ckrun: this build has no user-mode network (%s): the guest has no network%s\n",
-			usernet_available() ? "no virtio-net device" : "built without libslirp",
+		fprintf(stderr, "ckrun: this build has no user-mode network (built without libslirp): the guest "
+				"has no network%s\n",
 			cfg->nr_port_map > 0 ? " and krun_set_port_map has no effect" : "");
 		return 0;
 	}
@@ -80,7 +66,6 @@ int vm_implicit_net_count(const struct ckrun_config *cfg)
 int vm_implicit_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct virtio_mmio_dev **dev)
 {
 	(void)i;
-#if HAVE_NET_DEVICE
 	struct usernet_fwd *fwds = NULL;
 	if (cfg->nr_port_map > 0) {
 		fwds = calloc((size_t)cfg->nr_port_map, sizeof(*fwds));
@@ -110,12 +95,6 @@ int vm_implicit_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, s
 		return err;
 	}
 	return virtio_net_new(&nc, &vm->mem.gm, dev, NULL);
-#else
-	(void)vm;
-	(void)cfg;
-	(void)dev;
-	return -ENOSYS;
-#endif
 }
 
 void vm_stop_implicit_net(struct vm *vm)

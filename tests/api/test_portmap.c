@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* krun_set_port_map, krun_disable_implicit_vsock and the loopback opt-in: libkrun's answers. */
 #include <errno.h>
+#include <sys/socket.h>
 
 #include "helpers.h"
 
@@ -106,6 +107,36 @@ static void errno_order(void **state)
 	assert_int_equal(krun_disable_implicit_vsock(NO_SUCH_CTX), -ENOENT);
 }
 
+/* libkrun: -EINVAL after krun_add_net_* (its net_index), 0 after the legacy
+ * calls (they do not count there); both turn the implicit network off. */
+static void after_explicit_network(void **state)
+{
+	(void)state;
+	const char *const ok[] = { "1:2", NULL };
+	uint8_t mac[6] = { 0x02, 0x4b, 0x72, 0x75, 0x6e, 0x00 };
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+
+	uint32_t id = new_ctx();
+	assert_int_equal(krun_set_port_map(id, ok), 0); /* before: accepted, as libkrun */
+	assert_int_equal(krun_add_net_unixstream(id, NULL, sv[0], mac, COMPAT_NET_FEATURES, 0), 0);
+	assert_false(ckrun_config_implicit_net(cfg_of(id)));
+	assert_int_equal(krun_set_port_map(id, ok), -EINVAL);
+	assert_int_equal(krun_free_ctx(id), 0);
+
+	id = new_ctx();
+	assert_int_equal(krun_set_passt_fd(id, sv[0]), 0);
+	assert_false(ckrun_config_implicit_net(cfg_of(id)));
+	assert_int_equal(krun_set_port_map(id, ok), 0);
+	assert_int_equal(krun_free_ctx(id), 0);
+
+	id = new_ctx();
+	assert_true(ckrun_config_implicit_net(cfg_of(id)));
+	assert_int_equal(krun_free_ctx(id), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void host_loopback_opt_in(void **state)
 {
 	(void)state;
@@ -127,6 +158,7 @@ int main(void)
 		cmocka_unit_test(malformed_and_duplicates),
 		cmocka_unit_test(at_most_4096_entries_read),
 		cmocka_unit_test(errno_order),
+		cmocka_unit_test(after_explicit_network),
 		cmocka_unit_test(host_loopback_opt_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,6 +91,21 @@ static void test_full_order(void **state)
 				     " -- \"-c\" \"echo hi there\"");
 }
 
+/* NET_FLAG_DHCP_CLIENT on a network device: KRUN_DHCP=1 for the guest init, as libkrun. */
+static void test_dhcp_flag(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	char *envp[] = { "A=b", NULL };
+	c.envp = envp;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "KRUN_DHCP"));
+	c.dhcp_client = true;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " KRUN_DHCP=1 \"A=b\"");
+}
+
 static void test_override_prolog(void **state)
 {
 	(void)state;
@@ -206,7 +221,7 @@ int main(void)
 		cmocka_unit_test(test_implicit_net), cmocka_unit_test(test_read_only_root),
 		cmocka_unit_test(test_full_order),     cmocka_unit_test(test_override_prolog),
 		cmocka_unit_test(test_empty_lists),    cmocka_unit_test(test_unquotable),
-		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_overflow),       cmocka_unit_test(test_dhcp_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
