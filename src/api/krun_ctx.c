@@ -110,7 +110,8 @@ static const struct {
 	uint64_t feature;
 	bool present;
 } features[] = {
-	{ KRUN_FEATURE_NET, true }, /* virtio-net, krun_add_net_* */        { KRUN_FEATURE_BLK, false },
+	{ KRUN_FEATURE_NET, true }, /* virtio-net, krun_add_net_* */
+	{ KRUN_FEATURE_BLK, false },
 	{ KRUN_FEATURE_GPU, false },        { KRUN_FEATURE_INPUT, false },
 	{ KRUN_FEATURE_TEE, false },        { KRUN_FEATURE_AMD_SEV, false },
 	{ KRUN_FEATURE_INTEL_TDX, false },  { KRUN_FEATURE_AWS_NITRO, false },
