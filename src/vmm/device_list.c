@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "abi/init_blob.h"
+#include "fs/limits.h"
 #include "fs/share.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
@@ -65,7 +66,15 @@ static int fs_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct 
 	 * also on a read-only root: the virtual file is read-only anyway. */
 	struct fs_virtual_file init = { CKRUN_INIT_NAME, ckrun_init_blob, ckrun_init_blob_size, CKRUN_INIT_MODE };
 	bool root = strcmp(sh->tag, CKRUN_ROOT_TAG) == 0;
+	/* One fd budget and one DAX cap for all shares (fs/limits.h), made with
+	 * the first; the VM keeps a reference until it is destroyed. */
+	if (!vm->fs_limits) {
+		int e = fs_limits_new((unsigned)cfg->nr_shares, 0, (unsigned)-1, &vm->fs_limits);
+		if (e)
+			return e;
+	}
 	struct fs_share_opts so = {
+		.limits = vm->fs_limits,
 		.path = sh->path,
 		.read_only = sh->read_only,
 		.root_extras = root ? &init : NULL,
@@ -78,6 +87,7 @@ static int fs_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct 
 		.dax_size = vm->mem.plan.shm[i].size,
 		.exit_code = vm_guest_exit_code,
 		.opaque = vm,
+		.limits = vm->fs_limits,
 	};
 	int err = fs_share_new(&so, &fc.backend);
 	if (err)
