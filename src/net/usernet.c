@@ -57,7 +57,7 @@
 #define FRAMES_PER_ROUND 64
 #define OUTQ_LEN 256              /* frames waiting for the guest end */
 #define FRAME_MAX 65536           /* larger datagrams are cut: counted as bad */
-#define MIN_SOCKETS 64
+#define MIN_SOCKETS 16
 #define SOCK_BUF (4 << 20)        /* socketpair buffers: a burst of full-size frames */
 
 struct timer {
@@ -467,7 +467,8 @@ static unsigned default_max_sockets(void)
 	rlim_t soft = 1024;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
 		soft = rl.rlim_cur;
-	/* The passthrough shares may take three quarters (docs/passthrough.md). */
+	/* At most half of the fd reserve the shares leave the VMM,
+	 * max(64, RLIMIT_NOFILE / 4) (src/fs/limits.h). */
 	rlim_t n = soft == RLIM_INFINITY ? USERNET_MAX_SOCKETS_CAP : soft / 8;
 	if (n > USERNET_MAX_SOCKETS_CAP)
 		n = USERNET_MAX_SOCKETS_CAP;

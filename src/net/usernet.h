@@ -40,7 +40,7 @@ struct usernet_config {
 	/* Say on stderr when ICMP echo cannot work (no ping sockets allowed). */
 	bool warn_ping;
 	/* Bound on the sockets the guest can make this process hold; 0 picks
-	 * the default: min(USERNET_MAX_SOCKETS_CAP, RLIMIT_NOFILE soft / 2). */
+	 * the default: RLIMIT_NOFILE soft / 8 within [16, USERNET_MAX_SOCKETS_CAP]. */
 	unsigned max_sockets;
 	/* Run first on the network thread (e.g. drop privileges); non-zero
 	 * stops the thread before it reads any guest frame. May be NULL. */

@@ -275,7 +275,7 @@ static void test_start_stop_clean(void **state)
 		struct usernet_stats st;
 		usernet_get_stats(u, &st);
 		assert_true(st.running);
-		assert_true(st.max_sockets >= 64);
+		assert_true(st.max_sockets >= 16);
 		usernet_stop(u);
 		close(gfd);
 	}
