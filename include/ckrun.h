@@ -13,6 +13,7 @@ extern "C" {
 #endif
 
 #include <inttypes.h>
+#include <stdbool.h>
 
 /**
  * Run the VM described by the context, wait until the guest powers off, and
@@ -42,6 +43,16 @@ int32_t ckrun_start_and_wait(uint32_t ctx_id);
  * Errors: -ENOENT unknown context.
  */
 int32_t ckrun_set_boot_timeout(uint32_t ctx_id, uint32_t seconds);
+
+/**
+ * Let the guest of the implicit network reach this host's loopback
+ * (127.0.0.1) through the gateway address 10.0.2.2. Off by default: services
+ * that listen only on the host's loopback are not meant for the guest. Has
+ * no effect on an explicit network device.
+ *
+ * Errors: -ENOENT unknown context.
+ */
+int32_t ckrun_set_net_host_loopback(uint32_t ctx_id, bool allow);
 
 #ifdef __cplusplus
 }

@@ -355,8 +355,17 @@ int32_t krun_set_gvproxy_path(uint32_t ctx_id, char *c_path);
 int32_t krun_set_net_mac(uint32_t ctx_id, uint8_t *const c_mac);
 
 /**
- * Map host TCP ports to guest ports ("host:guest" entries) through TSI.
- * ckrun: -ENOTSUP.
+ * Expose guest TCP ports on the host: each "HOST:GUEST" entry (decimal u16
+ * values; at most 4096 entries are read) makes the implicit network listen
+ * on TCP port HOST of every host address (0.0.0.0) and forward each
+ * connection to the guest's port GUEST. An empty array exposes nothing;
+ * NULL means "no map" (libkrun's header says "expose all", libkrun crashes).
+ * Only the implicit network (no krun_add_net_* call) forwards ports; a host
+ * port already in use makes the start call fail.
+ *
+ * Errors: -EINVAL malformed entry, duplicate host or guest port, or an
+ * explicit network device already added; -ENOENT unknown context; -ENODEV
+ * after krun_disable_implicit_vsock.
  */
 int32_t krun_set_port_map(uint32_t ctx_id, const char *const port_map[]);
 
@@ -379,8 +388,9 @@ int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port, const char *c_filep
 int32_t krun_add_vsock(uint32_t ctx_id, uint32_t tsi_features);
 
 /**
- * Do not create the implicit vsock device. ckrun never creates one, so this
- * succeeds and changes nothing.
+ * Do not create the implicit vsock device (libkrun: no TSI). ckrun has no
+ * vsock; what this turns off is its equivalent, the implicit network: the
+ * guest then has no network unless a krun_add_net_* device is added.
  *
  * Errors: -ENOENT unknown context.
  */

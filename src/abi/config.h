@@ -48,6 +48,12 @@ struct ckrun_net {
 /* libkrun's pre-krun_add_net_* calls, which configure at most one device. */
 enum ckrun_legacy_net { CKRUN_LEGACY_NET_NONE, CKRUN_LEGACY_NET_PASST, CKRUN_LEGACY_NET_GVPROXY };
 
+/* One krun_set_port_map entry: host TCP port -> guest TCP port. */
+struct ckrun_port_fwd {
+	uint16_t host_port;
+	uint16_t guest_port;
+};
+
 struct ckrun_config {
 	uint8_t vcpus;        /* default 1 */
 	uint32_t ram_mib;     /* default 128 */
@@ -81,6 +87,27 @@ struct ckrun_config {
 	char *legacy_gvproxy_path;
 	bool legacy_mac_set;  /* krun_set_net_mac */
 	uint8_t legacy_mac[CKRUN_MAC_LEN];
+
+	/* The implicit network (src/net/usernet.h, docs/api.md "Network"). */
+	bool implicit_vsock_disabled;    /* krun_disable_implicit_vsock: no implicit network */
+	bool net_host_loopback;          /* ckrun_set_net_host_loopback */
+	struct ckrun_port_fwd *port_map; /* krun_set_port_map; NULL: not set or empty */
+	int nr_port_map;
 };
+
+/* A krun_add_net_*, krun_set_passt_fd or krun_set_gvproxy_path call was made. */
+static inline bool ckrun_config_explicit_net(const struct ckrun_config *c)
+{
+	/* Before the start the legacy device is only legacy_net; at the start
+	 * it becomes the last entry of nets[] (ckrun_config_finish_nets). */
+	return c->nr_nets > 0 || c->legacy_net != CKRUN_LEGACY_NET_NONE;
+}
+
+/* libkrun's condition for its implicit TSI, ckrun's for the implicit network:
+ * no explicit network and krun_disable_implicit_vsock not called. */
+static inline bool ckrun_config_implicit_net(const struct ckrun_config *c)
+{
+	return !c->implicit_vsock_disabled && !ckrun_config_explicit_net(c);
+}
 
 #endif

@@ -90,9 +90,11 @@ void ckrun_config_free(struct ckrun_config *c)
 	free(c->workdir);
 	ckrun_strv_free(c->rlimits);
 	free(c->console_output);
+	free(c->port_map);
 	for (int i = 0; i < c->nr_nets; i++)
 		free(c->nets[i].path);
 	free(c->legacy_gvproxy_path);
 	/* Leave a record that can be freed again or re-initialised safely. */
 	ckrun_config_init(c);
 }
+

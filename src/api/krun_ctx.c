@@ -93,12 +93,6 @@ CKRUN_EXPORT int32_t krun_set_snd_device(uint32_t ctx_id, bool enable)
 	return only_off(ctx_id, enable);
 }
 
-CKRUN_EXPORT int32_t krun_disable_implicit_vsock(uint32_t ctx_id)
-{
-	/* ckrun never creates an implicit vsock device: already the case. */
-	return ckrun_ctx_check(ctx_id);
-}
-
 CKRUN_EXPORT int32_t krun_check_nested_virt(void)
 {
 	/*
@@ -116,7 +110,8 @@ static const struct {
 	uint64_t feature;
 	bool present;
 } features[] = {
-	{ KRUN_FEATURE_NET, false },        { KRUN_FEATURE_BLK, false },
+	{ KRUN_FEATURE_NET, true }, /* virtio-net, krun_add_net_* */
+	{ KRUN_FEATURE_BLK, false },
 	{ KRUN_FEATURE_GPU, false },        { KRUN_FEATURE_INPUT, false },
 	{ KRUN_FEATURE_TEE, false },        { KRUN_FEATURE_AMD_SEV, false },
 	{ KRUN_FEATURE_INTEL_TDX, false },  { KRUN_FEATURE_AWS_NITRO, false },

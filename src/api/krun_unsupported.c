@@ -82,12 +82,6 @@ CKRUN_EXPORT int32_t krun_fs_add_overlay_dir(UNUSED uint32_t ctx_id, UNUSED cons
 	return -ENOTSUP;
 }
 
-CKRUN_EXPORT int32_t krun_set_port_map(UNUSED uint32_t ctx_id,
-		UNUSED const char *const port_map[])
-{
-	return -ENOTSUP;
-}
-
 CKRUN_EXPORT int32_t krun_add_vsock_port(UNUSED uint32_t ctx_id, UNUSED uint32_t port,
 		UNUSED const char *c_filepath)
 {

@@ -29,8 +29,10 @@
 #include <unistd.h>
 
 #include "abi/guest.h"
+#include "abi/guest_net.h"
 #include "config.h"
 #include "net.h"
+#include "netcfg.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546 /* statfs f_type of a fuse/virtiofs mount */
 #define MAX_RLIMITS 64
@@ -98,6 +100,21 @@ static void ensure_stdio(void)
 			close(c);
 		}
 	}
+}
+
+/* The implicit network: eth0 as the VMM describes it (netcfg.h). */
+static void configure_net(void)
+{
+	const char *v = getenv(GUEST_NET_ENV), *step;
+	struct init_net n;
+	int r;
+	if (!v)
+		return;
+	if (init_net_parse(v, &n))
+		msg("ignoring malformed %s=%s", GUEST_NET_ENV, v);
+	else if ((r = init_net_apply(GUEST_NET_IFNAME, &n, &step)))
+		msg("%s: cannot set the %s: %s", GUEST_NET_IFNAME, step, strerror(-r));
+	unsetenv(GUEST_NET_ENV); /* not the workload's */
 }
 
 static void set_hostname(void)
@@ -206,6 +223,7 @@ int main(int argc, char **argv)
 		    missing, strerror(missing_errno));
 	mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL);
 	init_net_lo();
+	configure_net();
 
 	/*
 	 * The configuration file is read even when KRUN_INIT names the program

@@ -255,6 +255,10 @@ static int build(const struct ckrun_config *cfg, const struct vm_plan *p, struct
 			p->timeout_s);
 	struct initrd rd = { 0, 0 };
 	int err;
+	/* Before the devices: the user-mode network's thread starts with them
+	 * and reduces itself as the vCPUs will. */
+	vm->privs_keep = privs_keep_for(cfg);
+	vm->privs_seccomp = privs_seccomp_wanted();
 	if ((err = build_memory(vm, cfg)) || (err = build_console(vm, cfg)) ||
 	    (err = build_vcpus(vm, cfg, p->kernel.entry)) || (err = build_load(vm, cfg, &p->kernel, &rd)) ||
 	    (err = vm_add_devices(vm, cfg)))
@@ -264,11 +268,9 @@ static int build(const struct ckrun_config *cfg, const struct vm_plan *p, struct
 
 /* ---- run ---- */
 
-static int run(struct vm *vm, const struct ckrun_config *cfg, const struct vm_plan *p, struct vm_result *res)
+static int run(struct vm *vm, const struct vm_plan *p, struct vm_result *res)
 {
 	int err;
-	vm->privs_keep = privs_keep_for(cfg);
-	vm->privs_seccomp = privs_seccomp_wanted();
 	res->running_ns = vm_now_ns();
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		if ((err = vcpu_start(&vm->vcpus[i])))
@@ -328,7 +330,7 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	if (!err && cfg->process_ends_with_vm)
 		default_kernel_discard();
 	if (!err)
-		err = run(vm, cfg, &p, res);
+		err = run(vm, &p, res);
 	if (vm) {
 		err = collect(vm, cfg, &p, err, res);
 		vm_destroy(vm);

@@ -133,6 +133,13 @@ int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, cons
 		}
 	}
 
+	if (vm_implicit_net(cfg)) {
+		char net[128];
+		if (vm_implicit_net_cmdline(net, sizeof(net)))
+			o.err = o.err ? o.err : -E2BIG;
+		put(&o, " %s", net);
+	}
+
 	for (int i = 0; i < nr_devs; i++)
 		put(&o, " virtio_mmio.device=4K@0x%" PRIx64 ":%d", dev_base[i], dev_irq[i]);
 

@@ -98,11 +98,14 @@ static int fs_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct 
 /* ---- virtio-net: one per network device, in call order (eth0, eth1, ...): netdev.c ---- */
 
 /* The list: the console first (hvc0 is the guest's console=), then the
- * shares, then the network devices. */
+ * shares, then the network devices, or the implicit network's eth0
+ * (usernet_dev.c). */
 static const struct device_kind device_list[] = {
 	{ "virtio-console", console_count, console_make },
 	{ "virtio-fs", fs_count, fs_make },
 	{ "virtio-net", vm_net_count, vm_net_make },
+	/* Only when the client configured no network device (libkrun's implicit TSI rule). */
+	{ "virtio-net (implicit network)", vm_implicit_net_count, vm_implicit_net_make },
 };
 
 int vm_add_devices(struct vm *vm, const struct ckrun_config *cfg)

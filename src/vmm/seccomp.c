@@ -55,27 +55,57 @@ static const char *const allowed[] = {
 	"getrandom", "uname", "sysinfo",
 };
 
-int privs_seccomp(void)
+/* The user-mode network's thread (src/net/usernet.c) also makes the
+ * guest's connections as this process's own sockets. */
+static const char *const allowed_net[] = {
+	"socket", "connect", "bind", "listen", "accept", "accept4", "sendmmsg", "recvmmsg",
+	"setsockopt", "getsockopt", "getsockname", "getpeername", "shutdown",
+};
+
+static int add_rules(scmp_filter_ctx ctx, const char *const *names, size_t n)
+{
+	int err = 0;
+	for (size_t i = 0; i < n && !err; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture (e.g. "open" elsewhere) */
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	return err;
+}
+
+static int load(bool net)
 {
 	/* A call outside the list kills the process (SIGSYS): a compromised
 	 * VMM thread must not keep running with an error it can retry around. */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
-	int err = 0;
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && !err; i++) {
-		int nr = seccomp_syscall_resolve_name(allowed[i]);
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not on this architecture (e.g. "open" elsewhere) */
-		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
+	int err = add_rules(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]));
+	if (!err && net)
+		err = add_rules(ctx, allowed_net, sizeof(allowed_net) / sizeof(allowed_net[0]));
 	if (!err)
 		err = seccomp_load(ctx);
 	seccomp_release(ctx);
 	return err < 0 ? err : 0;
 }
+
+int privs_seccomp(void)
+{
+	return load(false);
+}
+
+int privs_seccomp_net(void)
+{
+	return load(true);
+}
 #else
 int privs_seccomp(void)
+{
+	return -ENOTSUP;
+}
+
+int privs_seccomp_net(void)
 {
 	return -ENOTSUP;
 }

@@ -235,6 +235,23 @@ void i8042_destroy(struct i8042 *k);
 uint8_t i8042_in(struct vm *vm, uint16_t port);
 void i8042_out(struct vm *vm, uint16_t port, uint8_t v);
 
+/* ---- usernet_dev.c: the implicit network (src/net/usernet.h) ---- */
+
+struct vm;
+/* The VM gets the implicit eth0: libkrun's condition, and this build has it. */
+bool vm_implicit_net(const struct ckrun_config *cfg);
+/* The command-line variable that tells the guest init eth0's configuration. */
+int vm_implicit_net_cmdline(char *buf, size_t cap);
+/* device_list.c's entry: 1 when the VM gets it (else 0, saying on stderr
+ * when the client wanted a network the build cannot give). */
+int vm_implicit_net_count(const struct ckrun_config *cfg);
+/* Start the user-mode network (its host forwards bound now: a port in use
+ * fails the start) and make the virtio-net device on its socketpair. */
+int vm_implicit_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct virtio_mmio_dev **dev);
+/* vm_destroy, after the devices are freed: stop the network's thread. */
+void vm_stop_implicit_net(struct vm *vm);
+
+
 /* ---- vm.c: the VM object ---- */
 
 enum vm_end {
@@ -257,6 +274,7 @@ struct vm {
 	struct i8042 kbd;
 	struct vm_virtio devs[LAYOUT_VIRTIO_MAX_DEVS];
 	int nr_devs;
+	struct usernet *usernet; /* the implicit network's stack, or NULL */
 	int out_fd;
 	bool own_out_fd;
 

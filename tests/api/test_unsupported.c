@@ -28,7 +28,6 @@ static void unsupported_functions_return_enotsup(void **state)
 	NS(krun_disable_implicit_init(id));
 	NS(krun_fs_add_overlay_file(id, KRUN_FS_ROOT_TAG, "f", blob, sizeof(blob), 0100644, false));
 	NS(krun_fs_add_overlay_dir(id, KRUN_FS_ROOT_TAG, "d", 040755));
-	NS(krun_set_port_map(id, strv));
 	NS(krun_add_vsock_port(id, 1024, "/tmp/sock"));
 	NS(krun_add_vsock_port2(id, 1024, "/tmp/sock", true));
 	NS(krun_add_vsock(id, KRUN_TSI_HIJACK_INET));

@@ -21,6 +21,7 @@ static void cfg_init(struct ckrun_config *c)
 	memset(c, 0, sizeof(*c));
 	c->vcpus = 1;
 	c->ram_mib = 128;
+	c->implicit_vsock_disabled = true; /* no implicit network: see test_implicit_net */
 }
 
 static void test_default_prolog(void **state)
@@ -30,6 +31,25 @@ static void test_default_prolog(void **state)
 	cfg_init(&c);
 	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, PROLOG_RW);
+}
+
+/* The implicit network's eth0 configuration, before the devices, when this build has it. */
+static void test_implicit_net(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	uint64_t base = 0xd0000000;
+	int irq = 5;
+	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "CKRUN_NET="));
+	c.implicit_vsock_disabled = false;
+	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
+	if (vm_implicit_net(&c))
+		assert_string_equal(buf, PROLOG_RW " CKRUN_NET=10.0.2.15/24,10.0.2.2,10.0.2.3"
+						   " virtio_mmio.device=4K@0xd0000000:5");
+	else
+		assert_string_equal(buf, PROLOG_RW " virtio_mmio.device=4K@0xd0000000:5");
 }
 
 static void test_read_only_root(void **state)
@@ -197,7 +217,8 @@ static void test_overflow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_prolog), cmocka_unit_test(test_read_only_root),
+		cmocka_unit_test(test_default_prolog),
+		cmocka_unit_test(test_implicit_net), cmocka_unit_test(test_read_only_root),
 		cmocka_unit_test(test_full_order),     cmocka_unit_test(test_override_prolog),
 		cmocka_unit_test(test_empty_lists),    cmocka_unit_test(test_unquotable),
 		cmocka_unit_test(test_overflow),       cmocka_unit_test(test_dhcp_flag),

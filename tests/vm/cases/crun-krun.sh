@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# ckrun-vm-build-files: tests/crun/crun
+# ckrun-vm-build-files: tests/crun/crun tests/net/nettool
 # ckrun-vm-timeout: 900
 # crun's krun handler runs an OCI bundle in a ckrun microVM, with crun
 # unchanged: Debian's crun 1.8.1 source built --with-libkrun
@@ -11,7 +11,10 @@
 # closing every fd >= 3; the kernel reaches the VM only because the library
 # read $CKRUN_KERNEL when crun loaded it. Checked: process.args run in the
 # guest, process.env and process.cwd are honoured, stdout comes back through
-# crun, exit statuses 0 and 3 are crun's, a root.readonly bundle runs.
+# crun, exit statuses 0 and 3 are crun's, a root.readonly bundle runs, and
+# crun's default path (no network call: libkrun's implicit TSI, ckrun's
+# implicit network) gives the guest a network: the bundle's process fetches
+# a page from a server on the test host's dummy interface and prints it.
 #
 # cgroups: crun refuses a hybrid v1/v2 hierarchy and this test does not
 # depend on the machine's; it runs crun with --cgroup-manager=disabled (the
@@ -47,12 +50,14 @@ echo "$version" | grep -q '+LIBKRUN' || fail "crun lacks +LIBKRUN"
 make_rootfs() {
 	mkdir -p "$1/bin" "$1/dev" "$1/proc" "$1/sys" "$1/tmp" "$1/work dir"
 	cp "$CKRUN_BUSYBOX" "$1/bin/busybox"
+	cp "$CKRUN_BUILD/tests/net/nettool" "$1/bin/nettool"
 	for a in sh echo cat pwd env touch ls; do ln -sf busybox "$1/bin/$a"; done
 	cat >"$1/check.sh" <<'SH'
 echo "greeting=$GREETING"
 echo "cwd=$(pwd)"
 echo "args=$#:$1|$2"
 if touch /probe 2>/dev/null; then echo "root=rw"; else echo "root=ro"; fi
+if [ -n "${FETCH:-}" ]; then /bin/nettool get $FETCH; echo "fetch=$?"; fi
 exit "${CODE:-0}"
 SH
 }
@@ -174,5 +179,26 @@ rc=$?
 [ "$rc" -eq 0 ] || fail "ro: crun exit status $rc, expected 0"
 expect ro "greeting=hello from process.env" "cwd=/work dir" "root=ro"
 [ ! -e "$T/b-ro/rootfs/probe" ] || fail "ro: the guest wrote to a read-only rootfs"
+
+# 4. crun's default path has a network: the implicit one. The container
+# shares the test host's network namespace (no "network" namespace in the
+# bundle: a podman container would reach the outside through its own); the
+# server listens on a dummy interface's address, as an outside server would.
+ip link add ckd0 type dummy 2>/dev/null
+ip addr add 198.18.0.1/24 dev ckd0 2>/dev/null
+ip link set ckd0 up || fail "net: cannot set up a dummy interface"
+nonce="crun-net-page-$$-$(date +%s)"
+echo "$nonce" >"$T/page"
+"$CKRUN_BUILD/tests/net/nettool" serve 198.18.0.1 8080 "$T/page" 1 >/dev/null &
+spid=$!
+write_bundle "$T/b-net" false 0 ""
+sed -i 's/{"type": "network"}, //; s|"CODE=0"|"CODE=0", "FETCH=198.18.0.1 8080 /page"|' "$T/b-net/config.json"
+grep -q '"type": "network"' "$T/b-net/config.json" && fail "net: the bundle still asks for a network namespace"
+run_crun net "$T/b-net"
+rc=$?
+[ "$rc" -eq 0 ] || fail "net: crun exit status $rc, expected 0"
+expect net "$nonce" "fetch=0"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
 
 finish

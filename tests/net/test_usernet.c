@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The user-mode network without a VM: the test is the guest on the other end
+ * of the socketpair, sending hand-built Ethernet frames and reading the
+ * stack's. Every address involved is the test host's loopback or the stack's
+ * virtual network; nothing leaves the machine.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <net/if_arp.h>
+#include <netinet/if_ether.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <linux/if_ether.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/usernet.h"
+
+static const uint8_t guest_mac[ETH_ALEN] = { 0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee };
+
+static long count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	long n = 0;
+	struct dirent *e;
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;
+}
+
+static uint32_t addr(const char *s)
+{
+	struct in_addr a;
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static uint16_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static uint16_t csum(const void *data, size_t len)
+{
+	return htons((uint16_t)~csum_add(0, data, len));
+}
+
+/* TCP/UDP checksum over the IPv4 pseudo-header and the segment. */
+static uint16_t l4_csum(const struct iphdr *ip, const void *seg, size_t len)
+{
+	uint8_t ph[12];
+	memcpy(ph, &ip->saddr, 4);
+	memcpy(ph + 4, &ip->daddr, 4);
+	ph[8] = 0;
+	ph[9] = ip->protocol;
+	ph[10] = (uint8_t)(len >> 8);
+	ph[11] = (uint8_t)len;
+	uint32_t s = csum_add(0, ph, sizeof(ph));
+	return htons((uint16_t)~csum_add(s, seg, len));
+}
+
+/* An IPv4 frame from the guest: Ethernet + IP header around payload (an L4 header and data). */
+static size_t ip_frame(uint8_t *buf, uint8_t proto, uint32_t src, uint32_t dst, const void *l4, size_t l4len)
+{
+	struct ethhdr eh;
+	memset(eh.h_dest, 0xff, ETH_ALEN); /* the stack accepts any destination MAC */
+	memcpy(eh.h_source, guest_mac, ETH_ALEN);
+	eh.h_proto = htons(ETH_P_IP);
+	struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = proto, .saddr = src, .daddr = dst };
+	ip.tot_len = htons((uint16_t)(sizeof(ip) + l4len));
+	ip.id = htons(1);
+	ip.check = csum(&ip, sizeof(ip));
+	memcpy(buf, &eh, sizeof(eh));
+	memcpy(buf + sizeof(eh), &ip, sizeof(ip));
+	memcpy(buf + sizeof(eh) + sizeof(ip), l4, l4len);
+	uint8_t *seg = buf + sizeof(eh) + sizeof(ip);
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = (struct tcphdr *)seg;
+		th->check = 0;
+		th->check = l4_csum(&ip, seg, l4len);
+	} else if (proto == IPPROTO_UDP) {
+		struct udphdr *uh = (struct udphdr *)seg;
+		uh->check = 0;
+		uh->check = l4_csum(&ip, seg, l4len);
+	} else if (proto == IPPROTO_ICMP) {
+		struct icmphdr *ih = (struct icmphdr *)seg;
+		ih->checksum = 0;
+		ih->checksum = csum(seg, l4len);
+	}
+	return sizeof(eh) + sizeof(ip) + l4len;
+}
+
+static void send_syn(int fd, uint16_t sport, const char *dst, uint16_t dport)
+{
+	struct tcphdr th = { 0 };
+	th.source = htons(sport);
+	th.dest = htons(dport);
+	th.seq = htonl(1000);
+	th.doff = 5;
+	th.syn = 1;
+	th.window = htons(65535);
+	uint8_t buf[128];
+	size_t n = ip_frame(buf, IPPROTO_TCP, addr(USERNET_GUEST_ADDR), addr(dst), &th, sizeof(th));
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+}
+
+static void send_udp(int fd, uint16_t sport, const char *dst, uint16_t dport)
+{
+	uint8_t seg[sizeof(struct udphdr) + 4] = { 0 };
+	struct udphdr uh = { .source = htons(sport), .dest = htons(dport), .len = htons(sizeof(seg)) };
+	memcpy(seg, &uh, sizeof(uh));
+	memcpy(seg + sizeof(uh), "ping", 4);
+	uint8_t buf[128];
+	size_t n = ip_frame(buf, IPPROTO_UDP, addr(USERNET_GUEST_ADDR), addr(dst), seg, sizeof(seg));
+	assert_int_equal(send(fd, buf, n, 0), (ssize_t)n);
+}
+
+/* ARP request "who has 10.0.2.2, tell 10.0.2.15": also teaches the stack the guest's MAC. */
+static void send_arp_request(int fd)
+{
+	uint8_t buf[sizeof(struct ethhdr) + sizeof(struct ether_arp)];
+	struct ethhdr eh;
+	memset(eh.h_dest, 0xff, ETH_ALEN);
+	memcpy(eh.h_source, guest_mac, ETH_ALEN);
+	eh.h_proto = htons(ETH_P_ARP);
+	struct ether_arp a = { 0 };
+	a.arp_hrd = htons(ARPHRD_ETHER);
+	a.arp_pro = htons(ETH_P_IP);
+	a.arp_hln = ETH_ALEN;
+	a.arp_pln = 4;
+	a.arp_op = htons(ARPOP_REQUEST);
+	memcpy(a.arp_sha, guest_mac, ETH_ALEN);
+	uint32_t spa = addr(USERNET_GUEST_ADDR), tpa = addr(USERNET_GATEWAY);
+	memcpy(a.arp_spa, &spa, 4);
+	memcpy(a.arp_tpa, &tpa, 4);
+	memcpy(buf, &eh, sizeof(eh));
+	memcpy(buf + sizeof(eh), &a, sizeof(a));
+	assert_int_equal(send(fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+}
+
+typedef bool (*frame_match)(const uint8_t *f, size_t len, void *arg);
+
+/* Read frames from the stack until one matches (true) or timeout_ms passes (false). */
+static bool wait_frame(int fd, frame_match m, void *arg, int timeout_ms, uint8_t *out, size_t *out_len)
+{
+	static uint8_t buf[65536];
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return false;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			continue;
+		if (m(buf, (size_t)n, arg)) {
+			if (out) {
+				memcpy(out, buf, (size_t)n);
+				*out_len = (size_t)n;
+			}
+			return true;
+		}
+	}
+}
+
+static bool is_arp_reply_from_gateway(const uint8_t *f, size_t len, void *arg)
+{
+	(void)arg;
+	struct ethhdr eh;
+	struct ether_arp a;
+	if (len < sizeof(eh) + sizeof(a))
+		return false;
+	memcpy(&eh, f, sizeof(eh));
+	memcpy(&a, f + sizeof(eh), sizeof(a));
+	uint32_t gw = addr(USERNET_GATEWAY);
+	return ntohs(eh.h_proto) == ETH_P_ARP && ntohs(a.arp_op) == ARPOP_REPLY && memcmp(a.arp_spa, &gw, 4) == 0 &&
+	       memcmp(eh.h_dest, guest_mac, ETH_ALEN) == 0;
+}
+
+struct tcp_want {
+	uint16_t dport; /* toward the guest */
+	bool syn, ack, rst;
+	uint16_t got_sport;
+};
+
+static bool is_tcp_to_guest(const uint8_t *f, size_t len, void *arg)
+{
+	struct tcp_want *w = arg;
+	struct ethhdr eh;
+	struct iphdr ip;
+	struct tcphdr th;
+	if (len < sizeof(eh) + sizeof(ip) + sizeof(th))
+		return false;
+	memcpy(&eh, f, sizeof(eh));
+	memcpy(&ip, f + sizeof(eh), sizeof(ip));
+	if (ntohs(eh.h_proto) != ETH_P_IP || ip.protocol != IPPROTO_TCP || ip.daddr != addr(USERNET_GUEST_ADDR))
+		return false;
+	memcpy(&th, f + sizeof(eh) + (size_t)ip.ihl * 4, sizeof(th));
+	if (ntohs(th.dest) != w->dport)
+		return false;
+	if ((bool)th.syn != w->syn || (bool)th.ack != w->ack || (bool)th.rst != w->rst)
+		return false;
+	w->got_sport = ntohs(th.source);
+	return true;
+}
+
+/* A free TCP port on the loopback (a race with other processes is harmless here: a test fails). */
+static uint16_t free_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &l), 0);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+static int loopback_listener(uint16_t *port)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s, 256), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &l), 0);
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+/* ---- tests ---- */
+
+static void test_start_stop_clean(void **state)
+{
+	(void)state;
+	long before = count_fds();
+	for (int i = 0; i < 3; i++) {
+		struct usernet *u;
+		int gfd;
+		struct usernet_config c = { 0 };
+		assert_int_equal(usernet_start(&c, &u, &gfd), 0);
+		struct usernet_stats st;
+		usernet_get_stats(u, &st);
+		assert_true(st.running);
+		assert_true(st.max_sockets >= 16);
+		usernet_stop(u);
+		close(gfd);
+	}
+	assert_int_equal(count_fds(), before);
+	usernet_stop(NULL);
+}
+
+static void test_arp_answered(void **state)
+{
+	(void)state;
+	struct usernet *u;
+	int gfd;
+	struct usernet_config c = { 0 };
+	assert_int_equal(usernet_start(&c, &u, &gfd), 0);
+	send_arp_request(gfd);
+	assert_true(wait_frame(gfd, is_arp_reply_from_gateway, NULL, 2000, NULL, NULL));
+	usernet_stop(u);
+	close(gfd);
+}
+
+/* DHCP (RFC 2131) has no system header: the few fixed offsets of a BOOTP message, spelled here. */
+enum { BOOTP_OP = 0, BOOTP_HTYPE = 1, BOOTP_HLEN = 2, BOOTP_XID = 4, BOOTP_FLAGS = 10, BOOTP_YIADDR = 16,
+       BOOTP_CHADDR = 28, BOOTP_COOKIE = 236, BOOTP_OPTIONS = 240 };
+
+static bool is_dhcp_offer(const uint8_t *f, size_t len, void *arg)
+{
+	uint32_t *yiaddr = arg;
+	struct ethhdr eh;
+	struct iphdr ip;
+	struct udphdr uh;
+	size_t off = sizeof(eh);
+	if (len < off + sizeof(ip))
+		return false;
+	memcpy(&eh, f, sizeof(eh));
+	memcpy(&ip, f + off, sizeof(ip));
+	if (ntohs(eh.h_proto) != ETH_P_IP || ip.protocol != IPPROTO_UDP)
+		return false;
+	off += (size_t)ip.ihl * 4;
+	if (len < off + sizeof(uh) + BOOTP_OPTIONS + 3)
+		return false;
+	memcpy(&uh, f + off, sizeof(uh));
+	if (ntohs(uh.dest) != 68)
+		return false;
+	const uint8_t *b = f + off + sizeof(uh);
+	if (b[BOOTP_OP] != 2 || memcmp(b + BOOTP_XID, "\x12\x34\x56\x78", 4) != 0)
+		return false;
+	/* option 53 (message type) = 2 (OFFER) comes first in libslirp's reply */
+	if (b[BOOTP_OPTIONS] != 53 || b[BOOTP_OPTIONS + 2] != 2)
+		return false;
+	memcpy(yiaddr, b + BOOTP_YIADDR, 4);
+	return true;
+}
+
+static void test_dhcp_offer(void **state)
+{
+	(void)state;
+	struct usernet *u;
+	int gfd;
+	struct usernet_config c = { 0 };
+	assert_int_equal(usernet_start(&c, &u, &gfd), 0);
+
+	uint8_t seg[sizeof(struct udphdr) + 300] = { 0 };
+	struct udphdr uh = { .source = htons(68), .dest = htons(67), .len = htons(sizeof(seg)) };
+	memcpy(seg, &uh, sizeof(uh));
+	uint8_t *b = seg + sizeof(uh);
+	b[BOOTP_OP] = 1;
+	b[BOOTP_HTYPE] = 1;
+	b[BOOTP_HLEN] = ETH_ALEN;
+	memcpy(b + BOOTP_XID, "\x12\x34\x56\x78", 4);
+	b[BOOTP_FLAGS] = 0x80; /* broadcast */
+	memcpy(b + BOOTP_CHADDR, guest_mac, ETH_ALEN);
+	memcpy(b + BOOTP_COOKIE, "\x63\x82\x53\x63", 4);
+	uint8_t opts[] = { 53, 1, 1, 255 }; /* DISCOVER */
+	memcpy(b + BOOTP_OPTIONS, opts, sizeof(opts));
+	uint8_t buf[512];
+	size_t n = ip_frame(buf, IPPROTO_UDP, 0, 0xffffffff, seg, sizeof(seg));
+	assert_int_equal(send(gfd, buf, n, 0), (ssize_t)n);
+
+	uint32_t yiaddr = 0;
+	assert_true(wait_frame(gfd, is_dhcp_offer, &yiaddr, 2000, NULL, NULL));
+	assert_int_equal(yiaddr, addr(USERNET_GUEST_ADDR));
+	usernet_stop(u);
+	close(gfd);
+}
+
+static void test_hostfwd_syn_to_guest(void **state)
+{
+	(void)state;
+	uint16_t hp = free_port();
+	struct usernet_fwd fw = { .host_port = hp, .guest_port = 80 };
+	struct usernet_config c = { .fwds = &fw, .nr_fwds = 1 };
+	struct usernet *u;
+	int gfd;
+	assert_int_equal(usernet_start(&c, &u, &gfd), 0);
+	send_arp_request(gfd); /* the stack learns the guest's MAC */
+	assert_true(wait_frame(gfd, is_arp_reply_from_gateway, NULL, 2000, NULL, NULL));
+
+	int cs = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(hp),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int r = connect(cs, (struct sockaddr *)&a, sizeof(a));
+	assert_true(r == 0 || errno == EINPROGRESS);
+	struct tcp_want w = { .dport = 80, .syn = true };
+	assert_true(wait_frame(gfd, is_tcp_to_guest, &w, 3000, NULL, NULL));
+
+	/* The forward listens on every host address, as libkrun's TSI does for a guest listening on any. */
+	struct sockaddr_in b = { .sin_family = AF_INET, .sin_port = htons(hp), .sin_addr.s_addr = htonl(INADDR_ANY) };
+	int bs = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(bs, (struct sockaddr *)&b, sizeof(b)), -1);
+	assert_int_equal(errno, EADDRINUSE);
+	close(bs);
+	close(cs);
+	usernet_stop(u);
+	close(gfd);
+}
+
+static void test_hostfwd_port_in_use(void **state)
+{
+	(void)state;
+	uint16_t hp;
+	int ls = loopback_listener(&hp);
+	struct usernet_fwd fw[2] = { { .host_port = free_port(), .guest_port = 22 }, { .host_port = hp, .guest_port = 80 } };
+	struct usernet_config c = { .fwds = fw, .nr_fwds = 2 };
+	struct usernet *u = NULL;
+	int gfd = -1;
+	long before = count_fds();
+	assert_int_equal(usernet_start(&c, &u, &gfd), -EADDRINUSE);
+	assert_null(u);
+	assert_int_equal(gfd, -1);
+	assert_int_equal(count_fds(), before); /* the first forward's listener is gone too */
+	close(ls);
+}
+
+/* Guest SYN to the gateway address at a port where a loopback server listens. */
+static bool loopback_reachable(bool allow)
+{
+	uint16_t port;
+	int ls = loopback_listener(&port);
+	struct usernet_config c = { .host_loopback = allow };
+	struct usernet *u;
+	int gfd;
+	assert_int_equal(usernet_start(&c, &u, &gfd), 0);
+	send_arp_request(gfd);
+	assert_true(wait_frame(gfd, is_arp_reply_from_gateway, NULL, 2000, NULL, NULL));
+	send_syn(gfd, 40000, USERNET_GATEWAY, port);
+
+	struct pollfd p = { .fd = ls, .events = POLLIN };
+	bool connected = poll(&p, 1, 1500) == 1;
+	struct tcp_want synack = { .dport = 40000, .syn = true, .ack = true };
+	bool got_synack = wait_frame(gfd, is_tcp_to_guest, &synack, connected ? 2000 : 300, NULL, NULL);
+	assert_int_equal(connected, got_synack);
+	usernet_stop(u);
+	close(gfd);
+	close(ls);
+	return connected;
+}
+
+static void test_loopback_denied_by_default(void **state)
+{
+	(void)state;
+	assert_false(loopback_reachable(false));
+}
+
+static void test_loopback_when_allowed(void **state)
+{
+	(void)state;
+	assert_true(loopback_reachable(true));
+}
+
+/* A guest opening flows as fast as it can: the sockets held stay within the bound. */
+static void test_flood_bounded(void **state)
+{
+	(void)state;
+	uint16_t port;
+	int ls = loopback_listener(&port); /* never accepts: every connection stays open */
+	const unsigned max = 16;
+	struct usernet_config c = { .host_loopback = true, .max_sockets = max };
+	struct usernet *u;
+	int gfd;
+	assert_int_equal(usernet_start(&c, &u, &gfd), 0);
+	long base = count_fds();
+	send_arp_request(gfd);
+	assert_true(wait_frame(gfd, is_arp_reply_from_gateway, NULL, 2000, NULL, NULL));
+
+	const int n = 200;
+	for (int i = 0; i < n; i++) {
+		if (i % 3 == 0)
+			send_udp(gfd, (uint16_t)(20000 + i), USERNET_GATEWAY, port);
+		else
+			send_syn(gfd, (uint16_t)(30000 + i), USERNET_GATEWAY, port);
+		if (i % 8 == 0)
+			usleep(2000); /* let the loop run rounds in between */
+	}
+	/* Wait until every frame has been handled: admitted + refused = sent. */
+	struct usernet_stats st;
+	for (int t = 0; t < 300; t++) {
+		usernet_get_stats(u, &st);
+		if (st.frames_from_guest - 1 + st.dropped_limit >= (uint64_t)n)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(st.frames_from_guest - 1 + st.dropped_limit, n);
+	long held = count_fds() - base;
+	print_message("flood: %d flows sent, %llu refused at the bound of %u, %ld fds held\n", n,
+		      (unsigned long long)st.dropped_limit, st.max_sockets, held);
+	assert_int_equal(st.max_sockets, max);
+	assert_true(st.dropped_limit >= (uint64_t)(n - (int)max));
+	assert_true(held <= (long)max);
+	assert_true(held > 0);
+
+	usernet_stop(u);
+	close(gfd);
+	close(ls);
+}
+
+/* Frames the stack cannot use are counted, and it keeps answering. */
+static void test_bad_frames(void **state)
+{
+	(void)state;
+	struct usernet *u;
+	int gfd;
+	struct usernet_config c = { 0 };
+	assert_int_equal(usernet_start(&c, &u, &gfd), 0);
+	uint8_t junk[70000];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 7);
+	assert_int_equal(send(gfd, junk, 5, 0), 5);                /* runt */
+	assert_int_equal(send(gfd, junk, 66000, 0), 66000);        /* oversized */
+	for (size_t len = 14; len < 200; len += 3)                 /* garbage of every small length */
+		assert_int_equal(send(gfd, junk, len, 0), (ssize_t)len);
+	send_arp_request(gfd);
+	assert_true(wait_frame(gfd, is_arp_reply_from_gateway, NULL, 2000, NULL, NULL));
+	struct usernet_stats st;
+	usernet_get_stats(u, &st);
+	assert_int_equal(st.dropped_bad, 2);
+	assert_true(st.running);
+	usernet_stop(u);
+	close(gfd);
+}
+
+static int fail_init(void *arg)
+{
+	(void)arg;
+	return -EPERM;
+}
+
+static void test_thread_init_failure_stops(void **state)
+{
+	(void)state;
+	struct usernet_config c = { .thread_init = fail_init };
+	struct usernet *u;
+	int gfd;
+	assert_int_equal(usernet_start(&c, &u, &gfd), 0);
+	struct usernet_stats st;
+	for (int t = 0; t < 200; t++) {
+		usernet_get_stats(u, &st);
+		if (!st.running)
+			break;
+		usleep(5000);
+	}
+	assert_false(st.running);
+	usernet_stop(u);
+	close(gfd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_stop_clean),
+		cmocka_unit_test(test_arp_answered),
+		cmocka_unit_test(test_dhcp_offer),
+		cmocka_unit_test(test_hostfwd_syn_to_guest),
+		cmocka_unit_test(test_hostfwd_port_in_use),
+		cmocka_unit_test(test_loopback_denied_by_default),
+		cmocka_unit_test(test_loopback_when_allowed),
+		cmocka_unit_test(test_flood_bounded),
+		cmocka_unit_test(test_bad_frames),
+		cmocka_unit_test(test_thread_init_failure_stops),
+	};
+	if (!usernet_available()) {
+		/* A build without libslirp: the stub must refuse, never pretend. */
+		struct usernet_config c = { 0 };
+		struct usernet *u;
+		int fd;
+		return usernet_start(&c, &u, &fd) == -ENOTSUP ? 0 : 1;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
