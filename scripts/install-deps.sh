@@ -8,6 +8,7 @@ fi
 pkgs=(
 	build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
 	libcmocka-dev libcap-ng-dev libfuse3-dev fuse3 attr
+	zlib1g-dev libbz2-dev libzstd-dev gzip bzip2 zstd
 	qemu-system-x86 busybox-static cpio xz-utils
 	linux-source-6.1 bc flex bison libelf-dev libssl-dev dwarves
 	golang-go valgrind kmod

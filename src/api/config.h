@@ -47,6 +47,13 @@ struct ckrun_config {
 	bool process_ends_with_vm; /* krun_start_enter: nothing boots after this VM */
 
 	int log_level;
+
+	/* krun_disable_implicit_init: no /init.krun is served; the workload
+	 * travels on the kernel command line for the client's own init. */
+	bool no_implicit_init;
+	bool nested_virt;     /* krun_set_nested_virt(true): VMX/SVM shown to the guest */
+	bool set_uid, set_gid; /* krun_setuid / krun_setgid, applied by the start call */
+	uint32_t uid, gid;
 };
 
 void ckrun_config_init(struct ckrun_config *c);

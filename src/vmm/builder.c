@@ -28,6 +28,7 @@
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
 #include "init/init_blob.h"
+#include "init/workload.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
 #endif
@@ -132,7 +133,8 @@ static uint64_t process_rss(void)
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
+/* wl: the workload file's bytes (NULL: none served); outlives the devices. */
+static int add_devices(struct vm *vm, const struct ckrun_config *cfg, const uint8_t *wl, size_t wl_len)
 {
 #if CKRUN_HAVE_DEVICES
 	int err;
@@ -155,12 +157,15 @@ static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 			return err;
 		if (sh->read_only && (err = fs_readonly_new(be, &be)))
 			return err;
-		if (strcmp(sh->tag, CKRUN_ROOT_TAG) == 0) {
-			/* The boot root serves the embedded guest init (init=/init.krun),
-			 * also on a read-only root: the virtual file is read-only anyway. */
-			struct fs_virtual_file init = { CKRUN_INIT_NAME, ckrun_init_blob, ckrun_init_blob_size,
-							CKRUN_INIT_MODE };
-			if ((err = fs_augment_new(be, &init, 1, &be)))
+		if (strcmp(sh->tag, CKRUN_ROOT_TAG) == 0 && !cfg->no_implicit_init) {
+			/* The boot root serves the embedded guest init (init=/init.krun)
+			 * and its workload file, also on a read-only root: virtual files
+			 * are read-only anyway. */
+			struct fs_virtual_file files[] = {
+				{ CKRUN_INIT_NAME, ckrun_init_blob, ckrun_init_blob_size, CKRUN_INIT_MODE },
+				{ WORKLOAD_NAME, wl, wl_len, WORKLOAD_MODE },
+			};
+			if ((err = fs_augment_new(be, files, wl ? 2 : 1, &be)))
 				return err;
 		}
 		struct virtio_fs_config fc = {
@@ -183,8 +188,29 @@ static int add_devices(struct vm *vm, const struct ckrun_config *cfg)
 		return -ENOSYS;
 	}
 	(void)vm;
+	(void)wl;
+	(void)wl_len;
 	return 0;
 #endif
+}
+
+/* The workload file for ckrun's init, unless it reads the command line. */
+static int make_workload(const struct ckrun_config *cfg, uint8_t **wl, size_t *len)
+{
+	*wl = NULL;
+	*len = 0;
+	if (cmdline_workload_channel(cfg) == WORKLOAD_ON_CMDLINE)
+		return 0;
+	char *exec[] = { cfg->exec_path, NULL }, *workdir[] = { cfg->workdir, NULL };
+	char *const *const lists[WL_NR_LISTS] = {
+		[WL_EXEC] = exec, [WL_WORKDIR] = workdir, [WL_ARGV] = cfg->argv,
+		[WL_ENV] = cfg->envp, [WL_RLIMITS] = cfg->rlimits,
+	};
+	int err = workload_encode(lists, wl, len);
+	if (err == -E2BIG)
+		fprintf(stderr, "ckrun: the workload (program, arguments, environment) is larger than %u bytes\n",
+			WORKLOAD_MAX_BYTES);
+	return err;
 }
 
 /* Wait for the guest to end; the watchdog stops a guest that never shows life. */
@@ -247,6 +273,31 @@ static int open_default_kernel(struct kernel_image *k, const char **used, bool *
 	return kernel_image_from_memory(data, size, VM_KERNEL_FORMAT_RAW, k);
 }
 
+/* Why a kernel file cannot be booted, in words (buf: room for the text). */
+static const char *kernel_error(uint32_t format, int err, char *buf, size_t len)
+{
+	bool compressed = format == VM_KERNEL_FORMAT_IMAGE_GZ || format == VM_KERNEL_FORMAT_IMAGE_BZ2 ||
+			  format == VM_KERNEL_FORMAT_IMAGE_ZSTD;
+	const char *what = format == VM_KERNEL_FORMAT_IMAGE_GZ    ? "gzip"
+			   : format == VM_KERNEL_FORMAT_IMAGE_BZ2 ? "bzip2"
+								  : "zstd";
+	if (!compressed)
+		return strerror(-err);
+	switch (err) {
+	case -ENOEXEC:
+		snprintf(buf, len, "no %s stream in it decompresses to a bootable x86_64 ELF kernel", what);
+		return buf;
+	case -EBADMSG:
+		snprintf(buf, len, "its %s stream is corrupt or truncated", what);
+		return buf;
+	case -EFBIG:
+		snprintf(buf, len, "its %s stream decompresses to more than 512 MiB", what);
+		return buf;
+	default:
+		return strerror(-err);
+	}
+}
+
 /*
  * krun_set_kernel's path; else the installed default (open_default_kernel);
  * else, only when there is none, libkrunfw's bundle (libkrun's own default).
@@ -256,8 +307,10 @@ static int choose_kernel(const struct ckrun_config *cfg, struct kernel_image *k,
 	int err;
 	*borrowed = false;
 	if (cfg->kernel_path) {
+		char why[128];
 		if ((err = kernel_image_open(cfg->kernel_path, cfg->kernel_format, k)))
-			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", cfg->kernel_path, strerror(-err));
+			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", cfg->kernel_path,
+				kernel_error(cfg->kernel_format, err, why, sizeof(why)));
 		return err;
 	}
 	const char *kpath;
@@ -318,6 +371,8 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	}
 	struct kvm_cpuid2 *cpuid = NULL;
 	struct mem_plan plan;
+	uint8_t *wl = NULL; /* the workload file, served until vm_destroy */
+	size_t wl_len = 0;
 
 	if (kvm_host_is_pvm())
 		fprintf(stderr,
@@ -331,6 +386,10 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 	}
 	if ((err = kvm_supported_cpuid(vm->kvm_fd, &cpuid)))
 		goto out;
+	if ((err = kvm_cpuid_nested(cpuid, cfg->nested_virt))) {
+		fprintf(stderr, "ckrun: nested virtualization was asked for, but KVM offers no VMX/SVM\n");
+		goto out;
+	}
 	if ((err = mem_plan_compute(cfg->ram_mib, shm_sizes, cfg->nr_shares, kvm_phys_limit(cpuid), &plan))) {
 		fprintf(stderr, "ckrun: %u MiB of RAM (plus DAX windows) does not fit the guest address space\n",
 			cfg->ram_mib);
@@ -340,9 +399,11 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 		goto out;
 
 	if (cfg->console_output) {
-		vm->out_fd = open(cfg->console_output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		vm->out_fd = vmm_file_create(cfg->console_output);
 		if (vm->out_fd < 0) {
-			err = -errno;
+			err = vm->out_fd;
+			fprintf(stderr, "ckrun: cannot open the console output %s: %s\n", cfg->console_output,
+				strerror(-err));
 			goto out;
 		}
 		vm->own_out_fd = true;
@@ -371,7 +432,7 @@ int ckrun_vm_run_ex(const struct ckrun_config *cfg, struct vm_result *res)
 		goto out;
 	}
 
-	if ((err = add_devices(vm, cfg)))
+	if ((err = make_workload(cfg, &wl, &wl_len)) || (err = add_devices(vm, cfg, wl, wl_len)))
 		goto out;
 
 	uint64_t bases[LAYOUT_VIRTIO_MAX_DEVS];
@@ -438,6 +499,7 @@ out:
 	free(cpuid);
 	res->marker_ns = atomic_load(&vm->marker_ns);
 	vm_destroy(vm);
+	free(wl);
 	res->done_ns = vm_now_ns();
 	return err;
 }
