@@ -30,7 +30,7 @@ check() { # NAME CMD...: run, show, expect exit 0 and "apicheck: NAME ok"
     "$@" </dev/null >"$out" 2>&1 || rc=$?
     vm_show "$out"
     [ "$rc" = 0 ] || vm_fail "$name: exit status $rc"
-    bb grep -q "^apicheck: $name ok" "$out" || vm_fail "$name: no ok line"
+    bb grep -qE "^apicheck: $name( [^ ]+)? ok" "$out" || vm_fail "$name: no ok line"
 }
 
 # 1. The workload, large and hostile.
@@ -51,7 +51,10 @@ SH
 bb chmod 0755 "$croot/init.krun"
 rc=0
 "$A" custominit "$CKRUN_KERNEL" "$croot" </dev/null >"$out" 2>&1 || rc=$?
-vm_show "$out"
+# A custom init has no way to report a status (the library says so); that
+# line is expected here, and would make the runner retry the test.
+bb grep -v "without its init reporting" "$out" >"$out.shown" || true
+vm_show "$out.shown"
 [ "$rc" = 0 ] || vm_fail "custominit: exit status $rc"
 bb grep -q "^CUSTOM-INIT KRUN_INIT=/bin/true KRUN_WORKDIR=/tmp FROM_HOST=yes argc=2 1=\[first arg\] 2=\[second\]" "$out" ||
     vm_fail "custominit: the root's /init.krun did not run with the workload"
