@@ -195,8 +195,6 @@ static void __attribute__((noreturn)) run_child(char **argv, const char *workdir
 	_exit(e == ENOENT ? 127 : 126);
 }
 
-static void __attribute__((noreturn)) finish(int code);
-
 /* Set KRUN_name from a workload list of at most one entry (joined with ','
  * for the rlimits, as on the command line). */
 static int set_krun_var(const char *name, char *const *l)
