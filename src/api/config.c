@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/config.h"
+#include "api/ctx.h"
 #include "api/strv.h"
 
 /* libkrun's defaults when krun_set_vm_config is never called. */

@@ -112,7 +112,7 @@ int ckrun_ctx_free(uint32_t id)
 	return 0;
 }
 
-int ckrun_ctx_exists(uint32_t id)
+int ckrun_ctx_check(uint32_t id)
 {
 	int ret;
 

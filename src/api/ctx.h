@@ -7,7 +7,12 @@
 #define CKRUN_API_CTX_H
 
 #include <stdint.h>
-#include "api/config.h"
+#include "abi/config.h"
+
+/* config.c: a record with libkrun's defaults; release what it owns (the
+ * record is left initialised, so freeing twice is safe). */
+void ckrun_config_init(struct ckrun_config *c);
+void ckrun_config_free(struct ckrun_config *c);
 
 /* A new context with the default configuration: its ID, or -ENOMEM/-ENOSPC. */
 int ckrun_ctx_create(void);
@@ -15,8 +20,8 @@ int ckrun_ctx_create(void);
 /* Free a context that was not started: 0 or -ENOENT. */
 int ckrun_ctx_free(uint32_t id);
 
-/* 0 if the context exists, else -ENOENT. */
-int ckrun_ctx_exists(uint32_t id);
+/* 0 if the context exists, else -ENOENT (an errno, so callers can return it). */
+int ckrun_ctx_check(uint32_t id);
 
 /*
  * Look a context up and hold the table lock: returns its configuration, or

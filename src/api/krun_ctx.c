@@ -29,7 +29,7 @@ CKRUN_EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint
 	struct ckrun_config *cfg;
 	int max, ret;
 
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	max = ckrun_kvm_max_vcpus();
 	if (max < 0)
@@ -73,7 +73,7 @@ CKRUN_EXPORT int32_t ckrun_set_boot_timeout(uint32_t ctx_id, uint32_t seconds)
  */
 static int32_t only_off(uint32_t ctx_id, bool on)
 {
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	return on ? -ENOTSUP : 0;
 }
@@ -83,8 +83,10 @@ CKRUN_EXPORT int32_t krun_set_nested_virt(uint32_t ctx_id, bool enabled)
 	static const char *const params[] = CKRUN_KVM_NESTED_PARAMS;
 	struct ckrun_config *cfg;
 
-	if (ckrun_ctx_exists(ctx_id))
-		return -ENOENT;
+	int err = ckrun_ctx_check(ctx_id);
+
+	if (err)
+		return err;
 	/* Without nested=1 KVM offers no VMX/SVM to pass on: refuse now rather
 	 * than boot a guest without what was asked for. */
 	if (enabled && ckrun_kvm_nested(params) != 1)
@@ -110,7 +112,7 @@ CKRUN_EXPORT int32_t krun_set_snd_device(uint32_t ctx_id, bool enable)
 CKRUN_EXPORT int32_t krun_disable_implicit_vsock(uint32_t ctx_id)
 {
 	/* ckrun never creates an implicit vsock device: already the case. */
-	return ckrun_ctx_exists(ctx_id);
+	return ckrun_ctx_check(ctx_id);
 }
 
 CKRUN_EXPORT int32_t krun_check_nested_virt(void)

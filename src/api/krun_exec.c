@@ -43,7 +43,7 @@ static int copy_env(const char *const envp[], char ***out)
  * exists, the string is given, and a private copy of it. */
 static int copy_str_arg(uint32_t ctx_id, const char *s, char **copy)
 {
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	if (!s)
 		return -EINVAL;
@@ -99,7 +99,7 @@ CKRUN_EXPORT int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
 	char **env = NULL;
 	int ret;
 
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	ret = copy_env(envp, &env);
 	if (ret)
@@ -130,7 +130,7 @@ CKRUN_EXPORT int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits
 	char **copy = NULL;
 	int ret;
 
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	if (!rlimits)
 		return -EINVAL;
@@ -178,7 +178,7 @@ CKRUN_EXPORT int32_t krun_set_kernel(uint32_t ctx_id, const char *kernel_path,
 	char *kernel = NULL, *initrd = NULL, *cmd = NULL;
 	int ret;
 
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	if (!kernel_path)
 		return -EINVAL;

@@ -8,7 +8,7 @@
 #include "api/ctx.h"
 #include "api/export.h"
 #include "api/validate.h"
-#include "init/init_blob.h"
+#include "abi/init_blob.h"
 
 /* The one implementation behind every krun_add_virtiofs* and krun_set_root. */
 static int add_share(uint32_t ctx_id, const char *c_tag, const char *c_path, uint64_t shm_size,
@@ -19,7 +19,7 @@ static int add_share(uint32_t ctx_id, const char *c_tag, const char *c_path, uin
 	char *abs = NULL;
 	int ret;
 
-	if (ckrun_ctx_exists(ctx_id))
+	if (ckrun_ctx_check(ctx_id))
 		return -ENOENT;
 	ret = ckrun_check_tag(c_tag);
 	if (ret)

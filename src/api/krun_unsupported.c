@@ -17,7 +17,9 @@
 /* As everywhere in the API: an unknown context is reported first. */
 static int32_t unsupported(uint32_t ctx_id)
 {
-	return ckrun_ctx_exists(ctx_id) ? -ENOENT : -ENOTSUP;
+	int err = ckrun_ctx_check(ctx_id);
+
+	return err ? err : -ENOTSUP;
 }
 
 CKRUN_EXPORT int32_t krun_set_smbios_oem_strings(uint32_t ctx_id,
@@ -253,5 +255,7 @@ CKRUN_EXPORT int32_t krun_add_vhost_user_device(uint32_t ctx_id,
 CKRUN_EXPORT int32_t krun_get_shutdown_eventfd(uint32_t ctx_id)
 {
 	/* libkrun creates this eventfd only on macOS/aarch64. */
-	return ckrun_ctx_exists(ctx_id) ? -ENOENT : -EINVAL;
+	int err = ckrun_ctx_check(ctx_id);
+
+	return err ? err : -EINVAL;
 }

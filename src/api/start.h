@@ -3,7 +3,7 @@
 #ifndef CKRUN_API_START_H
 #define CKRUN_API_START_H
 
-#include "api/config.h"
+#include "abi/config.h"
 
 /* The shape of ckrun_vm_run() (vmm/vmm.h). */
 typedef int (*ckrun_vm_runner_fn)(const struct ckrun_config *cfg, int *exit_code);

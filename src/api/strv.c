@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/config.h"
+#include "abi/config.h"
 #include "api/strv.h"
 
 size_t ckrun_strv_count(const char *const *v, size_t max)

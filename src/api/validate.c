@@ -7,7 +7,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "api/config.h"
+#include "abi/config.h"
 #include "api/validate.h"
 
 int ckrun_check_tag(const char *tag)

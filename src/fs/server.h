@@ -8,10 +8,8 @@
 #ifndef CKRUN_FS_SERVER_H
 #define CKRUN_FS_SERVER_H
 
+#include "abi/guest.h" /* CKRUN_IOC_EXIT_CODE, the exit-code ioctl */
 #include "fs/backend.h"
-
-/* The exit-code ioctl the guest init sends on "/" (libkrun's _IO('v', 2)). */
-#define CKRUN_IOC_EXIT_CODE 0x7602u
 
 struct fuse_server;
 

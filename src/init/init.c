@@ -9,7 +9,7 @@
  * (KRUN_INIT, KRUN_WORKDIR, KRUN_RLIMITS, "K=V" environment, args after --),
  * and from /.krun_config.json, run it with stdio on the krun-std* console ports
  * when they exist, report its exit status to the host through the virtio-fs
- * ioctl 0x7602 on "/" and reboot (reboot=k: the i8042 reset ends the VM).
+ * ioctl (CKRUN_IOC_EXIT_CODE, abi/guest.h) on "/" and reboot (reboot=k: the i8042 reset ends the VM).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,12 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "abi/guest.h"
 #include "config.h"
-#include "workload.h"
-#include "vmm/layout.h"
+#include "abi/workload.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546 /* statfs f_type of a fuse/virtiofs mount */
-#define KRUN_EXIT_CODE_IOCTL 0x7602 /* _IO('v', 2): libkrun's exit-code request */
 #define MAX_RLIMITS 64
 
 static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -133,9 +132,9 @@ static void redirect_stdio(void)
 		int fd;
 		int flags;
 	} ports[] = {
-		{ "krun-stdin", 0, O_RDONLY },
-		{ "krun-stdout", 1, O_WRONLY },
-		{ "krun-stderr", 2, O_WRONLY },
+		{ CKRUN_PORT_STDIN, 0, O_RDONLY },
+		{ CKRUN_PORT_STDOUT, 1, O_WRONLY },
+		{ CKRUN_PORT_STDERR, 2, O_WRONLY },
 	};
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		char path[256];
@@ -157,8 +156,8 @@ static void redirect_stdio(void)
 /* Tells the VMM that the workload has started (boot-time measurements). */
 static void boot_marker(void)
 {
-	if (ioperm(LAYOUT_BOOT_MARKER_PORT, 1, 1) == 0)
-		outb(1, LAYOUT_BOOT_MARKER_PORT);
+	if (ioperm(CKRUN_BOOT_MARKER_PORT, 1, 1) == 0)
+		outb(1, CKRUN_BOOT_MARKER_PORT);
 }
 
 static void report_exit_code(int code)
@@ -169,7 +168,7 @@ static void report_exit_code(int code)
 	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (ioctl(fd, KRUN_EXIT_CODE_IOCTL, code) < 0)
+	if (ioctl(fd, CKRUN_IOC_EXIT_CODE, code) < 0)
 		msg("cannot report the exit code %d to the host: %s", code, strerror(errno));
 	close(fd);
 }

@@ -8,8 +8,9 @@
  * and "krun-stderr" (err_fd); the guest init finds them by name.
  *
  * Queues (spec 5.3.2): port 0 rx/tx = 0/1, control rx/tx = 2/3, port p rx/tx
- * = 2+2p / 3+2p. One worker thread per device polls the queue eventfds, the
- * input fds (only while the guest has receive buffers) and a stop eventfd.
+ * = 2+2p / 3+2p. The worker (the transport starts and stops it, mmio_dev.h)
+ * polls the queue eventfds, the input fds (only while the guest has receive
+ * buffers) and the transport's stop eventfd.
  * Putting a tty into raw mode is the VMM's business, not ours.
  */
 /* The uapi header and our console.h both name a struct virtio_console_config:
@@ -18,16 +19,14 @@
 #include <linux/virtio_console.h>
 #undef virtio_console_config
 
+#include "abi/guest.h"
 #include "virtio/console.h"
 
 #include <endian.h>
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,11 +66,8 @@ struct console_dev {
 	struct virtio_mmio_dev *t;
 	struct con_port port[CON_MAX_PORTS];
 	int nr_ports;
-	int stop_fd;
-	pthread_t thread;
-	bool running;
-
 	/* Worker-only state. */
+	int stop_fd; /* the transport's, for the worker's lifetime */
 	struct con_msg pending[CON_PENDING_MAX];
 	int pend_head, pend_cnt;
 	struct vq_chain chain;
@@ -319,17 +315,11 @@ static void final_drain(struct console_dev *c)
 	c->drain_deadline = 0;
 }
 
-static void *con_worker(void *arg)
+static void con_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
 {
-	struct console_dev *c = arg;
-	struct virtio_mmio_dev *t = c->t;
+	struct console_dev *c = dev;
 	int nq = 2 + 2 * c->nr_ports;
-	sigset_t all;
-
-	/* Signals are for the application's threads; a closed output pipe
-	 * then gives EPIPE here instead of killing the process. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	c->stop_fd = stop_fd;
 
 	for (;;) {
 		/* [0] stop, [1..nq] queue kicks, then input fds. */
@@ -395,7 +385,6 @@ static void *con_worker(void *arg)
 			}
 		}
 	}
-	return NULL;
 }
 
 static int con_activate(void *dev, struct virtio_mmio_dev *t)
@@ -408,32 +397,12 @@ static int con_activate(void *dev, struct virtio_mmio_dev *t)
 		c->port[p].in_starved = false;
 		c->port[p].guest_open = false;
 	}
-	int err = pthread_create(&c->thread, NULL, con_worker, c);
-	if (err)
-		return -err;
-	c->running = true;
 	return 0;
-}
-
-static void con_reset(void *dev)
-{
-	struct console_dev *c = dev;
-	if (!c->running)
-		return;
-	uint64_t one = 1;
-	ssize_t r = write(c->stop_fd, &one, sizeof(one));
-	(void)r;
-	pthread_join(c->thread, NULL);
-	drain_fd(c->stop_fd);
-	c->running = false;
 }
 
 static void con_free(void *dev)
 {
-	struct console_dev *c = dev;
-	con_reset(c);
-	close(c->stop_fd);
-	free(c);
+	free(dev);
 }
 
 /* The device with nports ports: receiveq/transmitq of port 0, the control
@@ -447,7 +416,7 @@ static void con_free(void *dev)
 		.config_len = sizeof(struct virtio_console_config_wire),                        \
 		.config_read = con_config_read,                                                 \
 		.activate = con_activate,                                                       \
-		.reset = con_reset,                                                             \
+		.run = con_run,                                                                 \
 		.free = con_free,                                                               \
 	}
 
@@ -460,21 +429,16 @@ int virtio_console_new(const struct virtio_console_config *cfg, const struct gue
 	struct console_dev *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (c->stop_fd < 0) {
-		int err = -errno;
-		free(c);
-		return err;
-	}
+	c->stop_fd = -1;
 	bool named = cfg->named_ports && cfg->err_fd >= 0;
 	c->port[0] = (struct con_port){
 		.console = true, .in_fd = named ? -1 : cfg->in_fd, .out_fd = cfg->out_fd,
 	};
 	c->nr_ports = 1;
 	if (named) {
-		c->port[1] = (struct con_port){ .name = "krun-stdin", .in_fd = cfg->in_fd, .out_fd = -1 };
-		c->port[2] = (struct con_port){ .name = "krun-stdout", .in_fd = -1, .out_fd = cfg->out_fd };
-		c->port[3] = (struct con_port){ .name = "krun-stderr", .in_fd = -1, .out_fd = cfg->err_fd };
+		c->port[1] = (struct con_port){ .name = CKRUN_PORT_STDIN, .in_fd = cfg->in_fd, .out_fd = -1 };
+		c->port[2] = (struct con_port){ .name = CKRUN_PORT_STDOUT, .in_fd = -1, .out_fd = cfg->out_fd };
+		c->port[3] = (struct con_port){ .name = CKRUN_PORT_STDERR, .in_fd = -1, .out_fd = cfg->err_fd };
 		c->nr_ports = 4;
 	}
 	return virtio_mmio_new(named ? &console_ops_4 : &console_ops_1, c, mem, out);

@@ -5,10 +5,10 @@
  * server (fs/server.h) with the guest's buffers as iovecs, so READ/WRITE
  * payloads move between the file and guest memory without a copy.
  *
- * One worker thread per device, started on DRIVER_OK, stopped by reset or
- * virtio_mmio_free through its stop eventfd. It epolls both queue kicks and
- * the stop fd, drains a queue with kicks off, then re-enables and re-checks
- * (EVENT_IDX), so a request posted in between is never stranded.
+ * The worker (the transport starts and stops it, mmio_dev.h) epolls both
+ * queue kicks and the stop fd, drains a queue with kicks off, then
+ * re-enables and re-checks (EVENT_IDX), so a request posted in between is
+ * never stranded. A reset ends the FUSE session on the worker's thread.
  */
 /* The uapi header and our fs.h both name a struct virtio_fs_config:
  * take the wire one under another name. */
@@ -20,12 +20,9 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
@@ -44,11 +41,6 @@ struct fs_dev {
 	struct virtio_fs_config_wire cfg;
 	uint64_t dax_gpa;
 	uint64_t dax_size;
-
-	int stop_fd;
-	int epoll_fd;   /* valid while running */
-	pthread_t thread;
-	bool running;
 
 	struct vq_chain chain; /* worker only */
 };
@@ -95,13 +87,8 @@ static bool serve_queue(struct fs_dev *d, struct vq *q)
 	}
 }
 
-static void *fs_worker(void *arg)
+static void fs_serve(struct fs_dev *d, int epoll_fd)
 {
-	struct fs_dev *d = arg;
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals belong to the application */
-
 	/* Buffers posted before DRIVER_OK (legal) are served without a kick. */
 	bool ok = true;
 	for (int i = 0; i < FS_NUM_QUEUES && ok; i++) {
@@ -114,7 +101,7 @@ static void *fs_worker(void *arg)
 
 	for (;;) {
 		struct epoll_event ev[FS_NUM_QUEUES + 1];
-		int n = epoll_wait(d->epoll_fd, ev, FS_NUM_QUEUES + 1, -1);
+		int n = epoll_wait(epoll_fd, ev, FS_NUM_QUEUES + 1, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -141,59 +128,40 @@ static void *fs_worker(void *arg)
 		if (stop)
 			break;
 	}
-	return NULL;
 }
 
-static int fs_activate(void *dev, struct virtio_mmio_dev *t)
+static void fs_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
 {
 	struct fs_dev *d = dev;
 	d->t = t;
-	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->epoll_fd < 0)
-		return -errno;
-	int err = 0;
-	for (int i = 0; i <= FS_NUM_QUEUES && !err; i++) {
-		int fd = i < FS_NUM_QUEUES ? virtio_mmio_notify_fd(t, i) : d->stop_fd;
+	int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	bool ok = epoll_fd >= 0;
+	for (int i = 0; i <= FS_NUM_QUEUES && ok; i++) {
+		int fd = i < FS_NUM_QUEUES ? virtio_mmio_notify_fd(t, i) : stop_fd;
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
-		if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-			err = -errno;
+		ok = epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0;
 	}
-	if (!err)
-		err = -pthread_create(&d->thread, NULL, fs_worker, d);
-	if (err) {
-		close(d->epoll_fd);
-		d->epoll_fd = -1;
-		return err;
-	}
-	d->running = true;
-	return 0;
+	if (ok)
+		fs_serve(d, epoll_fd);
+	else
+		virtio_mmio_set_broken(t); /* cannot wait for requests: say so */
+	if (epoll_fd >= 0)
+		close(epoll_fd);
 }
 
-/* Also reached from virtio_mmio_free, before fs_free. */
+/* On the worker's thread, after it stopped (mmio_dev.h): the driver that
+ * mounted is gone: its node ids, handles and DAX mappings go with it, and the
+ * next driver starts with FUSE_INIT. */
 static void fs_reset(void *dev)
 {
 	struct fs_dev *d = dev;
-	if (!d->running)
-		return;
-	uint64_t one = 1, v;
-	ssize_t r = write(d->stop_fd, &one, sizeof(one));
-	pthread_join(d->thread, NULL);
-	r = read(d->stop_fd, &v, sizeof(v));
-	(void)r;
-	close(d->epoll_fd);
-	d->epoll_fd = -1;
-	d->running = false;
-	/* The driver that mounted is gone: its node ids, handles and DAX
-	 * mappings go with it, and the next driver starts with FUSE_INIT. */
 	fuse_server_reset(d->server);
 }
 
 static void fs_free(void *dev)
 {
 	struct fs_dev *d = dev;
-	fs_reset(d);
 	fuse_server_free(d->server);
-	close(d->stop_fd);
 	free(d);
 }
 
@@ -205,7 +173,7 @@ static const struct virtio_dev_ops fs_ops = {
 		    (1ULL << VIRTIO_RING_F_INDIRECT_DESC),
 	.config_len = sizeof(struct virtio_fs_config_wire),
 	.config_read = fs_config_read,
-	.activate = fs_activate,
+	.run = fs_run,
 	.reset = fs_reset,
 	.shm = fs_shm,
 	.free = fs_free,
@@ -239,14 +207,6 @@ int virtio_fs_new(const struct virtio_fs_config *cfg, const struct guest_mem *me
 		return -ENOMEM;
 	}
 	d->server = server;
-	d->epoll_fd = -1;
-	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (d->stop_fd < 0) {
-		err = -errno;
-		fuse_server_free(server);
-		free(d);
-		return err;
-	}
 	/* Raw bytes, NUL padded; exactly 36 bytes is legal and unterminated. */
 	memcpy(d->cfg.tag, cfg->tag, tag_len);
 	d->cfg.num_request_queues = htole32(FS_NUM_QUEUES - 1);

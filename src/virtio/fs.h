@@ -12,13 +12,13 @@
 
 struct virtio_fs_config {
 	const char *tag;          /* at most 36 bytes */
-	struct fs_backend backend; /* passthrough, or readonly over passthrough; device takes ownership */
+	struct fs_backend backend; /* a share's stack (fs_share_new); the device takes ownership */
 	/* DAX window (shm id 0); size 0 = none. host is a PROT_NONE reservation
 	 * registered with KVM at guest address gpa. */
 	void *dax_host;
 	uint64_t dax_gpa;
 	uint64_t dax_size;
-	/* The exit-code ioctl (0x7602) from the guest: recorded for the VM's exit. */
+	/* The exit-code ioctl (CKRUN_IOC_EXIT_CODE) from the guest: recorded for the VM's exit. */
 	void (*exit_code)(void *opaque, int32_t code);
 	void *opaque;
 };

@@ -11,7 +11,9 @@
 #include "virtio/mmio_dev.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -36,7 +38,7 @@ struct virtio_mmio_dev {
 	void *dev;
 	struct guest_mem mem;
 
-	pthread_mutex_t lock; /* register file; held across activate/reset */
+	pthread_mutex_t lock; /* register file; held across activate and the join of a stopped worker */
 	uint32_t status;      /* atomic: the worker sets NEEDS_RESET */
 	uint32_t int_status;  /* atomic: the worker sets bits, the vCPU acks */
 	uint32_t dev_feat_sel;
@@ -44,7 +46,11 @@ struct virtio_mmio_dev {
 	uint64_t driver_features;
 	uint32_t queue_sel;
 	uint32_t shm_sel;
-	bool active;          /* activate() succeeded, reset() is due */
+	bool active;          /* started (DRIVER_OK); a stop is due */
+	bool worker_running;  /* a worker thread exists (until joined) */
+	bool stop_pending;    /* the worker was asked to stop; join and forget the queues */
+	pthread_t worker;
+	int stop_fd;          /* eventfd: readable = the worker must stop */
 
 	struct mmio_queue q[VIRTIO_MMIO_MAX_QUEUES];
 	struct vq vq[VIRTIO_MMIO_MAX_QUEUES];
@@ -81,6 +87,7 @@ int virtio_mmio_new(const struct virtio_dev_ops *ops, void *dev, const struct gu
 	t->dev = dev;
 	t->mem = *mem;
 	t->irq_fd = -1;
+	t->stop_fd = -1;
 	for (int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
 		t->q[i].notify_fd = -1;
 	err = -pthread_mutex_init(&t->lock, NULL);
@@ -88,6 +95,9 @@ int virtio_mmio_new(const struct virtio_dev_ops *ops, void *dev, const struct gu
 		goto err_t;
 	t->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (t->irq_fd < 0)
+		goto err_fds;
+	t->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (t->stop_fd < 0)
 		goto err_fds;
 	for (int i = 0; i < ops->num_queues; i++) {
 		t->q[i].notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -104,6 +114,8 @@ err_fds:
 			close(t->q[i].notify_fd);
 	if (t->irq_fd >= 0)
 		close(t->irq_fd);
+	if (t->stop_fd >= 0)
+		close(t->stop_fd);
 	pthread_mutex_destroy(&t->lock);
 err_t:
 	free(t);
@@ -112,12 +124,66 @@ err_dev:
 	return err;
 }
 
-/* Stop the device and forget everything the driver set up. Lock held. */
-static void do_reset(struct virtio_mmio_dev *t)
+/* The worker's thread: the device's run, then (once a stop was asked for) its reset. */
+static void *worker_main(void *arg)
 {
-	if (t->active)
+	struct virtio_mmio_dev *t = arg;
+	t->ops->run(t->dev, t, t->stop_fd);
+	/* A worker that gave up early (broken device) keeps the driver's state
+	 * until the driver resets the device, as if it were still serving. */
+	struct pollfd pf = { .fd = t->stop_fd, .events = POLLIN };
+	while (poll(&pf, 1, -1) < 0 && errno == EINTR)
+		;
+	if (t->ops->reset)
 		t->ops->reset(t->dev);
+	return NULL;
+}
+
+/* DRIVER_OK: activate, then the worker with every signal blocked (signals
+ * belong to the application's threads; a closed output pipe then gives the
+ * worker EPIPE instead of killing the process). 0 or -errno. Lock held. */
+static int start_device(struct virtio_mmio_dev *t)
+{
+	int err = t->ops->activate ? t->ops->activate(t->dev, t) : 0;
+	if (err || !t->ops->run)
+		return err;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = -pthread_create(&t->worker, NULL, worker_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return err;
+	t->worker_running = true;
+	return 0;
+}
+
+/* Ask a running device to stop: its worker ends and resets the device on
+ * its own thread; without a worker the reset runs here. Lock held. */
+static void request_stop(struct virtio_mmio_dev *t)
+{
+	if (!t->active)
+		return;
 	t->active = false;
+	if (t->worker_running)
+		kick(t->stop_fd);
+	else if (t->ops->reset)
+		t->ops->reset(t->dev);
+}
+
+/* Wait for a stopping worker (it is usually done by now). Lock held. */
+static void join_worker(struct virtio_mmio_dev *t)
+{
+	if (!t->worker_running)
+		return;
+	pthread_join(t->worker, NULL);
+	drain(t->stop_fd);
+	t->worker_running = false;
+}
+
+/* Forget everything the driver set up. Lock held, worker joined. */
+static void forget_driver(struct virtio_mmio_dev *t)
+{
 	for (int i = 0; i < t->ops->num_queues; i++) {
 		int fd = t->q[i].notify_fd;
 		memset(&t->q[i], 0, sizeof(t->q[i]));
@@ -133,19 +199,42 @@ static void do_reset(struct virtio_mmio_dev *t)
 	__atomic_store_n(&t->status, 0, __ATOMIC_SEQ_CST);
 }
 
+/* The driver wrote status 0: stop the device; a running worker is joined and
+ * the queues forgotten at the next register access (finish_reset). Lock held. */
+static void do_reset(struct virtio_mmio_dev *t)
+{
+	request_stop(t);
+	if (t->worker_running) {
+		t->stop_pending = true;
+		return;
+	}
+	forget_driver(t);
+}
+
+/* Complete a reset the driver asked for, before the driver sees any register. Lock held. */
+static void finish_reset(struct virtio_mmio_dev *t)
+{
+	if (!t->stop_pending)
+		return;
+	join_worker(t);
+	forget_driver(t);
+	t->stop_pending = false;
+}
+
 void virtio_mmio_free(struct virtio_mmio_dev *t)
 {
 	if (!t)
 		return;
 	pthread_mutex_lock(&t->lock);
-	if (t->active)
-		t->ops->reset(t->dev);
-	t->active = false;
+	request_stop(t);
+	join_worker(t);
+	t->stop_pending = false;
 	pthread_mutex_unlock(&t->lock);
 	t->ops->free(t->dev);
 	for (int i = 0; i < t->ops->num_queues; i++)
 		close(t->q[i].notify_fd);
 	close(t->irq_fd);
+	close(t->stop_fd);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
 }
@@ -319,7 +408,7 @@ static void write_status(struct virtio_mmio_dev *t, uint32_t v)
 				return;
 			}
 		}
-		if (t->ops->activate(t->dev, t) == 0)
+		if (start_device(t) == 0)
 			t->active = true;
 		else
 			virtio_mmio_set_broken(t);
@@ -422,6 +511,7 @@ uint32_t virtio_mmio_read(struct virtio_mmio_dev *t, uint64_t offset, unsigned s
 {
 	uint32_t v;
 	pthread_mutex_lock(&t->lock);
+	finish_reset(t);
 	if (offset >= VIRTIO_MMIO_CONFIG)
 		v = read_config(t, offset - VIRTIO_MMIO_CONFIG, size);
 	else if (size != 4 || (offset & 3))
@@ -438,6 +528,7 @@ void virtio_mmio_write(struct virtio_mmio_dev *t, uint64_t offset, uint32_t valu
 	if (offset >= VIRTIO_MMIO_CONFIG || size != 4 || (offset & 3))
 		return;
 	pthread_mutex_lock(&t->lock);
+	finish_reset(t);
 	write_reg(t, offset, value);
 	pthread_mutex_unlock(&t->lock);
 }

@@ -2,12 +2,23 @@
 /*
  * The device side of the virtio-mmio transport (private to src/virtio):
  * a device (fs.c, console.c) describes itself with a designated-initializer
- * ops table and gets its queues and interrupt from the transport.
+ * ops table and gets its queues, its interrupt and its worker thread from
+ * the transport.
+ *
+ * The worker's lifecycle lives here, once for every device: on DRIVER_OK the
+ * transport calls activate (under its lock), then starts a thread with every
+ * signal blocked that calls run(dev, t, stop_fd). A device reset (status 0)
+ * or virtio_mmio_free makes stop_fd readable; run returns, and reset runs
+ * right after it on the worker's thread, so the device's reset work (joining
+ * nothing, but e.g. closing every inode fd) never runs on a vCPU thread. The
+ * vCPU that wrote status 0 returns at once; the transport joins the worker
+ * and forgets the queues at the device's next register access (or at free),
+ * so the guest sees a completed reset, as before, whenever it looks.
  *
  * Threads: register accesses come from vCPU threads (serialised by the
- * transport's lock); activate and reset are called under that lock. A device
- * worker only uses its queues, virtio_mmio_signal_used and
- * virtio_mmio_set_broken, which take no lock, so reset may join the worker.
+ * transport's lock); activate is called under that lock. A worker only uses
+ * its queues, virtio_mmio_signal_used and virtio_mmio_set_broken, which take
+ * no lock.
  */
 #ifndef CKRUN_VIRTIO_MMIO_DEV_H
 #define CKRUN_VIRTIO_MMIO_DEV_H
@@ -30,13 +41,21 @@ struct virtio_dev_ops {
 	uint32_t config_len;              /* bytes of device config space */
 	/* Copy config bytes [off, off+len) into buf; the transport checked the bounds. */
 	void (*config_read)(void *dev, uint32_t off, void *buf, uint32_t len);
-	/* DRIVER_OK: start serving. 0 or -errno (the transport then marks the device broken). */
+	/* DRIVER_OK, under the transport's lock, before the worker starts: reset the
+	 * device's per-driver state. 0 or -errno (the transport then marks the
+	 * device broken and starts nothing). May be NULL. */
 	int (*activate)(void *dev, struct virtio_mmio_dev *t);
-	/* Stop serving and join any worker; the transport then forgets queue state. */
+	/* The worker: serve the queues until stop_fd (an eventfd, never read by
+	 * the device) is readable, then return. May return early when it cannot
+	 * go on (after virtio_mmio_set_broken). NULL: a device with no worker. */
+	void (*run)(void *dev, struct virtio_mmio_dev *t, int stop_fd);
+	/* After run returned and a stop was asked for, on the worker's thread
+	 * (without a worker: on the resetting thread): forget the driver's state.
+	 * May block. May be NULL. */
 	void (*reset)(void *dev);
 	/* Shared-memory region `id`: true and base/len if it exists. May be NULL. */
 	bool (*shm)(void *dev, uint32_t id, uint64_t *base, uint64_t *len);
-	/* Release the device (after reset). */
+	/* Release the device (its worker, if any, has been joined). */
 	void (*free)(void *dev);
 };
 

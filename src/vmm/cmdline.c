@@ -17,13 +17,14 @@
 #include "vmm/vm.h"
 
 /*
- * libkrun's prolog, plus root=/dev//dev/root: the project kernel has no
- * CONFIG_BLOCK, so the kernel mounts its root only when root= names a device;
- * it strips one "/dev/" and passes "/dev/root" to virtiofs as the tag.
+ * libkrun's prolog, plus root=/dev/ + the root tag (root=/dev//dev/root): the
+ * project kernel has no CONFIG_BLOCK, so the kernel mounts its root only when
+ * root= names a device; it strips one "/dev/" and passes the rest ("/dev/root")
+ * to virtiofs as the tag.
  */
 #define PROLOG_HEAD \
-	"reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs"
-#define PROLOG_TAIL "quiet no-kvmapf init=/init.krun"
+	"reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev/" CKRUN_ROOT_TAG " rootfstype=virtiofs"
+#define PROLOG_TAIL "quiet no-kvmapf init=" CKRUN_INIT_PATH
 
 struct out {
 	char *buf;

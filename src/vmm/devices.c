@@ -13,13 +13,10 @@
 
 #include <linux/virtio_mmio.h>
 
-#include "vmm/features.h"
 #include "vmm/vm.h"
 #include "virtio/mmio.h"
 
 static const int virtio_irqs[LAYOUT_VIRTIO_MAX_DEVS] = LAYOUT_VIRTIO_IRQS;
-
-#if CKRUN_HAVE_VIRTIO_MMIO
 
 static int wire(struct vm *vm, struct vm_virtio *v)
 {
@@ -107,30 +104,3 @@ void vm_free_devices(struct vm *vm)
 	}
 	vm->nr_devs = 0;
 }
-
-#else /* the virtio layer has not landed in this tree yet */
-
-int vm_add_virtio(struct vm *vm, struct virtio_mmio_dev *dev)
-{
-	(void)vm;
-	(void)dev;
-	(void)virtio_irqs;
-	return -ENOSYS;
-}
-
-bool vm_mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_write)
-{
-	(void)vm;
-	(void)addr;
-	(void)data;
-	(void)len;
-	(void)is_write;
-	return false;
-}
-
-void vm_free_devices(struct vm *vm)
-{
-	vm->nr_devs = 0;
-}
-
-#endif

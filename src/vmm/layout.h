@@ -6,6 +6,8 @@
 #ifndef CKRUN_VMM_LAYOUT_H
 #define CKRUN_VMM_LAYOUT_H
 
+#include "abi/guest.h"
+
 #define LAYOUT_KiB 1024ULL
 #define LAYOUT_MiB (1024ULL * LAYOUT_KiB)
 #define LAYOUT_GiB (1024ULL * LAYOUT_MiB)
@@ -54,9 +56,8 @@
 #define LAYOUT_CMOS_PORT_DATA    0x71
 #define LAYOUT_NR_LEGACY_IRQS    16   /* ISA IRQs 0..15, all listed in the MP table */
 
-/* ckrun's boot-time marker: the guest writes any byte here when its workload
- * starts (tests and benchmarks measure time to guest userspace). */
-#define LAYOUT_BOOT_MARKER_PORT  0x610
+/* ckrun's boot-time marker (part of the host/guest contract, abi/guest.h). */
+#define LAYOUT_BOOT_MARKER_PORT  CKRUN_BOOT_MARKER_PORT
 
 /* DAX windows go above RAM: at 4 GiB when RAM fits below the hole, otherwise
  * at the first 1 GiB boundary above the end of RAM. Not in the e820 map. */
@@ -65,9 +66,9 @@
  * memory, which needs subsection alignment). */
 #define LAYOUT_SHM_WINDOW_ALIGN  (2 * LAYOUT_MiB)
 
-/* Initramfs: placed at the top of the RAM below the hole, page aligned, and
- * never above this (the boot protocol's initrd_addr_max is read from the
- * kernel too; this is the absolute cap). */
+/* Initramfs: placed as high as it fits in the RAM below the hole and below
+ * the kernel's initrd_addr_max (bzImage setup header), above the kernel, at
+ * this alignment (boot.c). */
 #define LAYOUT_INITRD_ALIGN      0x1000ULL
 
 /* Guest-physical address space ckrun will use at most (RAM + DAX windows):

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "api/config.h"
+#include "abi/config.h"
 
 /* What a passthrough share may need to act with the guest's credentials. */
 #define PRIVS_CAP(c) (UINT64_C(1) << (c))

@@ -15,7 +15,7 @@
 #include <asm/bootparam.h>
 #include <linux/kvm.h>
 
-#include "api/config.h"
+#include "abi/config.h"
 #include "virtio/guest_mem.h"
 #include "vmm/layout.h"
 
@@ -254,7 +254,7 @@ void i8042_destroy(struct i8042 *k);
 uint8_t i8042_in(struct vm *vm, uint16_t port);
 void i8042_out(struct vm *vm, uint16_t port, uint8_t v);
 
-/* ---- builder.c: the VM object and its lifetime ---- */
+/* ---- vm.c: the VM object ---- */
 
 enum vm_end {
 	VM_END_NONE = 0,
@@ -263,9 +263,11 @@ enum vm_end {
 	VM_END_ERROR,     /* a vCPU could not continue */
 };
 
+/* One running guest. vm_destroy releases every field, whatever was set up. */
 struct vm {
 	int kvm_fd, vm_fd;
 	size_t run_size;
+	struct kvm_cpuid2 *cpuid; /* the host's supported CPUID, for each vCPU */
 	int nr_vcpus;
 	struct vcpu vcpus[256];
 	struct vm_memory mem;
@@ -276,6 +278,8 @@ struct vm {
 	int nr_devs;
 	int out_fd;
 	bool own_out_fd;
+	uint8_t *workload;   /* the workload file the root share serves (abi/workload.h); NULL: none */
+	size_t workload_len;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -287,15 +291,37 @@ struct vm {
 	atomic_uint_fast64_t marker_ns; /* first boot-marker write, CLOCK_MONOTONIC */
 	atomic_int guest_exit_code;
 	atomic_bool guest_exit_code_set;
-	uint64_t start_ns;
 	uint64_t privs_keep; /* capabilities the vCPU/device threads keep (privs.h) */
 	bool privs_seccomp;  /* and the seccomp allow-list (CKRUN_SECCOMP=1) */
 };
 
-/* Called from vCPU threads (and devices) to end the VM. */
+/* An empty VM (no fd, no thread yet), or NULL without memory. */
+struct vm *vm_new(void);
+/* Stop every thread (vCPUs, then devices) and release everything. */
+void vm_destroy(struct vm *vm);
+
+/* Called from vCPU threads (and devices) to end the VM; the first call wins. */
 void vm_request_end(struct vm *vm, enum vm_end why, int err);
+/*
+ * Wait until the VM ends: 0, or -ETIMEDOUT when the guest showed no sign of
+ * life (vm->activity) within timeout_s (the no-sign-of-life watchdog).
+ */
+int vm_wait_end(struct vm *vm, double timeout_s);
+/* The exit-code ioctl's sink (virtio-fs exit_code callback; opaque: the vm). */
+void vm_guest_exit_code(void *opaque, int32_t code);
 
 uint64_t vm_now_ns(void);
+
+/* ---- device_list.c: the devices a configuration asks for ---- */
+
+/*
+ * Create every device of cfg, kind by kind in device_list's order and each
+ * kind's instances in configuration order, and put them on the bus
+ * (vm_add_virtio). 0 or -errno; vm_destroy frees what was added.
+ */
+int vm_add_devices(struct vm *vm, const struct ckrun_config *cfg);
+
+/* ---- builder.c: configuration -> plan -> build -> run -> collect ---- */
 
 /* The result of a run, for tests and benchmarks (ckrun_vm_run keeps only the exit code). */
 struct vm_result {

@@ -3,7 +3,7 @@
 #ifndef CKRUN_VMM_VMM_H
 #define CKRUN_VMM_VMM_H
 
-#include "api/config.h"
+#include "abi/config.h"
 
 /*
  * Build and run the VM described by cfg until the guest powers off or resets.

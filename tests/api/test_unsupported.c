@@ -4,7 +4,7 @@
 #include <errno.h>
 
 #include "helpers.h"
-#include "init/init_blob.h"
+#include "abi/init_blob.h"
 
 /* Every unsupported function called on id must answer want. */
 static void call_all(uint32_t id, int want)

@@ -90,6 +90,8 @@ static void set_root_is_dev_root_512mib_rw(void **state)
 	sh = &cfg_of(f->id)->shares[0];
 	assert_string_equal(sh->tag, KRUN_FS_ROOT_TAG);
 	assert_string_equal(sh->tag, "/dev/root");
+	/* The public spelling and the host/guest contract agree (abi/guest.h). */
+	assert_string_equal(KRUN_FS_ROOT_TAG, CKRUN_ROOT_TAG);
 	assert_string_equal(sh->path, f->dir);
 	assert_int_equal(sh->shm_size, 512ULL << 20);
 	assert_false(sh->read_only);

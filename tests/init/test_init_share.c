@@ -23,7 +23,7 @@
 #include "fs/augment.h"
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
-#include "init/init_blob.h"
+#include "abi/init_blob.h"
 
 static const struct fs_ctx ctx = { .unique = 1 };
 

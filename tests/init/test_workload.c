@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "init/workload.h"
+#include "abi/workload.h"
 
 static void test_roundtrip_hostile_bytes(void **state)
 {

@@ -344,6 +344,9 @@ static void test_stop_drains_output(void **state)
 	start(f);
 	post_output(f, 16, 1);
 	td_wr(f->t, VIRTIO_MMIO_STATUS, 0);
+	/* The reset is complete once status reads back 0 (a driver waits for
+	 * that before it starts over, virtio 1.1 section 2.1.2). */
+	assert_int_equal(virtio_mmio_read(f->t, VIRTIO_MMIO_STATUS, 4), 0);
 	expect_output(f, 16, 1);
 
 	memset(f->mem.r[0].hva, 0, 0x100000);

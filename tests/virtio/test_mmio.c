@@ -2,10 +2,12 @@
 /* virtio-mmio register semantics with a fake device. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,6 +21,10 @@
 #define FAKE_FEATURES ((1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX) | 0x5)
 
 struct fake_dev {
+	/* With a worker (worker_ops): where and when the reset ran. */
+	pthread_t reset_thread;
+	int reset_delay_ms;
+	int runs;
 	int activations;
 	int resets;
 	int frees;
@@ -72,6 +78,38 @@ static const struct virtio_dev_ops fake_ops = {
 	.activate = fd_activate,
 	.reset = fd_reset,
 	.shm = fd_shm,
+	.free = fd_free,
+};
+
+/* The worker waits for its stop like a real device; its reset is slow. */
+static void fd_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
+{
+	struct fake_dev *d = dev;
+	(void)t;
+	__atomic_add_fetch(&d->runs, 1, __ATOMIC_SEQ_CST);
+	struct pollfd p = { .fd = stop_fd, .events = POLLIN };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+}
+
+static void fd_slow_reset(void *dev)
+{
+	struct fake_dev *d = dev;
+	d->reset_thread = pthread_self();
+	usleep((useconds_t)d->reset_delay_ms * 1000);
+	d->resets++;
+}
+
+static const struct virtio_dev_ops worker_ops = {
+	.device_id = 42,
+	.num_queues = 2,
+	.queue_num_max = 256,
+	.features = FAKE_FEATURES,
+	.config_len = sizeof(((struct fake_dev *)0)->config),
+	.config_read = fd_config_read,
+	.activate = fd_activate,
+	.run = fd_run,
+	.reset = fd_slow_reset,
 	.free = fd_free,
 };
 
@@ -385,6 +423,61 @@ static void test_unknown_registers(void **state)
 	assert_int_equal(f->dev.activations, 0);
 }
 
+static double since(const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/*
+ * The transport runs the worker and the device's reset work off the thread
+ * that writes the registers (a vCPU's): a status-0 write returns before a
+ * slow reset ends, the reset runs on the worker's thread, and the next
+ * register access sees the reset completed (status 0, queues forgotten).
+ */
+static void test_worker_reset_off_the_register_thread(void **state)
+{
+	(void)state;
+	struct fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	assert_int_equal(fake_mem_init(&f->mem), 0);
+	f->dev.reset_delay_ms = 300;
+	assert_int_equal(virtio_mmio_new(&worker_ops, &f->dev, &f->mem, &f->t), 0);
+	negotiate(f, FAKE_FEATURES);
+	setup_queue(f, 0, 64, RING_DESC, RING_AVAIL, RING_USED);
+	wr(f, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+				  VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(f->dev.activations, 1);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&f->dev.runs, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	assert_int_equal(__atomic_load_n(&f->dev.runs, __ATOMIC_SEQ_CST), 1);
+
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	wr(f, VIRTIO_MMIO_STATUS, 0);
+	assert_true(since(&t0) < 0.15); /* did not wait for the 300 ms reset */
+	assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0); /* waits for it */
+	assert_true(since(&t0) >= 0.29);
+	assert_int_equal(f->dev.resets, 1);
+	assert_false(pthread_equal(f->dev.reset_thread, pthread_self()));
+	assert_int_equal(virtio_mmio_queue(f->t, 0)->size, 0);
+
+	/* Up again, then freed while running: free stops and joins the worker. */
+	f->dev.reset_delay_ms = 0;
+	negotiate(f, FAKE_FEATURES);
+	setup_queue(f, 0, 64, RING_DESC, RING_AVAIL, RING_USED);
+	wr(f, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+				  VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_int_equal(f->dev.activations, 2);
+	virtio_mmio_free(f->t);
+	assert_int_equal(f->dev.runs, 2);
+	assert_int_equal(f->dev.resets, 2);
+	assert_int_equal(f->dev.frees, 1);
+	fake_mem_free(&f->mem);
+	free(f);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -402,6 +495,7 @@ int main(void)
 		T(test_shm_registers),
 		T(test_config_space),
 		T(test_unknown_registers),
+		cmocka_unit_test(test_worker_reset_off_the_register_thread),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

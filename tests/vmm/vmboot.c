@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/config.h"
+#include "abi/config.h"
 #include "vmm/vm.h"
 
 static const char *end_name(enum vm_end e)

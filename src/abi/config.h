@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The VM configuration record: what the krun_* setters fill in and what the
- * VMM builder (src/vmm/builder.c) consumes. Owned strings/arrays are freed by
- * ckrun_config_free. No validation happens later than the setter.
+ * The VM configuration record: what the krun_* setters (src/api) fill in and
+ * what the VMM (src/vmm/builder.c) consumes; in the bottom layer so that both
+ * point down to it. The API layer owns every record (ckrun_config_init and
+ * ckrun_config_free, src/api/ctx.h). No validation happens later than the
+ * setter.
  */
-#ifndef CKRUN_API_CONFIG_H
-#define CKRUN_API_CONFIG_H
+#ifndef CKRUN_ABI_CONFIG_H
+#define CKRUN_ABI_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/guest.h"
+
 #define CKRUN_TAG_MAX        36   /* virtio-fs config space tag field */
 #define CKRUN_MAX_ARGS       4096 /* argv / env / rlimit entries, as libkrun */
 #define CKRUN_MAX_SHARES     8
-#define CKRUN_ROOT_TAG       "/dev/root"
 #define CKRUN_ROOT_SHM_SIZE  (512ULL << 20)
 
 struct ckrun_share {
@@ -55,8 +58,5 @@ struct ckrun_config {
 	bool set_uid, set_gid; /* krun_setuid / krun_setgid, applied by the start call */
 	uint32_t uid, gid;
 };
-
-void ckrun_config_init(struct ckrun_config *c);
-void ckrun_config_free(struct ckrun_config *c);
 
 #endif

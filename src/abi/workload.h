@@ -16,8 +16,8 @@
  * Nothing follows the last list. Compiled into both the library (encoder)
  * and the guest init (decoder).
  */
-#ifndef CKRUN_INIT_WORKLOAD_H
-#define CKRUN_INIT_WORKLOAD_H
+#ifndef CKRUN_ABI_WORKLOAD_H
+#define CKRUN_ABI_WORKLOAD_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The workload file's encoder (host) and decoder (guest); see workload.h. */
-#include "workload.h"
+#include "abi/workload.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VM object (struct vm, vm.h): creation, the one way to end a VM and to
+ * wait for that end, and teardown. vCPUs, port handlers and devices reach the
+ * VM only through here (vm_request_end, vm_guest_exit_code), never through
+ * the builder, so the calls among the VMM's files form no cycle.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/vm.h"
+
+#define WATCHDOG_POLL_NS 50000000ULL /* 50 ms */
+
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void vm_request_end(struct vm *vm, enum vm_end why, int err)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->end == VM_END_NONE) {
+		vm->end = why;
+		vm->end_error = err;
+	}
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_guest_exit_code(void *opaque, int32_t code)
+{
+	struct vm *vm = opaque;
+	atomic_store(&vm->guest_exit_code, code);
+	atomic_store(&vm->guest_exit_code_set, true);
+}
+
+struct vm *vm_new(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return NULL;
+	vm->kvm_fd = vm->vm_fd = vm->out_fd = -1;
+	for (size_t i = 0; i < sizeof(vm->vcpus) / sizeof(vm->vcpus[0]); i++)
+		vm->vcpus[i].fd = -1;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vm->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&vm->lock, NULL);
+	i8042_init(&vm->kbd);
+	return vm;
+}
+
+/* Stop and release everything, in the reverse order of creation. */
+void vm_destroy(struct vm *vm)
+{
+	atomic_store(&vm->stopping, true);
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]); /* joins */
+	vm_free_devices(vm);                 /* device threads stop before RAM goes */
+	if (vm->serial_ready)
+		serial_destroy(&vm->serial);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm_memory_release(&vm->mem);
+	free(vm->workload); /* served by a device: freed once the devices are gone */
+	if (vm->own_out_fd && vm->out_fd >= 0)
+		close(vm->out_fd);
+	free(vm->cpuid);
+	i8042_destroy(&vm->kbd);
+	pthread_mutex_destroy(&vm->lock);
+	pthread_cond_destroy(&vm->cond);
+	free(vm);
+}
+
+int vm_wait_end(struct vm *vm, double timeout_s)
+{
+	uint64_t deadline = vm_now_ns() + (uint64_t)(timeout_s * 1e9);
+	bool alive = false;
+	int r = 0;
+	pthread_mutex_lock(&vm->lock);
+	while (vm->end == VM_END_NONE) {
+		if (!alive && atomic_load(&vm->activity))
+			alive = true;
+		if (alive) {
+			pthread_cond_wait(&vm->cond, &vm->lock);
+			continue;
+		}
+		uint64_t now = vm_now_ns();
+		if (now >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		uint64_t until = now + WATCHDOG_POLL_NS < deadline ? now + WATCHDOG_POLL_NS : deadline;
+		struct timespec ts = { .tv_sec = (time_t)(until / 1000000000ULL),
+				       .tv_nsec = (long)(until % 1000000000ULL) };
+		pthread_cond_timedwait(&vm->cond, &vm->lock, &ts);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
