@@ -6,7 +6,7 @@
  * The kernel has no escape character: a value is quoted when it holds
  * whitespace, and a value holding '"' cannot be passed at all (-EINVAL).
  * With ckrun's own init the workload travels in the workload file instead
- * (init/workload.h) and only the prolog and devices are written here.
+ * (abi/workload.h) and only the prolog and devices are written here.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -158,7 +158,7 @@ int mptable_build(uint8_t *buf, size_t len, uint64_t base_gpa, int nr_cpus);
 /* How the workload (program, workdir, args, env, rlimits) reaches the guest. */
 enum workload_channel {
 	WORKLOAD_ON_CMDLINE,  /* the client's own init: KRUN_* and args, the kernel's limits */
-	WORKLOAD_FILE,        /* ckrun's init: the workload file only (init/workload.h) */
+	WORKLOAD_FILE,        /* ckrun's init: the workload file only (abi/workload.h) */
 	WORKLOAD_FILE_AND_CMDLINE, /* ckrun's init served, but the client's command line may
 				    * name another init: also on it when it fits, else left off */
 };

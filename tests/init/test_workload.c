@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The workload file (src/init/workload.h): what the VMM encodes the guest
+ * The workload file (src/abi/workload.h): what the VMM encodes the guest
  * init decodes byte for byte, 4096 entries and any byte but NUL; malformed
  * or oversized files are refused without reading out of bounds.
  */
