@@ -329,36 +329,42 @@ int32_t krun_fs_add_overlay_dir(uint32_t ctx_id, const char *fs_tag, const char 
 
 /**
  * Add a virtio-net device backed by a unix stream socket (passt,
- * socket_vmnet): either c_path or fd (-1 if unused). ckrun: -ENOTSUP.
+ * socket_vmnet): either c_path or fd (-1 if unused). Each frame is a 4-byte
+ * big-endian length then the Ethernet frame. Devices are eth0, eth1, ... in
+ * call order. flags: NET_FLAG_DHCP_CLIENT only.
  */
 int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path, int fd,
                                 uint8_t *const c_mac, uint32_t features, uint32_t flags);
 
 /**
- * Add a virtio-net device backed by a unix datagram socket (gvproxy).
- * ckrun: -ENOTSUP.
+ * Add a virtio-net device backed by a unix datagram socket (gvproxy): one
+ * datagram per frame. flags: NET_FLAG_VFKIT (with a path: send "VFKT"
+ * first), NET_FLAG_DHCP_CLIENT.
  */
 int32_t krun_add_net_unixgram(uint32_t ctx_id, const char *c_path, int fd,
                               uint8_t *const c_mac, uint32_t features, uint32_t flags);
 
 /**
- * Add a virtio-net device backed by a host tap device. ckrun: -ENOTSUP.
+ * Add a virtio-net device backed by an existing host tap interface.
  */
 int32_t krun_add_net_tap(uint32_t ctx_id, char *c_tap_name, uint8_t *const c_mac,
                          uint32_t features, uint32_t flags);
 
 /**
- * Deprecated: network through a connected passt fd. ckrun: -ENOTSUP.
+ * Deprecated: network through a connected passt fd (a unixstream device
+ * with COMPAT_NET_FEATURES). -EINVAL after krun_add_net_*.
  */
 int32_t krun_set_passt_fd(uint32_t ctx_id, int fd);
 
 /**
- * Deprecated: network through gvproxy's vfkit socket. ckrun: -ENOTSUP.
+ * Deprecated: network through gvproxy's vfkit socket (a unixgram device with
+ * the VFKT greeting). -EINVAL after krun_add_net_*.
  */
 int32_t krun_set_gvproxy_path(uint32_t ctx_id, char *c_path);
 
 /**
- * MAC address (6 bytes) of the legacy network device. ckrun: -ENOTSUP.
+ * MAC address (6 bytes) of the legacy network device (default
+ * 5a:94:ef:e4:0c:ee).
  */
 int32_t krun_set_net_mac(uint32_t ctx_id, uint8_t *const c_mac);
 

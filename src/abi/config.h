@@ -19,6 +19,8 @@
 #define CKRUN_MAX_ARGS       4096 /* argv / env / rlimit entries, as libkrun */
 #define CKRUN_MAX_SHARES     8
 #define CKRUN_ROOT_SHM_SIZE  (512ULL << 20)
+#define CKRUN_MAX_NETS       8    /* network devices (krun_add_net_* plus the legacy one) */
+#define CKRUN_MAC_LEN        6
 
 struct ckrun_share {
 	char tag[CKRUN_TAG_MAX + 1];
@@ -26,6 +28,25 @@ struct ckrun_share {
 	uint64_t shm_size; /* 0 = no DAX window */
 	bool read_only;
 };
+
+/* A network device's peer, as the krun_add_net_* call described it. */
+enum ckrun_net_kind {
+	CKRUN_NET_UNIXSTREAM, /* 4-byte big-endian length + frame (passt, gvisor-tap-vsock) */
+	CKRUN_NET_UNIXGRAM,   /* one datagram per frame (gvproxy) */
+	CKRUN_NET_TAP,        /* an existing tap interface */
+};
+
+struct ckrun_net {
+	enum ckrun_net_kind kind;
+	char *path;       /* socket path or tap interface name; NULL with an fd */
+	int fd;           /* the caller's connected socket (duplicated at start), or -1 */
+	bool vfkit;       /* unixgram with a path: send "VFKT" after connecting */
+	uint8_t mac[CKRUN_MAC_LEN];
+	uint32_t features; /* NET_FEATURE_* asked for (within libkrun's NET_ALL) */
+};
+
+/* libkrun's pre-krun_add_net_* calls, which configure at most one device. */
+enum ckrun_legacy_net { CKRUN_LEGACY_NET_NONE, CKRUN_LEGACY_NET_PASST, CKRUN_LEGACY_NET_GVPROXY };
 
 struct ckrun_config {
 	uint8_t vcpus;        /* default 1 */
@@ -57,6 +78,15 @@ struct ckrun_config {
 	bool nested_virt;     /* krun_set_nested_virt(true): VMX/SVM shown to the guest */
 	bool set_uid, set_gid; /* krun_setuid / krun_setgid, applied by the start call */
 	uint32_t uid, gid;
+	/* Network: krun_add_net_* in call order (the guest's eth0, eth1, ...). */
+	struct ckrun_net nets[CKRUN_MAX_NETS];
+	int nr_nets;
+	bool dhcp_client;     /* some device had NET_FLAG_DHCP_CLIENT: KRUN_DHCP=1 */
+	enum ckrun_legacy_net legacy_net; /* krun_set_passt_fd / krun_set_gvproxy_path */
+	int legacy_passt_fd;
+	char *legacy_gvproxy_path;
+	bool legacy_mac_set;  /* krun_set_net_mac */
+	uint8_t legacy_mac[CKRUN_MAC_LEN];
 };
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef CKRUN_API_CTX_H
 #define CKRUN_API_CTX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "abi/config.h"
 
@@ -13,6 +14,25 @@
  * record is left initialised, so freeing twice is safe). */
 void ckrun_config_init(struct ckrun_config *c);
 void ckrun_config_free(struct ckrun_config *c);
+
+/* An explicit network device was added (a krun_add_net_* call succeeded).
+ * libkrun then refuses krun_set_port_map, krun_set_passt_fd and
+ * krun_set_gvproxy_path with -EINVAL. */
+bool ckrun_config_has_net_device(const struct ckrun_config *c);
+
+/*
+ * The network devices the VM gets, in guest order: the krun_add_net_* ones,
+ * then the legacy one (krun_set_passt_fd: unixstream on that fd;
+ * krun_set_gvproxy_path: unixgram with the VFKT greeting; MAC from
+ * krun_set_net_mac or 5a:94:ef:e4:0c:ee; COMPAT_NET_FEATURES), as libkrun
+ * appends it at start. The entries borrow the record's strings. Returns the
+ * count, or -ENOSPC if more than max.
+ */
+int ckrun_config_nets(const struct ckrun_config *c, struct ckrun_net *out, int max);
+
+/* At start: the legacy device becomes the last entry of nets[] (the VMM only
+ * reads nets[]). 0, -ENOSPC (no room), -ENOMEM. */
+int ckrun_config_finish_nets(struct ckrun_config *c);
 
 /* A new context with the default configuration: its ID, or -ENOMEM/-ENOSPC. */
 int ckrun_ctx_create(void);

@@ -62,6 +62,14 @@ static int run_ctx(uint32_t ctx_id, bool last, int *status)
 	/* The VMM reads the log level from the record, not from this layer. */
 	cfg->log_level = ckrun_log_level();
 	cfg->process_ends_with_vm = last;
+	/* libkrun adds the legacy network device at start, after the others. */
+	ret = ckrun_config_finish_nets(cfg);
+	if (ret) {
+		ckrun_config_free(cfg);
+		free(cfg);
+		ckrun_log(CKRUN_LOG_ERROR, "context %u: network devices: %s", ctx_id, strerror(-ret));
+		return ret;
+	}
 
 	ret = apply_ids(cfg, ctx_id);
 	if (!ret)

@@ -76,39 +76,6 @@ CKRUN_EXPORT int32_t krun_fs_add_overlay_dir(uint32_t ctx_id, UNUSED const char 
 	return unsupported(ctx_id);
 }
 
-CKRUN_EXPORT int32_t krun_add_net_unixstream(uint32_t ctx_id, UNUSED const char *c_path,
-		UNUSED int fd, UNUSED uint8_t *const c_mac, UNUSED uint32_t features, UNUSED uint32_t flags)
-{
-	return unsupported(ctx_id);
-}
-
-CKRUN_EXPORT int32_t krun_add_net_unixgram(uint32_t ctx_id, UNUSED const char *c_path,
-		UNUSED int fd, UNUSED uint8_t *const c_mac, UNUSED uint32_t features, UNUSED uint32_t flags)
-{
-	return unsupported(ctx_id);
-}
-
-CKRUN_EXPORT int32_t krun_add_net_tap(uint32_t ctx_id, UNUSED char *c_tap_name,
-		UNUSED uint8_t *const c_mac, UNUSED uint32_t features, UNUSED uint32_t flags)
-{
-	return unsupported(ctx_id);
-}
-
-CKRUN_EXPORT int32_t krun_set_passt_fd(uint32_t ctx_id, UNUSED int fd)
-{
-	return unsupported(ctx_id);
-}
-
-CKRUN_EXPORT int32_t krun_set_gvproxy_path(uint32_t ctx_id, UNUSED char *c_path)
-{
-	return unsupported(ctx_id);
-}
-
-CKRUN_EXPORT int32_t krun_set_net_mac(uint32_t ctx_id, UNUSED uint8_t *const c_mac)
-{
-	return unsupported(ctx_id);
-}
-
 CKRUN_EXPORT int32_t krun_set_port_map(uint32_t ctx_id,
 		UNUSED const char *const port_map[])
 {

@@ -6,6 +6,7 @@
 #ifndef CKRUN_API_VALIDATE_H
 #define CKRUN_API_VALIDATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* A virtio-fs tag: non-NULL, 1..CKRUN_TAG_MAX bytes. 0 or -EINVAL. */
@@ -28,6 +29,12 @@ int ckrun_check_vcpus(unsigned int n, int max);
 
 /* One rlimit entry "RESOURCE=CUR:MAX", all decimal. 0 or -EINVAL. */
 int ckrun_check_rlimit(const char *s);
+
+/* Well-formed UTF-8 (what libkrun's CStr::to_str accepts). NULL is not. */
+bool ckrun_is_utf8(const char *s);
+
+/* A network interface name's size limit (IFNAMSIZ, with its NUL). */
+#define CKRUN_IFNAME_MAX 16
 
 /* vCPU limit used when /dev/kvm cannot be asked (num_vcpus is a uint8_t). */
 #define CKRUN_FALLBACK_MAX_VCPUS 255

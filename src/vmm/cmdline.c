@@ -121,11 +121,19 @@ static size_t count(char *const *v)
 	return n;
 }
 
+/* NET_FLAG_DHCP_CLIENT on any network device: the guest init runs DHCP on
+ * eth0. A boot setting, not the workload: on the command line in every case. */
+static void put_dhcp(struct out *o, const struct ckrun_config *cfg)
+{
+	if (cfg->dhcp_client)
+		put(o, " KRUN_DHCP=1");
+}
+
 /* The KRUN_* variables and the environment, libkrun's way. */
 static void put_workload_env(struct out *o, const struct ckrun_config *cfg)
 {
 	size_t nenv = KERNEL_INIT_PRESET_ENVS + count(cfg->envp) + !!cfg->exec_path + !!cfg->workdir +
-		      (cfg->rlimits && cfg->rlimits[0]);
+		      (cfg->rlimits && cfg->rlimits[0]) + cfg->dhcp_client;
 	if (nenv > KERNEL_INIT_MAX_ENVS || count(cfg->argv) + 1 > KERNEL_INIT_MAX_ARGS) {
 		o->err = o->err ? o->err : -E2BIG;
 		return;
@@ -144,6 +152,8 @@ static void put_workload_env(struct out *o, const struct ckrun_config *cfg)
 		}
 		put(o, "\"");
 	}
+
+	put_dhcp(o, cfg);
 
 	if (cfg->envp) {
 		for (int i = 0; cfg->envp[i] && !o->err; i++) {
@@ -186,6 +196,8 @@ int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, cons
 	bool on_cmdline = ch != WORKLOAD_FILE;
 	if (on_cmdline)
 		put_workload_env(&o, cfg);
+	else
+		put_dhcp(&o, cfg);
 	for (int i = 0; i < nr_devs; i++)
 		put(&o, " virtio_mmio.device=4K@0x%" PRIx64 ":%d", dev_base[i], dev_irq[i]);
 	if (on_cmdline)
@@ -201,6 +213,7 @@ int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, cons
 		o.len = mark;
 		buf[mark] = '\0';
 		o.err = 0;
+		put_dhcp(&o, cfg);
 		for (int i = 0; i < nr_devs; i++)
 			put(&o, " virtio_mmio.device=4K@0x%" PRIx64 ":%d", dev_base[i], dev_irq[i]);
 	}

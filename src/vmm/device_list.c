@@ -91,10 +91,14 @@ static int fs_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct 
 	return virtio_fs_new(&fc, &vm->mem.gm, dev); /* owns the backend, also on failure */
 }
 
-/* The list: the console first (hvc0 is the guest's console=), then the shares. */
+/* ---- virtio-net: one per network device, in call order (eth0, eth1, ...): netdev.c ---- */
+
+/* The list: the console first (hvc0 is the guest's console=), then the
+ * shares, then the network devices. */
 static const struct device_kind device_list[] = {
 	{ "virtio-console", console_count, console_make },
 	{ "virtio-fs", fs_count, fs_make },
+	{ "virtio-net", vm_net_count, vm_net_make },
 };
 
 int vm_add_devices(struct vm *vm, const struct ckrun_config *cfg)

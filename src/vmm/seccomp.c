@@ -10,8 +10,10 @@
  * FUSE operation through the passthrough, DAX, the hostile replays). It is
  * deliberately generous about file-system calls (the passthrough needs them
  * and they are confined by the share's fds) and leaves out everything else:
- * exec, ptrace, mount, namespaces, sockets, keyrings, bpf, module loading,
- * process creation other than threads, reboot, kexec.
+ * exec, ptrace, mount, namespaces, creating or connecting sockets, keyrings,
+ * bpf, module loading, process creation other than threads, reboot, kexec.
+ * The network devices' peers are opened before the filter is loaded; their
+ * workers only send and receive on those fds.
  */
 #include "vmm/privs.h"
 
@@ -47,6 +49,8 @@ static const char *const allowed[] = {
 	/* credentials: per-thread switch to the guest's ids (fs/creds.c) */
 	"setresuid", "setresgid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
 	"capget",
+	/* virtio-net workers on their already connected peer (send(2) is sendto) */
+	"sendto", "recvfrom", "sendmsg", "recvmsg",
 	/* misc glibc */
 	"getrandom", "uname", "sysinfo",
 };

@@ -236,6 +236,21 @@ struct vm_virtio {
 };
 
 int vm_add_virtio(struct vm *vm, struct virtio_mmio_dev *dev);
+
+/* ---- netdev.c: network devices (the device list's virtio-net entry) ---- */
+
+struct net_peer;
+/* cfg->nets[] (the legacy device already appended by the API's start):
+ * eth0, eth1, ... Instance i opens its peer (in the start call, before the
+ * vCPU threads drop privileges) and makes a virtio-net device on it. */
+int vm_net_count(const struct ckrun_config *cfg);
+int vm_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct virtio_mmio_dev **dev);
+/* One virtio-net device on an already open peer (e.g. net_peer_from_fd on a
+ * socketpair end), added to the bus after the listed devices. The device owns
+ * the peer from the call on, also on failure. name: the guest's interface
+ * name, for the device's loss report. */
+int vm_add_net(struct vm *vm, struct net_peer *peer, const uint8_t mac[6], uint32_t features,
+	       const char *name);
 bool vm_mmio_access(struct vm *vm, uint64_t addr, uint8_t *data, unsigned len, bool is_write);
 void vm_free_devices(struct vm *vm);
 

@@ -10,10 +10,8 @@
 static void call_all(uint32_t id, int want)
 {
 	const char *const strv[] = { "a", NULL };
-	uint8_t mac[6] = { 0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee };
 	uint8_t blob[4] = { 0 };
 	uint16_t qs[] = { 256 };
-	char name[] = "tap0", path[] = "/tmp/x";
 
 #define NS(call) assert_int_equal((call), want)
 	NS(krun_set_smbios_oem_strings(id, strv));
@@ -26,12 +24,6 @@ static void call_all(uint32_t id, int want)
 	NS(krun_set_root_disk_remount(id, "/dev/vda", "ext4", NULL));
 	NS(krun_fs_add_overlay_file(id, KRUN_FS_ROOT_TAG, "f", blob, sizeof(blob), 0100644, false));
 	NS(krun_fs_add_overlay_dir(id, KRUN_FS_ROOT_TAG, "d", 040755));
-	NS(krun_add_net_unixstream(id, NULL, 3, mac, COMPAT_NET_FEATURES, NET_FLAG_DHCP_CLIENT));
-	NS(krun_add_net_unixgram(id, "/tmp/sock", -1, mac, COMPAT_NET_FEATURES, NET_FLAG_VFKIT));
-	NS(krun_add_net_tap(id, name, mac, 0, 0));
-	NS(krun_set_passt_fd(id, 3));
-	NS(krun_set_gvproxy_path(id, path));
-	NS(krun_set_net_mac(id, mac));
 	NS(krun_set_port_map(id, strv));
 	NS(krun_add_vsock_port(id, 1024, "/tmp/sock"));
 	NS(krun_add_vsock_port2(id, 1024, "/tmp/sock", true));

@@ -71,6 +71,21 @@ static void test_full_order(void **state)
 				     " -- \"-c\" \"echo hi there\"");
 }
 
+/* NET_FLAG_DHCP_CLIENT on a network device: KRUN_DHCP=1 for the guest init, as libkrun. */
+static void test_dhcp_flag(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	cfg_init(&c);
+	char *envp[] = { "A=b", NULL };
+	c.envp = envp;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "KRUN_DHCP"));
+	c.dhcp_client = true;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " KRUN_DHCP=1 \"A=b\"");
+}
+
 static void test_override_prolog(void **state)
 {
 	(void)state;
@@ -234,6 +249,11 @@ static void test_workload_file_channel(void **state)
 	int irq = 5;
 	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, PROLOG_RW " virtio_mmio.device=4K@0xd0000000:5");
+	/* KRUN_DHCP is a boot setting, not the workload: still on the line. */
+	c.dhcp_client = true;
+	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " KRUN_DHCP=1 virtio_mmio.device=4K@0xd0000000:5");
+	c.dhcp_client = false;
 
 	char **many = calloc(4097, sizeof(char *));
 	for (int i = 0; i < 4096; i++)
@@ -283,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_full_order),     cmocka_unit_test(test_override_prolog),
 		cmocka_unit_test(test_empty_lists),    cmocka_unit_test(test_unquotable),
 		cmocka_unit_test(test_overflow),       cmocka_unit_test(test_workload_file_channel),
+		cmocka_unit_test(test_dhcp_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
 # Usage: tests/vm/testhost/build.sh
 #   Prints the directory holding the result (last line on stdout):
 #     vmlinuz        the cloud kernel
-#     modules/*.ko   irqbypass, kvm, kvm-amd, kvm-intel and their deps
+#     modules/*.ko   irqbypass, kvm, kvm-amd, kvm-intel, dummy, tun and their deps
 #     modules.order  file names to insmod, dependencies first
 #     busybox        a static busybox
 #     version        "<kernel package> <version>"
@@ -100,7 +100,9 @@ add() {
     for d in $deps; do add "$d"; done
     order+=("$m")
 }
-for want in kvm-amd kvm-intel; do
+# dummy: network cases give passt a routable interface that sends nothing
+# anywhere; tun: tap backends.
+for want in kvm-amd kvm-intel dummy tun; do
     m=$(grep -oE "^kernel/[^:]*/$want\.ko(\.[a-z]+)?" "$dep" | head -n1)
     [ -n "$m" ] || { log "module $want not found in $pkg"; exit 1; }
     add "$m"

@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-net (device id 1): queue 0 receives (peer -> guest), queue 1
+ * transmits (guest -> peer), 1024 entries each, no control queue, no
+ * multiqueue, no mergeable buffers: one frame per receive chain, preceded by
+ * a 12-byte struct virtio_net_hdr_v1 (all zero but num_buffers = 1). Offered:
+ * VERSION_1, MAC, EVENT_IDX, INDIRECT_DESC. No offloads yet: the guest
+ * computes checksums and segments, so every frame fits an MTU-sized buffer
+ * (a Linux guest without GUEST_TSO/UFO posts 1518-byte receive buffers).
+ *
+ * The device's worker (run, on the transport's thread, mmio_dev.h) polls the
+ * stop eventfd, both queue kicks and the peer fd (non-blocking). State that
+ * belongs to the peer connection (a partly read or partly written stream
+ * frame) lives in the device, not the activation, so a driver reset never
+ * puts the stream out of step.
+ *
+ * Bounds (docs/security.md): a frame is at most NET_FRAME_MAX bytes either
+ * way; at most RX_BUF_CAP bytes are read ahead from the peer and at most
+ * TX_BUF_CAP bytes wait for it. Reading stops while the guest posts no
+ * receive buffers (the peer then blocks on its own socket buffer), and the
+ * transmit queue is not consumed while the peer cannot take more, so neither
+ * side can make the VMM queue more. Every frame not delivered is counted.
+ */
+/* The uapi header and our net.h both name a struct virtio_net_config:
+ * take the wire one under another name. */
+#define virtio_net_config virtio_net_config_wire
+#include <linux/virtio_net.h>
+#undef virtio_net_config
+
+#include "virtio/net.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
+
+#include "virtio/mmio_dev.h"
+
+#define NET_QUEUE_SIZE 1024
+#define NET_RXQ 0
+#define NET_TXQ 1
+#define NET_NUM_QUEUES 2
+#define HDR_LEN sizeof(struct virtio_net_hdr_v1)
+/* Host-side buffering: read ahead from a stream peer, and frames waiting for the peer. */
+#define RX_BUF_CAP (2 * (NET_STREAM_PREFIX + NET_FRAME_MAX))
+#define TX_BUF_CAP (4 * (NET_STREAM_PREFIX + NET_FRAME_MAX))
+/* Frames handled per direction before looking at the other fds again. */
+#define BUDGET 256
+
+struct virtio_net {
+	struct virtio_mmio_dev *t;
+	struct net_peer peer;
+	struct virtio_net_config_wire cfg;
+	uint32_t requested_features; /* the client's NET_FEATURE_* bits (none implemented) */
+	char name[16];
+
+	struct virtio_net_stats st; /* updated with __atomic adds, read with loads */
+
+	/* Worker state, kept across device resets (it belongs to the peer). */
+	uint8_t *rxbuf;
+	size_t rx_start, rx_end; /* stream: unparsed bytes; dgram: one frame in [0, rx_end) */
+	bool rx_have;            /* dgram: a frame waits for a receive buffer */
+	uint8_t *txbuf;
+	size_t tx_off, tx_len;   /* bytes [tx_off, tx_len) not yet taken by the peer */
+	uint64_t tx_buf_frames;  /* frames (partly) in txbuf, for counting a loss */
+	bool peer_eof;           /* stream peer closed: deliver what is complete, read no more */
+	bool peer_dead;          /* peer closed, failed or broke the framing: nothing goes to it */
+	bool rx_blocked;         /* a frame waits and the guest has no buffer: wait for a kick */
+
+	struct vq_chain chain;   /* worker only */
+};
+
+#define COUNT(n, field, v) __atomic_fetch_add(&(n)->st.field, (uint64_t)(v), __ATOMIC_RELAXED)
+
+void virtio_net_get_stats(const struct virtio_net *n, struct virtio_net_stats *s)
+{
+	const uint64_t *src = (const uint64_t *)&n->st;
+	uint64_t *dst = (uint64_t *)s;
+	for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+static void net_config_read(void *dev, uint32_t off, void *buf, uint32_t len)
+{
+	struct virtio_net *n = dev;
+	memcpy(buf, (const uint8_t *)&n->cfg + off, len);
+}
+
+static void peer_fail(struct virtio_net *n)
+{
+	if (n->tx_len > n->tx_off)
+		COUNT(n, tx_drop_peer, n->tx_buf_frames);
+	n->tx_off = n->tx_len = 0;
+	n->tx_buf_frames = 0;
+	if (n->peer_dead)
+		return;
+	n->peer_dead = true;
+	n->peer_eof = true;
+	__atomic_store_n(&n->st.peer_failed, 1, __ATOMIC_RELAXED);
+}
+
+/* Errors after which a datagram peer can never take a frame again. */
+static bool fatal_send_errno(int e)
+{
+	return e == EPIPE || e == ECONNREFUSED || e == ENOTCONN || e == ECONNRESET || e == EBADF ||
+	       e == EBADFD || e == ENOTSOCK;
+}
+
+static ssize_t peer_send(struct virtio_net *n, const void *p, size_t len)
+{
+	if (n->peer.is_socket)
+		return send(n->peer.fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return write(n->peer.fd, p, len);
+}
+
+/* Hand txbuf to the peer. true: empty now; false: the peer is full (wait for POLLOUT). */
+static bool tx_flush(struct virtio_net *n)
+{
+	while (n->tx_off < n->tx_len) {
+		ssize_t w = peer_send(n, n->txbuf + n->tx_off, n->tx_len - n->tx_off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+				return false;
+			if (n->peer.framing == NET_FRAMING_STREAM || fatal_send_errno(errno)) {
+				peer_fail(n);
+				return true;
+			}
+			/* e.g. a tap that is down (EIO), or a frame the peer refuses: this frame only. */
+			COUNT(n, tx_drop_peer, 1);
+			break;
+		}
+		if (n->peer.framing == NET_FRAMING_DGRAM)
+			break; /* one datagram is all or nothing */
+		n->tx_off += (size_t)w;
+	}
+	n->tx_off = n->tx_len = 0;
+	n->tx_buf_frames = 0;
+	return true;
+}
+
+/* Copy len bytes starting skip bytes into the iovecs. */
+static void iov_copy_out(const struct iovec *iov, int cnt, size_t skip, uint8_t *dst, size_t len)
+{
+	for (int i = 0; i < cnt && len > 0; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		size_t m = iov[i].iov_len - skip;
+		if (m > len)
+			m = len;
+		memcpy(dst, (const uint8_t *)iov[i].iov_base + skip, m);
+		dst += m;
+		len -= m;
+		skip = 0;
+	}
+}
+
+/* Copy src into the iovecs starting skip bytes in. */
+static void iov_copy_in(const struct iovec *iov, int cnt, size_t skip, const uint8_t *src, size_t len)
+{
+	for (int i = 0; i < cnt && len > 0; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		size_t m = iov[i].iov_len - skip;
+		if (m > len)
+			m = len;
+		memcpy((uint8_t *)iov[i].iov_base + skip, src, m);
+		src += m;
+		len -= m;
+		skip = 0;
+	}
+}
+
+/*
+ * Guest -> peer. Returns 1 if the budget ran out with work left, 0 otherwise,
+ * -EIO on a guest violation. *used: chains were returned.
+ */
+static int process_tx(struct virtio_net *n, struct vq *q, bool *used)
+{
+	if (n->tx_len > n->tx_off && !tx_flush(n))
+		return 0; /* still waiting for the peer */
+	vq_disable_notify(q);
+	for (int k = 0;; k++) {
+		if (k == BUDGET) {
+			if (n->peer.framing == NET_FRAMING_STREAM)
+				tx_flush(n);
+			return 1;
+		}
+		int r = vq_pop(q, &n->chain);
+		if (r < 0)
+			return -EIO;
+		if (r == 0) {
+			if (n->tx_len > n->tx_off && !tx_flush(n))
+				return 0; /* POLLOUT resumes us; the guest need not kick */
+			if (vq_enable_notify(q))
+				continue;
+			return 0;
+		}
+		const struct vq_chain *c = &n->chain;
+		/* rd_len was summed from lengths copied once out of the ring. */
+		if (c->rd_len < HDR_LEN + ETH_HLEN || c->rd_len - HDR_LEN > NET_FRAME_MAX) {
+			COUNT(n, tx_drop_bad, 1);
+		} else {
+			bool dgram = n->peer.framing == NET_FRAMING_DGRAM;
+			size_t flen = c->rd_len - HDR_LEN;
+			size_t need = flen + (dgram ? 0 : NET_STREAM_PREFIX);
+			/* A datagram peer holds one frame here, a stream peer up to TX_BUF_CAP. */
+			bool full = n->tx_len > n->tx_off && (dgram || TX_BUF_CAP - n->tx_len < need);
+			if (full && !tx_flush(n)) {
+				vq_unpop(q);
+				COUNT(n, tx_stalls, 1);
+				return 0; /* the peer is full: leave the chain in the guest's queue */
+			}
+			if (n->peer_dead) {
+				COUNT(n, tx_drop_peer, 1);
+			} else {
+				uint8_t *p = n->txbuf + n->tx_len;
+				if (!dgram) {
+					uint32_t be = htobe32((uint32_t)flen);
+					memcpy(p, &be, sizeof(be));
+					p += sizeof(be);
+				}
+				iov_copy_out(vq_chain_rd(c), c->nr_rd, HDR_LEN, p, flen);
+				n->tx_len += need;
+				n->tx_buf_frames++;
+				COUNT(n, tx_frames, 1);
+				COUNT(n, tx_bytes, flen);
+				if (dgram)
+					tx_flush(n); /* a full peer keeps it pending: the next chain waits */
+			}
+		}
+		if (vq_push(q, c->head, 0) < 0)
+			return -EIO;
+		*used = true;
+	}
+}
+
+/* Make room at the end of a stream buffer by moving the unparsed bytes down. */
+static void rx_compact(struct virtio_net *n)
+{
+	if (n->rx_start == 0)
+		return;
+	memmove(n->rxbuf, n->rxbuf + n->rx_start, n->rx_end - n->rx_start);
+	n->rx_end -= n->rx_start;
+	n->rx_start = 0;
+}
+
+static bool rx_room(const struct virtio_net *n)
+{
+	if (n->peer.framing == NET_FRAMING_DGRAM)
+		return !n->rx_have;
+	return n->rx_end < RX_BUF_CAP || n->rx_start > 0;
+}
+
+/* The next complete frame from the peer, if any. */
+static bool rx_next(struct virtio_net *n, const uint8_t **frame, size_t *len)
+{
+	if (n->peer.framing == NET_FRAMING_DGRAM) {
+		*frame = n->rxbuf;
+		*len = n->rx_end;
+		return n->rx_have;
+	}
+	for (;;) {
+		size_t avail = n->rx_end - n->rx_start;
+		if (avail >= NET_STREAM_PREFIX) {
+			uint32_t be;
+			memcpy(&be, n->rxbuf + n->rx_start, sizeof(be));
+			uint32_t l = be32toh(be);
+			if (l > NET_FRAME_MAX) {
+				/* Skipping it would mean trusting a length we refuse: the
+				 * stream cannot be followed any more. */
+				COUNT(n, rx_drop_bad_len, 1);
+				n->rx_start = n->rx_end = 0;
+				peer_fail(n);
+				return false;
+			}
+			if (avail - NET_STREAM_PREFIX >= l) {
+				if (l < ETH_HLEN) {
+					COUNT(n, rx_drop_bad_len, 1); /* a runt (or 0): skip it, stay in step */
+					n->rx_start += NET_STREAM_PREFIX + l;
+					continue;
+				}
+				*frame = n->rxbuf + n->rx_start + NET_STREAM_PREFIX;
+				*len = l;
+				return true;
+			}
+		}
+		if (n->peer_eof && avail > 0) {
+			COUNT(n, rx_drop_partial, 1);
+			n->rx_start = n->rx_end = 0;
+		}
+		if (n->rx_start == n->rx_end)
+			n->rx_start = n->rx_end = 0;
+		return false;
+	}
+}
+
+static void rx_consume(struct virtio_net *n, size_t len)
+{
+	if (n->peer.framing == NET_FRAMING_DGRAM) {
+		n->rx_have = false;
+		return;
+	}
+	n->rx_start += NET_STREAM_PREFIX + len;
+	if (n->rx_start == n->rx_end)
+		n->rx_start = n->rx_end = 0;
+}
+
+/* Read from the peer. true: something was read (look for frames again). */
+static bool rx_fill(struct virtio_net *n)
+{
+	if (n->peer_eof || n->peer_dead || !rx_room(n))
+		return false;
+	if (n->peer.framing == NET_FRAMING_DGRAM) {
+		/* One byte more than the largest frame shows a truncated datagram. */
+		ssize_t r = read(n->peer.fd, n->rxbuf, NET_FRAME_MAX + 1);
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return false;
+			peer_fail(n);
+			return false;
+		}
+		if (r < ETH_HLEN || r > (ssize_t)NET_FRAME_MAX) {
+			COUNT(n, rx_drop_bad_len, 1);
+			return true;
+		}
+		n->rx_end = (size_t)r;
+		n->rx_have = true;
+		return true;
+	}
+	if (RX_BUF_CAP - n->rx_end < NET_STREAM_PREFIX + NET_FRAME_MAX)
+		rx_compact(n);
+	ssize_t r = read(n->peer.fd, n->rxbuf + n->rx_end, RX_BUF_CAP - n->rx_end);
+	if (r < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return false;
+		peer_fail(n);
+		n->rx_start = n->rx_end = 0;
+		return false;
+	}
+	if (r == 0) {
+		/* Complete frames already read are still delivered; a partial one is counted. */
+		n->peer_eof = true;
+		__atomic_store_n(&n->st.peer_failed, 1, __ATOMIC_RELAXED);
+		return true;
+	}
+	n->rx_end += (size_t)r;
+	return true;
+}
+
+/* Peer -> guest. Same returns as process_tx. */
+static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
+{
+	for (int k = 0; k < BUDGET; k++) {
+		const uint8_t *frame;
+		size_t len;
+		if (!rx_next(n, &frame, &len)) {
+			if (rx_fill(n))
+				continue;
+			return 0;
+		}
+		int r = vq_pop(q, &n->chain);
+		if (r < 0)
+			return -EIO;
+		if (r == 0) {
+			if (vq_enable_notify(q))
+				continue; /* buffers arrived meanwhile */
+			n->rx_blocked = true;
+			COUNT(n, rx_stalls, 1);
+			return 0;
+		}
+		const struct vq_chain *c = &n->chain;
+		if (c->wr_len < HDR_LEN) {
+			/* Useless for any frame: give it back empty (the driver counts a length error). */
+			COUNT(n, rx_buf_unusable, 1);
+			if (vq_push(q, c->head, 0) < 0)
+				return -EIO;
+			*used = true;
+			continue;
+		}
+		if (c->wr_len - HDR_LEN < len) {
+			COUNT(n, rx_drop_big, 1);
+			vq_unpop(q); /* the buffer may fit the next frame */
+			rx_consume(n, len);
+			continue;
+		}
+		struct virtio_net_hdr_v1 h;
+		memset(&h, 0, sizeof(h));
+		h.num_buffers = htole16(1);
+		iov_copy_in(vq_chain_wr(c), c->nr_wr, 0, (const uint8_t *)&h, HDR_LEN);
+		iov_copy_in(vq_chain_wr(c), c->nr_wr, HDR_LEN, frame, len);
+		if (vq_push(q, c->head, (uint32_t)(HDR_LEN + len)) < 0)
+			return -EIO;
+		*used = true;
+		COUNT(n, rx_frames, 1);
+		COUNT(n, rx_bytes, len);
+		rx_consume(n, len);
+	}
+	return 1;
+}
+
+static void drain_fd(int fd)
+{
+	uint64_t v;
+	ssize_t r = read(fd, &v, sizeof(v));
+	(void)r;
+}
+
+static void net_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
+{
+	struct virtio_net *n = dev;
+	struct vq *rxq = virtio_mmio_queue(t, NET_RXQ);
+	struct vq *txq = virtio_mmio_queue(t, NET_TXQ);
+
+	bool more = true; /* buffers posted before DRIVER_OK, data read before a reset */
+	for (;;) {
+		bool broken = virtio_mmio_is_broken(t);
+		short pev = 0;
+		if (!broken && !n->peer_dead) {
+			if (!n->peer_eof && !n->rx_blocked && rx_room(n) && rxq->size)
+				pev |= POLLIN;
+			if (n->tx_len > n->tx_off)
+				pev |= POLLOUT;
+		}
+		struct pollfd pf[4] = {
+			{ .fd = stop_fd, .events = POLLIN },
+			{ .fd = broken ? -1 : virtio_mmio_notify_fd(t, NET_RXQ), .events = POLLIN },
+			{ .fd = broken ? -1 : virtio_mmio_notify_fd(t, NET_TXQ), .events = POLLIN },
+			/* Not polled without interest: a hung-up peer would wake us forever. */
+			{ .fd = pev ? n->peer.fd : -1, .events = pev },
+		};
+		if (poll(pf, 4, more && !broken ? 0 : -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			virtio_mmio_set_broken(t); /* cannot wait any more: say so */
+			break;
+		}
+		if (pf[0].revents)
+			break;
+		if (pf[1].revents & POLLIN) {
+			drain_fd(pf[1].fd);
+			n->rx_blocked = false;
+		}
+		if (pf[2].revents & POLLIN)
+			drain_fd(pf[2].fd);
+		more = false;
+		if (broken)
+			continue; /* kicks are swallowed until the driver resets us */
+
+		bool used = false;
+		int r = 0;
+		if (txq->size) {
+			r = process_tx(n, txq, &used);
+			if (used && vq_should_notify(txq))
+				virtio_mmio_signal_used(t);
+			more |= r > 0;
+		}
+		if (r >= 0 && rxq->size && !n->rx_blocked) {
+			used = false;
+			r = process_rx(n, rxq, &used);
+			if (used && vq_should_notify(rxq))
+				virtio_mmio_signal_used(t);
+			more |= r > 0;
+		}
+		if (r < 0 || rxq->broken || txq->broken)
+			virtio_mmio_set_broken(t);
+	}
+}
+
+/* DRIVER_OK, under the transport's lock, before the worker starts. */
+static int net_activate(void *dev, struct virtio_mmio_dev *t)
+{
+	struct virtio_net *n = dev;
+	n->t = t;
+	n->rx_blocked = false;
+	/* A frame the previous driver had not received yet, or a stream frame
+	 * half written to the peer, is the peer connection's, not the driver's:
+	 * it stays for this activation. */
+	return 0;
+}
+
+/* Losses are never silent: say what was dropped (stderr, as the VMM's other errors). */
+static void report_losses(const struct virtio_net *n)
+{
+	struct virtio_net_stats s;
+	virtio_net_get_stats(n, &s);
+	uint64_t lost = s.rx_drop_big + s.rx_drop_bad_len + s.rx_drop_partial + s.rx_buf_unusable +
+			s.tx_drop_bad + s.tx_drop_peer;
+	if (!lost && !s.peer_failed)
+		return;
+	fprintf(stderr,
+		"ckrun: network device %s: %s; dropped: rx too big for the guest's buffer %" PRIu64
+		", rx bad length %" PRIu64 ", rx cut by the peer's close %" PRIu64 ", rx buffers unusable %" PRIu64
+		", tx bad %" PRIu64 ", tx to a failed peer %" PRIu64 " (delivered rx %" PRIu64 ", tx %" PRIu64 ")\n",
+		n->name[0] ? n->name : "?", s.peer_failed ? "the peer closed or failed" : "peer still connected",
+		s.rx_drop_big, s.rx_drop_bad_len, s.rx_drop_partial, s.rx_buf_unusable, s.tx_drop_bad, s.tx_drop_peer,
+		s.rx_frames, s.tx_frames);
+}
+
+static void net_free(void *dev)
+{
+	struct virtio_net *n = dev;
+	report_losses(n);
+	net_peer_close(&n->peer);
+	free(n->rxbuf);
+	free(n->txbuf);
+	free(n);
+}
+
+static const struct virtio_dev_ops net_ops = {
+	.device_id = VIRTIO_ID_NET,
+	.num_queues = NET_NUM_QUEUES,
+	.queue_num_max = NET_QUEUE_SIZE,
+	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) |
+		    (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC),
+	.config_len = sizeof(struct virtio_net_config_wire),
+	.config_read = net_config_read,
+	.activate = net_activate,
+	.run = net_run,
+	.free = net_free,
+};
+
+int virtio_net_new(const struct virtio_net_config *cfg, const struct guest_mem *mem,
+		   struct virtio_mmio_dev **out, struct virtio_net **net)
+{
+	struct net_peer peer = cfg->peer;
+	struct virtio_net *n = calloc(1, sizeof(*n));
+	if (!n) {
+		net_peer_close(&peer);
+		return -ENOMEM;
+	}
+	n->peer = peer;
+	n->rxbuf = malloc(RX_BUF_CAP);
+	n->txbuf = malloc(TX_BUF_CAP);
+	if (!n->rxbuf || !n->txbuf || n->peer.fd < 0) {
+		int err = n->peer.fd < 0 ? -EBADF : -ENOMEM;
+		net_free(n);
+		return err;
+	}
+	memcpy(n->cfg.mac, cfg->mac, sizeof(n->cfg.mac));
+	n->requested_features = cfg->features;
+	if (cfg->name)
+		snprintf(n->name, sizeof(n->name), "%s", cfg->name);
+	if (net)
+		*net = n;
+	return virtio_mmio_new(&net_ops, n, mem, out); /* calls net_free on failure */
+}

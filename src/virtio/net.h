@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio-net (device id 1): one RX and one TX queue, the MAC in config space,
+ * frames exchanged with a peer (net/peer.h) by one worker thread.
+ */
+#ifndef CKRUN_VIRTIO_NET_H
+#define CKRUN_VIRTIO_NET_H
+
+#include <stdint.h>
+
+#include "net/peer.h"
+#include "virtio/guest_mem.h"
+#include "virtio/mmio.h"
+
+struct virtio_net_config {
+	struct net_peer peer; /* connected; the device owns it from the call on, even on failure */
+	uint8_t mac[6];
+	/* NET_FEATURE_* bits the client asked for (libkrun's API). The device
+	 * offers only those it implements; today none (docs/api.md). */
+	uint32_t features;
+	/* The guest's name for it ("eth0"), for the loss summary printed on
+	 * stderr when the device goes away after dropping frames. May be NULL. */
+	const char *name;
+};
+
+/* Counters, each only ever increased (read them any time). */
+struct virtio_net_stats {
+	uint64_t rx_frames, rx_bytes;   /* delivered to the guest */
+	uint64_t tx_frames, tx_bytes;   /* taken from the guest and queued for the peer */
+	uint64_t rx_drop_big;           /* frame longer than the guest's receive buffer */
+	uint64_t rx_drop_bad_len;       /* peer frame shorter than an Ethernet header or longer than NET_FRAME_MAX */
+	uint64_t rx_drop_partial;       /* peer closed in the middle of a frame */
+	uint64_t rx_buf_unusable;       /* guest receive buffer shorter than the virtio-net header: returned empty */
+	uint64_t tx_drop_bad;           /* guest frame shorter than a header or longer than NET_FRAME_MAX */
+	uint64_t tx_drop_peer;          /* peer gone or refused the frame */
+	uint64_t rx_stalls;             /* times reading the peer stopped for lack of guest buffers */
+	uint64_t tx_stalls;             /* times the guest's transmit queue waited for the peer */
+	uint64_t peer_failed;           /* 1 once the peer is closed, failed or broke the framing */
+};
+
+struct virtio_net;
+
+/* 0 or -errno. *net (optional) stays valid until virtio_mmio_free(*out). */
+int virtio_net_new(const struct virtio_net_config *cfg, const struct guest_mem *mem,
+		   struct virtio_mmio_dev **out, struct virtio_net **net);
+
+void virtio_net_get_stats(const struct virtio_net *n, struct virtio_net_stats *s);
+
+#endif

@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A network VM test through libkrun's API: boots a guest with one virtio-net
+ * device on the backend MODE; the guest puts 192.168.127.2/24 on eth0 (as
+ * go-microvm's guest does), checks its MAC and pings 192.168.127.1 (3 small
+ * pings, 2 of 1,514-byte frames), while
+ * the host side pings the guest. Traffic goes both ways and is counted on
+ * the host side. Nothing leaves the machine: the socket modes carry frames
+ * to this process only; tap mode runs in a private network namespace.
+ *
+ * Modes (the peer of the socket modes answers ARP and ICMP echo for .1 and
+ * sends echo requests to .2 itself):
+ *   stream       krun_add_net_unixstream(fd of a socketpair, flags 0) - go-microvm's call
+ *   passt-fd     krun_set_passt_fd(fd) (legacy: MAC 5a:94:ef:e4:0c:ee)
+ *   stream-path  krun_add_net_unixstream(path) to a listening socket here
+ *   dgram        krun_add_net_unixgram(fd of a SOCK_DGRAM socketpair), then a
+ *                second device (unixstream, MAC ...:01, unanswered) that must be eth1
+ *   dgram-path   krun_add_net_unixgram(path, flags 0): no greeting may come
+ *   vfkit        krun_add_net_unixgram(path, NET_FLAG_VFKIT): "VFKT" must come first
+ *   hostile      stream, then the peer misbehaves after the guest's 5 pings: a
+ *                length of 0, a 9000-byte frame (bigger than the guest's
+ *                buffers), a length of 2^31, close; the guest's next pings must
+ *                fail and the VM end normally (the loss report is on stderr)
+ *   tap          krun_add_net_tap("cktap0"): a tap with 192.168.127.1/24 in a
+ *                private netns; the test host's kernel answers, a raw socket pings
+ * Usage: netpeer MODE KERNEL ROOTDIR SCRATCHDIR
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/if_ether.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/if_tun.h>
+
+#include "ckrun.h"
+#include "libkrun.h"
+
+#define GUEST_IP "192.168.127.2"
+#define HOST_IP "192.168.127.1"
+#define TAP_NAME "cktap0"
+#define PING_ID 0x4b52
+
+static uint8_t guest_mac[6] = { 0x02, 0x4b, 0x72, 0x75, 0x6e, 0x00 }; /* go-microvm's */
+static const uint8_t legacy_mac[6] = { 0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee };
+static uint8_t second_mac[6] = { 0x02, 0x4b, 0x72, 0x75, 0x6e, 0x01 };
+static const uint8_t peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+struct peer {
+	int fd;
+	bool stream;
+	bool dgram_path; /* recvfrom/sendto with a learnt address */
+	bool want_vfkit;
+	int listen_fd;   /* stream-path: accept first */
+	struct sockaddr_un to;
+	socklen_t to_len;
+	bool have_to;
+	atomic_bool stop;
+	/* results */
+	bool greeting_ok, greeting_bad;
+	int arp_replies, echo_answered, pings_sent, pings_answered, frames_in, wrong_mac;
+	bool know_guest;
+	bool hostile, junk_sent;
+	int spare[2];    /* dgram: the second device's socketpair */
+	uint8_t seen_mac[6];
+};
+
+static uint16_t csum(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		s += (uint32_t)(b[len - 1] << 8);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return htons((uint16_t)~s);
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_full(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len > 0) {
+		ssize_t r = read(fd, p, len);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static void send_frame(struct peer *p, const void *f, size_t len)
+{
+	if (p->stream) {
+		uint32_t be = htonl((uint32_t)len);
+		if (write_all(p->fd, &be, 4) == 0)
+			write_all(p->fd, f, len);
+	} else if (p->dgram_path) {
+		if (p->have_to)
+			sendto(p->fd, f, len, 0, (struct sockaddr *)&p->to, p->to_len);
+	} else {
+		send(p->fd, f, len, 0);
+	}
+}
+
+static void send_ping(struct peer *p, uint16_t seq)
+{
+	uint8_t f[14 + 20 + 8 + 32];
+	struct ether_header *eh = (void *)f;
+	struct iphdr *ip = (void *)(f + 14);
+	struct icmphdr *ic = (void *)(f + 34);
+	memset(f, 0, sizeof(f));
+	memcpy(eh->ether_dhost, p->seen_mac, 6);
+	memcpy(eh->ether_shost, peer_mac, 6);
+	eh->ether_type = htons(ETHERTYPE_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(20 + 8 + 32);
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_ICMP;
+	ip->saddr = inet_addr(HOST_IP);
+	ip->daddr = inet_addr(GUEST_IP);
+	ip->check = csum(ip, 20);
+	ic->type = ICMP_ECHO;
+	ic->un.echo.id = htons(PING_ID);
+	ic->un.echo.sequence = htons(seq);
+	memset(f + 42, 0xa5, 32);
+	ic->checksum = csum(ic, 8 + 32);
+	send_frame(p, f, sizeof(f));
+	p->pings_sent++;
+}
+
+static void handle_frame(struct peer *p, uint8_t *f, size_t len)
+{
+	p->frames_in++;
+	if (len < sizeof(struct ether_header))
+		return;
+	struct ether_header *eh = (void *)f;
+	uint16_t type = ntohs(eh->ether_type);
+	if (type == ETHERTYPE_ARP && len >= 14 + sizeof(struct ether_arp)) {
+		struct ether_arp *a = (void *)(f + 14);
+		if (ntohs(a->ea_hdr.ar_op) != ARPOP_REQUEST || memcmp(a->arp_tpa, &(in_addr_t){ inet_addr(HOST_IP) }, 4))
+			return;
+		if (memcmp(eh->ether_shost, guest_mac, 6))
+			p->wrong_mac++;
+		memcpy(p->seen_mac, eh->ether_shost, 6);
+		p->know_guest = true;
+		uint8_t r[14 + sizeof(struct ether_arp)];
+		struct ether_header *rh = (void *)r;
+		struct ether_arp *ra = (void *)(r + 14);
+		memcpy(rh->ether_dhost, eh->ether_shost, 6);
+		memcpy(rh->ether_shost, peer_mac, 6);
+		rh->ether_type = htons(ETHERTYPE_ARP);
+		*ra = *a;
+		ra->ea_hdr.ar_op = htons(ARPOP_REPLY);
+		memcpy(ra->arp_sha, peer_mac, 6);
+		memcpy(ra->arp_spa, a->arp_tpa, 4);
+		memcpy(ra->arp_tha, a->arp_sha, 6);
+		memcpy(ra->arp_tpa, a->arp_spa, 4);
+		send_frame(p, r, sizeof(r));
+		p->arp_replies++;
+		return;
+	}
+	if (type != ETHERTYPE_IP || len < 14 + 20 + 8)
+		return;
+	struct iphdr *ip = (void *)(f + 14);
+	size_t ihl = (size_t)ip->ihl * 4;
+	size_t tot = ntohs(ip->tot_len);
+	if (ip->protocol != IPPROTO_ICMP || ihl < 20 || tot > len - 14 || tot < ihl + 8)
+		return;
+	struct icmphdr *ic = (void *)(f + 14 + ihl);
+	if (ic->type == ICMP_ECHO && ip->daddr == inet_addr(HOST_IP)) {
+		if (memcmp(eh->ether_shost, guest_mac, 6))
+			p->wrong_mac++;
+		memcpy(eh->ether_dhost, eh->ether_shost, 6);
+		memcpy(eh->ether_shost, peer_mac, 6);
+		uint32_t a = ip->saddr;
+		ip->saddr = ip->daddr;
+		ip->daddr = a;
+		ip->check = 0;
+		ip->check = csum(ip, ihl);
+		ic->type = ICMP_ECHOREPLY;
+		ic->checksum = 0;
+		ic->checksum = csum(ic, tot - ihl);
+		send_frame(p, f, 14 + tot);
+		p->echo_answered++;
+	} else if (ic->type == ICMP_ECHOREPLY && ip->saddr == inet_addr(GUEST_IP) &&
+		   ntohs(ic->un.echo.id) == PING_ID) {
+		p->pings_answered++;
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* hostile: after the guest's pings, a length of 0, a frame too big for the
+ * guest's buffers, a length of 2^31 with garbage, then the peer closes. */
+static void send_junk(struct peer *p)
+{
+	static uint8_t big[9000];
+	memset(big, 0x42, sizeof(big));
+	memcpy(big, p->seen_mac, 6);
+	memcpy(big + 6, peer_mac, 6);
+	big[12] = 0x08; /* IPv4 ethertype; the content is junk */
+	uint32_t be = 0;
+	write_all(p->fd, &be, 4);
+	be = htonl(sizeof(big));
+	write_all(p->fd, &be, 4);
+	write_all(p->fd, big, sizeof(big));
+	be = htonl(1u << 31);
+	write_all(p->fd, &be, 4);
+	write_all(p->fd, big, 100);
+	usleep(200000);
+	close(p->fd);
+	p->fd = -1;
+	p->junk_sent = true;
+}
+
+static void *peer_thread(void *arg)
+{
+	struct peer *p = arg;
+	static uint8_t buf[70000];
+	uint64_t next_ping = 0;
+	uint16_t seq = 0;
+	if (p->listen_fd >= 0) {
+		struct pollfd pf = { p->listen_fd, POLLIN, 0 };
+		while (!atomic_load(&p->stop) && poll(&pf, 1, 200) == 0)
+			;
+		if (atomic_load(&p->stop))
+			return NULL;
+		p->fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (p->fd < 0)
+			return NULL;
+	}
+	while (!atomic_load(&p->stop)) {
+		if (p->hostile && !p->junk_sent && p->echo_answered >= 5)
+			send_junk(p);
+		if (p->junk_sent) {
+			usleep(100000);
+			continue;
+		}
+		if (p->know_guest && now_ms() >= next_ping) {
+			send_ping(p, seq++);
+			next_ping = now_ms() + 300;
+		}
+		struct pollfd pf = { p->fd, POLLIN, 0 };
+		int r = poll(&pf, 1, 100);
+		if (r <= 0)
+			continue;
+		if (p->stream) {
+			uint32_t be;
+			if (read_full(p->fd, &be, 4))
+				break;
+			uint32_t len = ntohl(be);
+			if (len > sizeof(buf) || read_full(p->fd, buf, len))
+				break;
+			handle_frame(p, buf, len);
+			continue;
+		}
+		struct sockaddr_un from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(p->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			continue;
+		if (p->dgram_path && !p->have_to) {
+			/* The first datagram names the device's socket; with vfkit it must be the greeting. */
+			memcpy(&p->to, &from, fl);
+			p->to_len = fl;
+			p->have_to = true;
+			bool is_greeting = n == 4 && memcmp(buf, "VFKT", 4) == 0;
+			if (p->want_vfkit) {
+				p->greeting_ok = is_greeting;
+				p->greeting_bad = !is_greeting;
+				if (is_greeting)
+					continue;
+			} else if (is_greeting) {
+				p->greeting_bad = true;
+				continue;
+			}
+		}
+		handle_frame(p, buf, (size_t)n);
+	}
+	return NULL;
+}
+
+/* ---- tap mode: a tap with the host address, in a private netns ---- */
+
+static int ifreq_ioctl(int s, unsigned long req, struct ifreq *ifr)
+{
+	if (ioctl(s, req, ifr) < 0) {
+		perror("netpeer: interface ioctl");
+		return -1;
+	}
+	return 0;
+}
+
+static int if_up(int s, const char *name)
+{
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, name);
+	if (ifreq_ioctl(s, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return ifreq_ioctl(s, SIOCSIFFLAGS, &ifr);
+}
+
+static int tap_setup(void)
+{
+	if (unshare(CLONE_NEWNET) < 0) {
+		perror("netpeer: unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	int t = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (t < 0) {
+		perror("netpeer: /dev/net/tun");
+		return -1;
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, TAP_NAME);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	/* Persistent, so ckrun attaches to an existing interface as its callers' setups do. */
+	if (ifreq_ioctl(t, TUNSETIFF, &ifr) || ioctl(t, TUNSETPERSIST, 1) < 0) {
+		close(t);
+		return -1;
+	}
+	close(t);
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, TAP_NAME);
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = inet_addr(HOST_IP);
+	int err = ifreq_ioctl(s, SIOCSIFADDR, &ifr);
+	sin->sin_addr.s_addr = inet_addr("255.255.255.0");
+	err = err ? err : ifreq_ioctl(s, SIOCSIFNETMASK, &ifr);
+	err = err ? err : if_up(s, TAP_NAME);
+	err = err ? err : if_up(s, "lo");
+	close(s);
+	return err;
+}
+
+struct tap_pinger {
+	atomic_bool stop;
+	int sent, answered;
+};
+
+/* The host pings the guest through the tap with a raw ICMP socket. */
+static void *tap_ping_thread(void *arg)
+{
+	struct tap_pinger *tp = arg;
+	int s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (s < 0) {
+		perror("netpeer: raw socket");
+		return NULL;
+	}
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = inet_addr(GUEST_IP) };
+	uint16_t seq = 0;
+	uint64_t next = 0;
+	while (!atomic_load(&tp->stop)) {
+		if (now_ms() >= next) {
+			uint8_t m[8 + 32];
+			struct icmphdr *ic = (void *)m;
+			memset(m, 0x5a, sizeof(m));
+			memset(ic, 0, 8);
+			ic->type = ICMP_ECHO;
+			ic->un.echo.id = htons(PING_ID);
+			ic->un.echo.sequence = htons(seq++);
+			ic->checksum = csum(m, sizeof(m));
+			/* Fails (EHOSTUNREACH-like) until the guest answers ARP: retried. */
+			if (sendto(s, m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to)) > 0)
+				tp->sent++;
+			next = now_ms() + 300;
+		}
+		struct pollfd pf = { s, POLLIN, 0 };
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		uint8_t b[1500];
+		ssize_t n = recv(s, b, sizeof(b), 0);
+		if (n < 28)
+			continue;
+		struct iphdr *ip = (void *)b;
+		struct icmphdr *ic = (void *)(b + ip->ihl * 4);
+		if (ip->saddr == inet_addr(GUEST_IP) && ic->type == ICMP_ECHOREPLY && ntohs(ic->un.echo.id) == PING_ID)
+			tp->answered++;
+	}
+	close(s);
+	return NULL;
+}
+
+/* A context with the guest and the network device of MODE; the peer's socket in *p. Its id or -errno. */
+static int setup_vm(const char *kernel, const char *root, const char *mode, struct peer *p, const char *scratch,
+		    int *dev_fd)
+{
+	char script[1024];
+	bool hostile = !strcmp(mode, "hostile");
+	const uint8_t *m = strcmp(mode, "passt-fd") == 0 ? legacy_mac : guest_mac;
+	/* No double quotes: the kernel command line cannot carry them. */
+	snprintf(script, sizeof(script),
+		 "B=/bin/busybox; $B ip link set lo up && $B ip addr add " GUEST_IP "/24 dev eth0 && "
+		 "$B ip link set eth0 up || exit 2; "
+		 "mac=$($B cat /sys/class/net/eth0/address); "
+		 "[ $mac = %02x:%02x:%02x:%02x:%02x:%02x ] || { echo netpeer-guest: eth0 has MAC $mac; exit 3; }; "
+		 "%s"
+		 "$B ping -c 3 -w 60 " HOST_IP " || exit 4; "
+		 /* Full-size frames both ways (1514 bytes on the wire). */
+		 "$B ping -c 2 -s 1472 -w 30 " HOST_IP " || exit 6; "
+		 "%s"
+		 "$B sleep 3; $B cat /proc/net/dev; echo netpeer-guest: done",
+		 m[0], m[1], m[2], m[3], m[4], m[5],
+		 !strcmp(mode, "dgram") ? "[ $($B cat /sys/class/net/eth1/address) = 02:4b:72:75:6e:01 ] || "
+					  "{ echo netpeer-guest: eth1 missing or wrong MAC; exit 7; }; "
+					: "",
+		 hostile ? "$B sleep 3; $B ping -c 2 -w 6 " HOST_IP " && { echo netpeer-guest: ping after the peer failed; exit 5; }; " : "");
+	const char *const argv[] = { "-c", script, NULL };
+	const char *const envp[] = { "PATH=/bin", NULL };
+	int ctx = krun_create_ctx();
+	if (ctx < 0)
+		return ctx;
+	uint32_t id = (uint32_t)ctx;
+	int rc;
+	if ((rc = krun_set_kernel(id, kernel, KRUN_KERNEL_FORMAT_RAW, NULL, NULL)) ||
+	    (rc = krun_set_vm_config(id, 1, 256)) || (rc = krun_set_root(id, root)) ||
+	    (rc = krun_set_exec(id, "/bin/sh", argv, envp)) || (rc = ckrun_set_boot_timeout(id, 200)))
+		goto fail;
+
+	int sv[2] = { -1, -1 };
+	char path[108];
+	*dev_fd = -1;
+	snprintf(path, sizeof(path), "%s/peer.sock", scratch);
+	if (!strcmp(mode, "stream") || !strcmp(mode, "passt-fd") || !strcmp(mode, "dgram") || hostile) {
+		bool stream = strcmp(mode, "dgram") != 0;
+		if (socketpair(AF_UNIX, (stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0, sv) < 0)
+			return -errno;
+		p->fd = sv[1];
+		*dev_fd = sv[0];
+		p->stream = stream;
+		p->hostile = hostile;
+		if (!strcmp(mode, "stream") || hostile)
+			rc = krun_add_net_unixstream(id, NULL, sv[0], guest_mac, COMPAT_NET_FEATURES, 0);
+		else if (!strcmp(mode, "passt-fd"))
+			rc = krun_set_passt_fd(id, sv[0]);
+		else {
+			rc = krun_add_net_unixgram(id, NULL, sv[0], guest_mac, 0, 0);
+			/* A second device, never answered: it must be eth1, with its own MAC. */
+			if (!rc && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p->spare) == 0)
+				rc = krun_add_net_unixstream(id, NULL, p->spare[0], second_mac, 0, 0);
+		}
+	} else if (!strcmp(mode, "stream-path")) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		strcpy(sa.sun_path, path);
+		p->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (bind(p->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(p->listen_fd, 1))
+			return -errno;
+		p->stream = true;
+		rc = krun_add_net_unixstream(id, path, -1, guest_mac, COMPAT_NET_FEATURES, 0);
+	} else if (!strcmp(mode, "dgram-path") || !strcmp(mode, "vfkit")) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		strcpy(sa.sun_path, path);
+		p->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (bind(p->fd, (struct sockaddr *)&sa, sizeof(sa)))
+			return -errno;
+		p->dgram_path = true;
+		p->want_vfkit = !strcmp(mode, "vfkit");
+		rc = krun_add_net_unixgram(id, path, -1, guest_mac, 0, p->want_vfkit ? NET_FLAG_VFKIT : 0);
+	} else if (!strcmp(mode, "tap")) {
+		char name[] = TAP_NAME;
+		rc = krun_add_net_tap(id, name, guest_mac, 0, 0);
+	} else {
+		fprintf(stderr, "netpeer: unknown mode %s\n", mode);
+		rc = -EINVAL;
+	}
+	if (rc)
+		goto fail;
+	return ctx;
+fail:
+	fprintf(stderr, "netpeer: setting up the VM: %s\n", strerror(-rc));
+	krun_free_ctx(id);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: netpeer MODE KERNEL ROOTDIR SCRATCHDIR\n");
+		return 2;
+	}
+	const char *mode = argv[1];
+	bool tap = !strcmp(mode, "tap");
+	if (!strcmp(mode, "passt-fd"))
+		memcpy(guest_mac, legacy_mac, 6);
+	if (tap && tap_setup())
+		return 1;
+
+	struct peer p = { .fd = -1, .listen_fd = -1, .spare = { -1, -1 } };
+	struct tap_pinger tp = { 0 };
+	int dev_fd = -1;
+	int ctx = setup_vm(argv[2], argv[3], mode, &p, argv[4], &dev_fd);
+	if (ctx < 0)
+		return 1;
+	pthread_t th;
+	if (pthread_create(&th, NULL, tap ? tap_ping_thread : peer_thread, tap ? (void *)&tp : (void *)&p))
+		return 1;
+	int rc = ckrun_start_and_wait((uint32_t)ctx);
+	atomic_store(&p.stop, true);
+	atomic_store(&tp.stop, true);
+	pthread_join(th, NULL);
+	if (dev_fd >= 0)
+		close(dev_fd); /* ckrun used its own copy */
+
+	bool ok = rc == 0;
+	if (tap) {
+		printf("netpeer: mode tap: guest exit %d; host pings sent %d, answered %d\n", rc, tp.sent,
+		       tp.answered);
+		ok = ok && tp.answered >= 1;
+	} else {
+		printf("netpeer: mode %s: guest exit %d; frames in %d, ARP replies %d, guest pings answered %d, "
+		       "host pings sent %d, answered %d, frames from a wrong MAC %d%s%s\n",
+		       mode, rc, p.frames_in, p.arp_replies, p.echo_answered, p.pings_sent, p.pings_answered,
+		       p.wrong_mac, p.greeting_ok ? ", VFKT greeting first" : "",
+		       p.greeting_bad ? ", WRONG greeting behaviour" : "");
+		if (p.hostile)
+			printf("netpeer: hostile peer input %s\n", p.junk_sent ? "sent" : "NOT sent");
+		ok = ok && p.arp_replies >= 1 && p.echo_answered >= 5 && p.pings_answered >= 1 && p.wrong_mac == 0 &&
+		     !p.greeting_bad && (!p.want_vfkit || p.greeting_ok) && (!p.hostile || p.junk_sent);
+	}
+	printf("netpeer: %s\n", ok ? "PASS" : "FAIL");
+	return ok ? 0 : 1;
+}
