@@ -8,7 +8,9 @@
  * errno on failure. An unknown context ID gives -ENOENT, and that check comes
  * first: a call naming an unknown context returns -ENOENT whatever its other
  * arguments, also from the functions ckrun does not implement, which
- * otherwise return -ENOTSUP and never pretend to succeed; see
+ * otherwise return -ENOTSUP and never pretend to succeed (exceptions, as in
+ * libkrun: krun_set_mapped_volumes is always -EINVAL, and krun_add_net_*
+ * check their arguments before the context); see
  * docs/api.md for the status of each function and where ckrun deliberately
  * differs from libkrun.
  *
