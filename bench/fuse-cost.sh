@@ -2,6 +2,8 @@
 # Benchmark (not a test): user-space instructions per FUSE request through
 # fuse_server_handle + the passthrough (and behind the read-only wrapper),
 # counted by callgrind, so the figure repeats exactly from run to run.
+# Modes: rw (the passthrough alone), ro (read-only share), root and rootro
+# (the boot root share, with the virtual /init.krun, read-write / read-only).
 #   bench/fuse-cost.sh [BUILD_DIR [N]]      (default: build 2000)
 # For each op and mode: callgrind counts bench_loop() for N and for 2N
 # requests; (I(2N) - I(N)) / N is the cost of one request (one-time costs
@@ -32,15 +34,15 @@ out=$build/bench/fuse-cost.txt
 mkdir -p "$build/bench"
 {
     echo "# fuse-cost: instructions/request (callgrind, user space only), N=$n"
-    printf '%-12s %12s %12s %8s\n' op rw ro ro/rw
+    printf '%-12s %12s %12s %12s %12s %8s\n' op rw ro root rootro rootro/rw
     for op in getattr lookup read4k readdirplus; do
         set --
-        for mode in rw ro; do
+        for mode in rw ro root rootro; do
             a=$(count $op "$n" $mode)
             b=$(count $op $((2 * n)) $mode)
             set -- "$@" $(( (b - a) / n ))
         done
-        printf '%-12s %12s %12s %8s\n' $op "$1" "$2" \
-            "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b / a }')"
+        printf '%-12s %12s %12s %12s %12s %8s\n' $op "$1" "$2" "$3" "$4" \
+            "$(awk -v a="$1" -v b="$4" 'BEGIN { printf "%.3f", b / a }')"
     done
 } | tee "$out"

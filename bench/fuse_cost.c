@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Benchmark driver (not a test): sends N identical FUSE requests of one kind
- * through fuse_server_handle with the passthrough backend (optionally behind
- * the read-only wrapper) over a scratch directory. bench/fuse-cost.sh runs it
+ * through fuse_server_handle with the passthrough backend over a scratch
+ * directory, composed as a share of the given mode: rw (the passthrough
+ * alone), ro (read-only), root and rootro (the boot root share: a virtual
+ * /init.krun over a read-write or read-only share, as the VMM builds it). bench/fuse-cost.sh runs it
  * under `valgrind --tool=callgrind --toggle-collect=bench_loop` with N and 2N
  * requests; the difference divided by N is the instruction cost of one request
  * in user space (the syscalls' kernel side is not counted by callgrind), free
  * of one-time costs such as lazy symbol binding.
  *
- *   fuse_cost OP N [ro]     OP: getattr lookup read4k readdirplus
+ *   fuse_cost OP N [rw|ro|root|rootro]     OP: getattr lookup read4k readdirplus
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/augment.h"
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
 #include "fs/server.h"
@@ -105,12 +108,18 @@ static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: fuse_cost getattr|lookup|read4k|readdirplus N [ro]\n");
+		fprintf(stderr, "usage: fuse_cost getattr|lookup|read4k|readdirplus N [rw|ro|root|rootro]\n");
 		return 2;
 	}
 	const char *op = argv[1];
 	long n = atol(argv[2]);
-	int ro = argc > 3 && strcmp(argv[3], "ro") == 0;
+	const char *mode = argc > 3 ? argv[3] : "rw";
+	int ro = strcmp(mode, "ro") == 0 || strcmp(mode, "rootro") == 0;
+	int root = strcmp(mode, "root") == 0 || strcmp(mode, "rootro") == 0;
+	if (!ro && !root && strcmp(mode, "rw") != 0) {
+		fprintf(stderr, "fuse_cost: unknown mode %s\n", mode);
+		return 2;
+	}
 
 	char dir[] = "/tmp/ckrun-fuse-cost-XXXXXX";
 	if (!mkdtemp(dir))
@@ -144,6 +153,14 @@ int main(int argc, char **argv)
 		rc = fs_readonly_new(inner, &cfg.backend);
 		if (rc)
 			die("fs_readonly_new", rc);
+	}
+	if (root) {
+		/* a stand-in for the embedded init: only its presence matters */
+		static const char blob[] = "#!/bin/sh\n";
+		struct fs_virtual_file vf = { "init.krun", blob, sizeof(blob) - 1, S_IFREG | 0755 };
+		rc = fs_augment_new(cfg.backend, &vf, 1, &cfg.backend);
+		if (rc)
+			die("fs_augment_new", rc);
 	}
 	static struct rig g;
 	rc = fuse_server_new(&cfg, &g.s);
@@ -185,7 +202,7 @@ int main(int argc, char **argv)
 	send_req(&g);
 	size_t reply = g.written;
 	bench_loop(&g, n, opcode);
-	printf("fuse_cost: op=%s mode=%s n=%ld reply_bytes=%zu\n", op, ro ? "ro" : "rw", n, reply);
+	printf("fuse_cost: op=%s mode=%s n=%ld reply_bytes=%zu\n", op, mode, n, reply);
 	fuse_server_free(g.s);
 	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;

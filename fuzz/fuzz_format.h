@@ -20,6 +20,20 @@
  *     (open_by_handle_at) when next used;
  *     FZ_DAX: the server gets a DAX window of FZ_DAX_SIZE bytes.
  *
+ * DAX target (fuzz_dax.c):
+ *   input := op*   (FZ_DAX_OP bytes each, at most FZ_MAX_RECORDS)
+ *   op    := kind:u8 dev:u8 node:u8 flags:u8 a:u16le b:u16le c:u16le d:u16le
+ *   (meaning in fuzz_dax.c, op()); two windows of FZ_DAX_WIN bytes.
+ *
+ * Guest-reads target (fuzz_guest_reads.c):
+ *   input := mode:u8 flip_seed:u8 bytes[]
+ *   - mode & 1 == 0: bytes are one FUSE request (as the server targets'
+ *     record bytes, length fixed up), served while a second thread keeps
+ *     XOR-ing bytes of it with flip_seed-derived values;
+ *   - mode & 1 == 1: bytes are a virtqueue image (as the virtqueue target's
+ *     input after its first byte), popped while the thread mutates the
+ *     descriptor table and the avail ring.
+ *
  * Virtqueue target (fuzz_virtqueue.c):
  *   input := size_log2:u8 features:u8 desc:u16le avail:u16le used:u16le image[]
  *   - queue size 1 << (size_log2 % 9) (1..256);
@@ -38,6 +52,8 @@
 #define FZ_DAX            0x04u
 #define FZ_DAX_SIZE       (2u << 20)
 #define FZ_FIX_LEN        0x80u
+#define FZ_DAX_OP         12u
+#define FZ_DAX_WIN        (16ull << 30)
 #define FZ_REC_HDR        6u
 #define FZ_MAX_RECORDS    64
 

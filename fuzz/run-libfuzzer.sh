@@ -4,7 +4,7 @@
 #
 #   fuzz/run-libfuzzer.sh [SECONDS] [TARGET...]
 #       Configure build-fuzz/ (CC=clang), build, generate the seeds, then run
-#       each target (default: all three) for SECONDS (default 300) at nice 19.
+#       each target (default: all five) for SECONDS (default 300) at nice 19.
 #       New inputs go to build-fuzz/fuzz/work-<target>/; crashes to
 #       build-fuzz/fuzz/crash-<target>/ — copy each into
 #       fuzz/regressions/<target>/ with the fix.
@@ -30,7 +30,7 @@ fi
 
 secs=${1:-300}
 [ $# -gt 0 ] && shift
-targets=${*:-fuzz_server_passthrough fuzz_server_readonly fuzz_virtqueue}
+targets=${*:-fuzz_server_passthrough fuzz_server_readonly fuzz_virtqueue fuzz_dax fuzz_guest_reads}
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
 
@@ -47,6 +47,7 @@ mkdir -p "$build/fuzz"
 for t in $targets; do
 	case $t in
 	fuzz_virtqueue) seeds=$build/fuzz/corpus-virtqueue ;;
+	fuzz_dax | fuzz_guest_reads) seeds=$src/fuzz/corpus/$t ;; # kept in the tree (merge new finds with -merge=1)
 	*) seeds=$build/fuzz/corpus-server ;;
 	esac
 	mkdir -p "$build/fuzz/work-$t" "$build/fuzz/crash-$t"

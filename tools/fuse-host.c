@@ -8,7 +8,9 @@
  *
  * Runs in the foreground until the mount goes away (umount: read gives
  * ENODEV) or SIGTERM/SIGINT (then it detaches the mount itself). One thread
- * serves requests in order. Needs root (mount(2) with fd=).
+ * serves requests in order. Needs root (mount(2) with fd=). The mount has
+ * allow_other and default_permissions (the kernel checks other users against
+ * modes and owners); --ro also mounts it read-only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -171,8 +173,14 @@ int main(int argc, char **argv)
 		fuse_server_free(s);
 		return 1;
 	}
-	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
-	if (mount("ckrun", mnt, "fuse.ckrun", MS_NOSUID | MS_NODEV, opts) < 0) {
+	/* allow_other lets every local user in, and the server runs as root:
+	 * default_permissions makes the kernel check each caller against the
+	 * file's mode and owner first, as virtio-fs guests always do (without
+	 * it any user could chown, chmod and open as root there). --ro is also
+	 * a read-only mount, so statvfs reports ST_RDONLY. */
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
+		 fd);
+	if (mount("ckrun", mnt, "fuse.ckrun", MS_NOSUID | MS_NODEV | (ro ? MS_RDONLY : 0), opts) < 0) {
 		perror("ckrun-fuse-host: mount");
 		close(fd);
 		fuse_server_free(s);

@@ -8,15 +8,18 @@
  * would be ambiguous, so an entry reply carrying one is refused (EIO) after
  * giving the reference back.
  *
- * Every operation is routed explicitly:
- *  - on a virtual node: served here (read-only; mutations get EPERM, a
- *    write-mode open EACCES, access(W_OK) EACCES);
- *  - naming a virtual file at the root (create, mkdir, rename, unlink, ...):
- *    refused (EEXIST for creation, EPERM otherwise);
- *  - anything else: delegated to the inner backend, but only when the inner
- *    backend implements it. The ops table is built per instance and keeps
- *    NULL wherever the inner backend has NULL, so the server still answers
- *    ENOSYS and a read-only inner backend stays exactly as read-only.
+ * Two tables of rules, composed once (fs_compose):
+ *  - aug_rules, for ordinary nodes: everything is forwarded, except the
+ *    operations that name an entry of the root, which must not create,
+ *    remove or replace a virtual file (EEXIST for creation, EPERM
+ *    otherwise), and the operations whose reply carries an inner node id;
+ *  - aug_virtual_rules, for requests addressed to a virtual node (the server
+ *    routes them by node id, AUG_ID_BASE): served here, read-only (mutations
+ *    get EPERM, a write-mode open EACCES, access(W_OK) EACCES); a virtual
+ *    node is not a directory (ENOTDIR).
+ * A READ or GETATTR of an ordinary node therefore never passes through this
+ * layer. Adding a virtual file is one more fs_virtual_file entry in the
+ * caller's array (at most AUG_MAX_FILES).
  */
 #include "fs/augment.h"
 
@@ -30,11 +33,13 @@
 
 #define AUG_ID_BASE (1ULL << 63)
 #define AUG_MAX_FILES 16
-#define AUG_TIMEOUT_S 5 /* entry/attr validity, as the server's other replies */
+#define AUG_TIMEOUT_S 5 /* entry/attr validity: the passthrough's default */
 
 struct augment {
-	struct fs_backend inner;
-	struct fs_ops ops;     /* this instance's table (see fs_augment_new) */
+	struct fs_backend inner; /* owned: freed with the wrapper */
+	struct fs_table below;   /* the layer below, as composed */
+	struct fs_table table;   /* the composed table handed out */
+	struct fs_table vtable;  /* requests addressed to a virtual node */
 	struct fs_virtual_file files[AUG_MAX_FILES];
 	int nr;
 	uint64_t ctime;        /* times reported for the virtual files */
@@ -93,178 +98,11 @@ static int check_entry(struct augment *a, int rc, const struct fuse_entry_out *o
 {
 	if (rc < 0 || !is_virtual(out->nodeid))
 		return rc;
-	if (a->inner.ops->forget)
-		a->inner.ops->forget(a->inner.fs, out->nodeid, 1);
+	FS_CALL_VOID(&a->below, forget, out->nodeid, 1);
 	return -EIO;
 }
 
-#define INNER(a) ((a)->inner.ops)
-#define IFS(a) ((a)->inner.fs)
-/* Pass an operation on to the inner backend; ENOSYS where it has none. */
-#define DELEGATE(a, op, ...) (INNER(a)->op ? INNER(a)->op(IFS(a), __VA_ARGS__) : -ENOSYS)
-
-/* --- lifecycle --- */
-
-static int aug_init(void *fs, const struct fuse_init_in *in, uint64_t *flags)
-{
-	struct augment *a = fs;
-	return INNER(a)->init(IFS(a), in, flags);
-}
-
-static void aug_destroy(void *fs)
-{
-	struct augment *a = fs;
-	INNER(a)->destroy(IFS(a));
-}
-
-/* --- served for virtual nodes, delegated otherwise --- */
-
-static int aug_lookup(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
-		      struct fuse_entry_out *out)
-{
-	struct augment *a = fs;
-	int k = vname(a, parent, name);
-	if (k >= 0) {
-		fill_entry(a, k, out);
-		return 0;
-	}
-	if (is_virtual(parent))
-		return -ENOTDIR;
-	return check_entry(a, DELEGATE(a, lookup, c, parent, name, out), out);
-}
-
-static void aug_forget(void *fs, uint64_t nodeid, uint64_t nlookup)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return; /* virtual nodes live as long as the backend */
-	if (INNER(a)->forget)
-		INNER(a)->forget(IFS(a), nodeid, nlookup);
-}
-
-static int aug_getattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		       const struct fuse_getattr_in *in, struct fuse_attr_out *out)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid)) {
-		const struct fs_virtual_file *f = vfile(a, nodeid);
-		if (!f)
-			return -ENOENT;
-		memset(out, 0, sizeof(*out));
-		out->attr_valid = AUG_TIMEOUT_S;
-		fill_attr(a, (int)(f - a->files), &out->attr);
-		return 0;
-	}
-	return DELEGATE(a, getattr, c, nodeid, in, out);
-}
-
-static int aug_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		    const struct fuse_open_in *in, struct fuse_open_out *out)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid)) {
-		const struct fs_virtual_file *f = vfile(a, nodeid);
-		if (!f)
-			return -ENOENT;
-		if ((in->flags & O_ACCMODE) != O_RDONLY || (in->flags & (O_TRUNC | O_APPEND)))
-			return -EACCES;
-		memset(out, 0, sizeof(*out));
-		out->fh = nodeid; /* RELEASE/READ are routed by node id, not by fh */
-		out->open_flags = FOPEN_KEEP_CACHE;
-		return 0;
-	}
-	return DELEGATE(a, open, c, nodeid, in, out);
-}
-
-static int aug_read(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		    const struct fuse_read_in *in, struct fs_iobuf *out)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid)) {
-		const struct fs_virtual_file *f = vfile(a, nodeid);
-		if (!f)
-			return -ENOENT;
-		if (in->offset >= f->size)
-			return 0;
-		size_t n = f->size - in->offset;
-		if (n > in->size)
-			n = in->size;
-		if (n > fs_iobuf_remaining(out))
-			n = fs_iobuf_remaining(out);
-		return fs_iobuf_write(out, (const char *)f->data + in->offset, n);
-	}
-	return DELEGATE(a, read, c, nodeid, in, out);
-}
-
-static int aug_release(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		       const struct fuse_release_in *in)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return 0;
-	return DELEGATE(a, release, c, nodeid, in);
-}
-
-static int aug_flush(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		     const struct fuse_flush_in *in)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return 0;
-	return DELEGATE(a, flush, c, nodeid, in);
-}
-
-static int aug_access(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_t mask)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid)) {
-		if (!vfile(a, nodeid))
-			return -ENOENT;
-		return (mask & W_OK) ? -EACCES : 0;
-	}
-	return DELEGATE(a, access, c, nodeid, mask);
-}
-
-static int aug_getxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name,
-			uint32_t size, struct fs_iobuf *out, uint32_t *needed)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return vfile(a, nodeid) ? -ENODATA : -ENOENT;
-	return DELEGATE(a, getxattr, c, nodeid, name, size, out, needed);
-}
-
-static int aug_listxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_t size,
-			 struct fs_iobuf *out, uint32_t *needed)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid)) {
-		if (!vfile(a, nodeid))
-			return -ENOENT;
-		*needed = 0; /* an empty list */
-		return 0;
-	}
-	return DELEGATE(a, listxattr, c, nodeid, size, out, needed);
-}
-
-/* --- refused on virtual nodes/names, delegated otherwise --- */
-
-static int aug_setattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		       const struct fuse_setattr_in *in, struct fuse_attr_out *out)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -EPERM;
-	return INNER(a)->setattr(IFS(a), c, nodeid, in, out);
-}
-
-static int aug_readlink(void *fs, const struct fs_ctx *c, uint64_t nodeid, struct fs_iobuf *out)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -EINVAL;
-	return INNER(a)->readlink(IFS(a), c, nodeid, out);
-}
+#define BELOW(a) (&(a)->below)
 
 /* Common guard for operations that create `name` in `parent`. */
 static int creating(const struct augment *a, uint64_t parent, const char *name)
@@ -286,6 +124,32 @@ static int removing(const struct augment *a, uint64_t parent, const char *name)
 	return 0;
 }
 
+/* A create-like reply naming an id of ours: give the handle back too (the
+ * reference goes in check_entry). */
+static void release_if_ours(struct augment *a, const struct fs_ctx *c, int rc,
+			    const struct fuse_entry_out *entry, const struct fuse_open_out *open,
+			    uint32_t flags)
+{
+	if (rc >= 0 && is_virtual(entry->nodeid)) {
+		struct fuse_release_in rel = { .fh = open->fh, .flags = flags };
+		(void)FS_CALL(BELOW(a), release, c, entry->nodeid, &rel);
+	}
+}
+
+/* --- ordinary nodes: names at the root, and inner ids in entry replies --- */
+
+static int aug_lookup(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
+		      struct fuse_entry_out *out)
+{
+	struct augment *a = fs;
+	int k = vname(a, parent, name);
+	if (k >= 0) {
+		fill_entry(a, k, out);
+		return 0;
+	}
+	return check_entry(a, FS_CALL(BELOW(a), lookup, c, parent, name, out), out);
+}
+
 static int aug_symlink(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
 		       const char *target, struct fuse_entry_out *out)
 {
@@ -293,7 +157,7 @@ static int aug_symlink(void *fs, const struct fs_ctx *c, uint64_t parent, const 
 	int rc = creating(a, parent, name);
 	if (rc)
 		return rc;
-	return check_entry(a, INNER(a)->symlink(IFS(a), c, parent, name, target, out), out);
+	return check_entry(a, FS_CALL(BELOW(a), symlink, c, parent, name, target, out), out);
 }
 
 static int aug_mknod(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
@@ -303,7 +167,7 @@ static int aug_mknod(void *fs, const struct fs_ctx *c, uint64_t parent, const ch
 	int rc = creating(a, parent, name);
 	if (rc)
 		return rc;
-	return check_entry(a, INNER(a)->mknod(IFS(a), c, parent, name, in, out), out);
+	return check_entry(a, FS_CALL(BELOW(a), mknod, c, parent, name, in, out), out);
 }
 
 static int aug_mkdir(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
@@ -313,25 +177,21 @@ static int aug_mkdir(void *fs, const struct fs_ctx *c, uint64_t parent, const ch
 	int rc = creating(a, parent, name);
 	if (rc)
 		return rc;
-	return check_entry(a, INNER(a)->mkdir(IFS(a), c, parent, name, in, out), out);
+	return check_entry(a, FS_CALL(BELOW(a), mkdir, c, parent, name, in, out), out);
 }
 
 static int aug_unlink(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name)
 {
 	struct augment *a = fs;
 	int rc = removing(a, parent, name);
-	if (rc)
-		return rc;
-	return INNER(a)->unlink(IFS(a), c, parent, name);
+	return rc ? rc : FS_CALL(BELOW(a), unlink, c, parent, name);
 }
 
 static int aug_rmdir(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name)
 {
 	struct augment *a = fs;
 	int rc = removing(a, parent, name);
-	if (rc)
-		return rc;
-	return INNER(a)->rmdir(IFS(a), c, parent, name);
+	return rc ? rc : FS_CALL(BELOW(a), rmdir, c, parent, name);
 }
 
 static int aug_rename(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
@@ -341,21 +201,17 @@ static int aug_rename(void *fs, const struct fs_ctx *c, uint64_t parent, const c
 	int rc = removing(a, parent, name);
 	if (!rc)
 		rc = removing(a, newparent, newname);
-	if (rc)
-		return rc;
-	return INNER(a)->rename(IFS(a), c, parent, name, newparent, newname, flags);
+	return rc ? rc : FS_CALL(BELOW(a), rename, c, parent, name, newparent, newname, flags);
 }
 
 static int aug_link(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint64_t newparent,
 		    const char *newname, struct fuse_entry_out *out)
 {
 	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -EPERM;
 	int rc = creating(a, newparent, newname);
 	if (rc)
 		return rc;
-	return check_entry(a, INNER(a)->link(IFS(a), c, nodeid, newparent, newname, out), out);
+	return check_entry(a, FS_CALL(BELOW(a), link, c, nodeid, newparent, newname, out), out);
 }
 
 static int aug_create(void *fs, const struct fs_ctx *c, uint64_t parent, const char *name,
@@ -366,123 +222,19 @@ static int aug_create(void *fs, const struct fs_ctx *c, uint64_t parent, const c
 	int rc = creating(a, parent, name);
 	if (rc)
 		return rc;
-	rc = INNER(a)->create(IFS(a), c, parent, name, in, entry, open);
-	if (rc >= 0 && is_virtual(entry->nodeid)) {
-		/* Give the handle back too; the reference goes in check_entry. */
-		if (INNER(a)->release) {
-			struct fuse_release_in rel = { .fh = open->fh, .flags = in->flags };
-			INNER(a)->release(IFS(a), c, entry->nodeid, &rel);
-		}
-	}
+	rc = FS_CALL(BELOW(a), create, c, parent, name, in, entry, open);
+	release_if_ours(a, c, rc, entry, open, in->flags);
 	return check_entry(a, rc, entry);
 }
 
-static int aug_write(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		     const struct fuse_write_in *in, struct fs_iobuf *data,
-		     struct fuse_write_out *out)
+static int aug_tmpfile(void *fs, const struct fs_ctx *c, uint64_t parent,
+		       const struct fuse_create_in *in, struct fuse_entry_out *entry,
+		       struct fuse_open_out *open)
 {
 	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -EPERM;
-	return INNER(a)->write(IFS(a), c, nodeid, in, data, out);
-}
-
-static int aug_statfs(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		      struct fuse_statfs_out *out, uint64_t *st_flags)
-{
-	struct augment *a = fs;
-	/* The virtual files belong to the share's root filesystem. */
-	return INNER(a)->statfs(IFS(a), c, is_virtual(nodeid) ? FUSE_ROOT_ID : nodeid, out,
-				st_flags);
-}
-
-static int aug_fsync(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		     const struct fuse_fsync_in *in)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return 0;
-	return INNER(a)->fsync(IFS(a), c, nodeid, in);
-}
-
-static int aug_opendir(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		       const struct fuse_open_in *in, struct fuse_open_out *out)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -ENOTDIR;
-	return INNER(a)->opendir(IFS(a), c, nodeid, in, out);
-}
-
-static int aug_readdir(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		       const struct fuse_read_in *in, bool plus, struct fs_iobuf *out)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -ENOTDIR;
-	return INNER(a)->readdir(IFS(a), c, nodeid, in, plus, out);
-}
-
-static int aug_releasedir(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-			  const struct fuse_release_in *in)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -ENOTDIR;
-	return INNER(a)->releasedir(IFS(a), c, nodeid, in);
-}
-
-static int aug_fsyncdir(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-			const struct fuse_fsync_in *in)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -ENOTDIR;
-	return INNER(a)->fsyncdir(IFS(a), c, nodeid, in);
-}
-
-static int aug_setxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name,
-			const void *value, size_t size, uint32_t flags)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -EPERM;
-	return INNER(a)->setxattr(IFS(a), c, nodeid, name, value, size, flags);
-}
-
-static int aug_removexattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -EPERM;
-	return INNER(a)->removexattr(IFS(a), c, nodeid, name);
-}
-
-static int aug_fallocate(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-			 const struct fuse_fallocate_in *in)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -EPERM;
-	return INNER(a)->fallocate(IFS(a), c, nodeid, in);
-}
-
-static int aug_lseek(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		     const struct fuse_lseek_in *in, struct fuse_lseek_out *out)
-{
-	struct augment *a = fs;
-	if (is_virtual(nodeid)) {
-		const struct fs_virtual_file *f = vfile(a, nodeid);
-		if (!f)
-			return -ENOENT;
-		if (in->whence != SEEK_DATA && in->whence != SEEK_HOLE)
-			return -EINVAL;
-		if (in->offset >= f->size)
-			return -ENXIO;
-		out->offset = in->whence == SEEK_DATA ? in->offset : f->size;
-		return 0;
-	}
-	return INNER(a)->lseek(IFS(a), c, nodeid, in, out);
+	int rc = FS_CALL(BELOW(a), tmpfile, c, parent, in, entry, open);
+	release_if_ours(a, c, rc, entry, open, in->flags);
+	return check_entry(a, rc, entry);
 }
 
 static int aug_copy_file_range(void *fs, const struct fs_ctx *c, uint64_t nodeid,
@@ -492,127 +244,169 @@ static int aug_copy_file_range(void *fs, const struct fs_ctx *c, uint64_t nodeid
 	struct augment *a = fs;
 	if (is_virtual(in->nodeid_out))
 		return -EPERM;
-	if (is_virtual(nodeid))
-		return -EXDEV; /* the guest falls back to read + write */
-	return INNER(a)->copy_file_range(IFS(a), c, nodeid, in, out);
+	return FS_CALL(BELOW(a), copy_file_range, c, nodeid, in, out);
 }
 
-static int aug_ioctl(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		     const struct fuse_ioctl_in *in, struct fs_iobuf *data_in,
-		     struct fs_iobuf *out, struct fuse_ioctl_out *res)
+static const struct fs_rules aug_rules = {
+	/* names at the root: a virtual file is never created, removed or replaced */
+	.lookup = FS_SERVE(aug_lookup), /* virtual names answered here, even with no inner lookup */
+	.symlink = FS_CHECK(aug_symlink),
+	.mknod = FS_CHECK(aug_mknod),
+	.mkdir = FS_CHECK(aug_mkdir),
+	.unlink = FS_CHECK(aug_unlink),
+	.rmdir = FS_CHECK(aug_rmdir),
+	.rename = FS_CHECK(aug_rename),
+	.link = FS_CHECK(aug_link),
+	.create = FS_CHECK(aug_create),
+	.tmpfile = FS_CHECK(aug_tmpfile),
+	.copy_file_range = FS_CHECK(aug_copy_file_range), /* into a virtual file: EPERM */
+	/* everything else is the layer below's */
+	.init = FS_FORWARD, .destroy = FS_FORWARD, .forget = FS_FORWARD, .getattr = FS_FORWARD,
+	.setattr = FS_FORWARD, .readlink = FS_FORWARD, .open = FS_FORWARD, .read = FS_FORWARD,
+	.write = FS_FORWARD, .statfs = FS_FORWARD, .release = FS_FORWARD, .flush = FS_FORWARD,
+	.fsync = FS_FORWARD, .opendir = FS_FORWARD, .readdir = FS_FORWARD,
+	.releasedir = FS_FORWARD, .fsyncdir = FS_FORWARD, .setxattr = FS_FORWARD,
+	.getxattr = FS_FORWARD, .listxattr = FS_FORWARD, .removexattr = FS_FORWARD,
+	.access = FS_FORWARD, .fallocate = FS_FORWARD, .lseek = FS_FORWARD,
+	.ioctl = FS_FORWARD, .getlk = FS_FORWARD, .setlk = FS_FORWARD, .syncfs = FS_FORWARD,
+	.setupmapping = FS_FORWARD, .removemapping = FS_FORWARD,
+};
+
+/* --- virtual nodes (routed here by node id) --- */
+
+static int v_getattr(void *fs, const struct fs_ctx *c, uint64_t nodeid,
+		     const struct fuse_getattr_in *in, struct fuse_attr_out *out)
 {
 	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -ENOTTY;
-	return INNER(a)->ioctl(IFS(a), c, nodeid, in, data_in, out, res);
+	const struct fs_virtual_file *f = vfile(a, nodeid);
+	(void)c, (void)in;
+	if (!f)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->attr_valid = AUG_TIMEOUT_S;
+	fill_attr(a, (int)(f - a->files), &out->attr);
+	return 0;
 }
 
-static int aug_getlk(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		     const struct fuse_lk_in *in, struct fuse_lk_out *out)
+static int v_open(void *fs, const struct fs_ctx *c, uint64_t nodeid,
+		  const struct fuse_open_in *in, struct fuse_open_out *out)
 {
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -ENOSYS;
-	return INNER(a)->getlk(IFS(a), c, nodeid, in, out);
+	(void)c;
+	if (!vfile(fs, nodeid))
+		return -ENOENT;
+	if ((in->flags & O_ACCMODE) != O_RDONLY || (in->flags & (O_TRUNC | O_APPEND)))
+		return -EACCES;
+	memset(out, 0, sizeof(*out));
+	out->fh = nodeid; /* RELEASE/READ are routed by node id, not by fh */
+	out->open_flags = FOPEN_KEEP_CACHE;
+	return 0;
 }
 
-static int aug_setlk(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-		     const struct fuse_lk_in *in, bool sleep)
+static int v_read(void *fs, const struct fs_ctx *c, uint64_t nodeid,
+		  const struct fuse_read_in *in, struct fs_iobuf *out)
 {
-	struct augment *a = fs;
-	if (is_virtual(nodeid))
-		return -ENOSYS;
-	return INNER(a)->setlk(IFS(a), c, nodeid, in, sleep);
+	const struct fs_virtual_file *f = vfile(fs, nodeid);
+	(void)c;
+	if (!f)
+		return -ENOENT;
+	if (in->offset >= f->size)
+		return 0;
+	size_t n = f->size - in->offset;
+	if (n > in->size)
+		n = in->size;
+	if (n > fs_iobuf_remaining(out))
+		n = fs_iobuf_remaining(out);
+	return fs_iobuf_write(out, (const char *)f->data + in->offset, n);
 }
 
-static int aug_syncfs(void *fs, const struct fs_ctx *c, uint64_t nodeid)
+static int v_access(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_t mask)
 {
-	struct augment *a = fs;
-	return INNER(a)->syncfs(IFS(a), c, is_virtual(nodeid) ? FUSE_ROOT_ID : nodeid);
+	(void)c;
+	if (!vfile(fs, nodeid))
+		return -ENOENT;
+	return (mask & W_OK) ? -EACCES : 0;
 }
 
-static int aug_tmpfile(void *fs, const struct fs_ctx *c, uint64_t parent,
-		       const struct fuse_create_in *in, struct fuse_entry_out *entry,
-		       struct fuse_open_out *open)
+static int v_getxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, const char *name,
+		      uint32_t size, struct fs_iobuf *out, uint32_t *needed)
 {
-	struct augment *a = fs;
-	if (is_virtual(parent))
-		return -ENOTDIR;
-	int rc = INNER(a)->tmpfile(IFS(a), c, parent, in, entry, open);
-	if (rc >= 0 && is_virtual(entry->nodeid) && INNER(a)->release) {
-		struct fuse_release_in rel = { .fh = open->fh, .flags = in->flags };
-		INNER(a)->release(IFS(a), c, entry->nodeid, &rel);
-	}
-	return check_entry(a, rc, entry);
+	(void)c, (void)name, (void)size, (void)out, (void)needed;
+	return vfile(fs, nodeid) ? -ENODATA : -ENOENT;
 }
 
-static int aug_setupmapping(void *fs, const struct fs_ctx *c, uint64_t nodeid,
-			    const struct fuse_setupmapping_in *in, const struct fs_dax_window *w)
+static int v_listxattr(void *fs, const struct fs_ctx *c, uint64_t nodeid, uint32_t size,
+		       struct fs_iobuf *out, uint32_t *needed)
 {
-	struct augment *a = fs;
+	(void)c, (void)size, (void)out;
+	if (!vfile(fs, nodeid))
+		return -ENOENT;
+	*needed = 0; /* an empty list */
+	return 0;
+}
+
+static int v_lseek(void *fs, const struct fs_ctx *c, uint64_t nodeid,
+		   const struct fuse_lseek_in *in, struct fuse_lseek_out *out)
+{
+	const struct fs_virtual_file *f = vfile(fs, nodeid);
+	(void)c;
+	if (!f)
+		return -ENOENT;
+	if (in->whence != SEEK_DATA && in->whence != SEEK_HOLE)
+		return -EINVAL;
+	if (in->offset >= f->size)
+		return -ENXIO;
+	out->offset = in->whence == SEEK_DATA ? in->offset : f->size;
+	return 0;
+}
+
+/* The virtual files belong to the share's root filesystem. */
+static int v_statfs(void *fs, const struct fs_ctx *c, uint64_t nodeid,
+		    struct fuse_statfs_out *out, uint64_t *st_flags)
+{
+	(void)nodeid;
+	return FS_CALL(BELOW((struct augment *)fs), statfs, c, FUSE_ROOT_ID, out, st_flags);
+}
+
+static int v_syncfs(void *fs, const struct fs_ctx *c, uint64_t nodeid)
+{
+	(void)nodeid;
+	return FS_CALL(BELOW((struct augment *)fs), syncfs, c, FUSE_ROOT_ID);
+}
+
+static int v_copy_file_range(void *fs, const struct fs_ctx *c, uint64_t nodeid,
+			     const struct fuse_copy_file_range_in *in, struct fuse_write_out *out)
+{
+	(void)fs, (void)c, (void)nodeid, (void)out;
+	if (is_virtual(in->nodeid_out))
+		return -EPERM;
+	return -EXDEV; /* the guest falls back to read + write */
+}
+
+static const struct fs_rules aug_virtual_rules = {
+	/* served here */
+	.getattr = FS_SERVE(v_getattr), .open = FS_SERVE(v_open), .read = FS_SERVE(v_read),
+	.access = FS_SERVE(v_access), .getxattr = FS_SERVE(v_getxattr),
+	.listxattr = FS_SERVE(v_listxattr), .lseek = FS_SERVE(v_lseek),
+	.statfs = FS_SERVE(v_statfs), .syncfs = FS_SERVE(v_syncfs),
+	.copy_file_range = FS_SERVE(v_copy_file_range),
+	/* nothing to do: virtual nodes live as long as the backend, hold no handle */
+	.forget = FS_DONE, .release = FS_DONE, .flush = FS_DONE, .fsync = FS_DONE,
+	/* read-only */
+	.setattr = FS_REFUSE(EPERM), .write = FS_REFUSE(EPERM), .link = FS_REFUSE(EPERM),
+	.setxattr = FS_REFUSE(EPERM), .removexattr = FS_REFUSE(EPERM),
+	.fallocate = FS_REFUSE(EPERM),
+	.readlink = FS_REFUSE(EINVAL), /* not a symlink */
+	/* not a directory */
+	.lookup = FS_REFUSE(ENOTDIR), .symlink = FS_REFUSE(ENOTDIR), .mknod = FS_REFUSE(ENOTDIR),
+	.mkdir = FS_REFUSE(ENOTDIR), .unlink = FS_REFUSE(ENOTDIR), .rmdir = FS_REFUSE(ENOTDIR),
+	.rename = FS_REFUSE(ENOTDIR), .create = FS_REFUSE(ENOTDIR), .tmpfile = FS_REFUSE(ENOTDIR),
+	.opendir = FS_REFUSE(ENOTDIR), .readdir = FS_REFUSE(ENOTDIR),
+	.releasedir = FS_REFUSE(ENOTDIR), .fsyncdir = FS_REFUSE(ENOTDIR),
+	.ioctl = FS_REFUSE(ENOTTY), .getlk = FS_REFUSE(ENOSYS), .setlk = FS_REFUSE(ENOSYS),
 	/* Virtual files never carry FUSE_ATTR_DAX, so the guest reads them
 	 * through the page cache; a DAX mapping of one is not offered. */
-	if (is_virtual(nodeid))
-		return -EOPNOTSUPP;
-	return INNER(a)->setupmapping(IFS(a), c, nodeid, in, w);
-}
-
-static int aug_removemapping(void *fs, const struct fs_ctx *c,
-			     const struct fuse_removemapping_one *one, uint32_t count,
-			     const struct fs_dax_window *w)
-{
-	struct augment *a = fs;
-	return INNER(a)->removemapping(IFS(a), c, one, count, w);
-}
-
-/*
- * The full table. Operations marked "always" are served for virtual nodes
- * even when the inner backend lacks them (they then return ENOSYS for inner
- * nodes); every other entry is cleared in fs_augment_new when the inner
- * backend's is NULL.
- */
-static const struct fs_ops augment_template = {
-	.init = aug_init,
-	.destroy = aug_destroy,
-	.lookup = aug_lookup,       /* always */
-	.forget = aug_forget,       /* always */
-	.getattr = aug_getattr,     /* always */
-	.setattr = aug_setattr,
-	.readlink = aug_readlink,
-	.symlink = aug_symlink,
-	.mknod = aug_mknod,
-	.mkdir = aug_mkdir,
-	.unlink = aug_unlink,
-	.rmdir = aug_rmdir,
-	.rename = aug_rename,
-	.link = aug_link,
-	.open = aug_open,           /* always */
-	.create = aug_create,
-	.read = aug_read,           /* always */
-	.write = aug_write,
-	.statfs = aug_statfs,
-	.release = aug_release,     /* always */
-	.flush = aug_flush,         /* always */
-	.fsync = aug_fsync,
-	.opendir = aug_opendir,
-	.readdir = aug_readdir,
-	.releasedir = aug_releasedir,
-	.fsyncdir = aug_fsyncdir,
-	.setxattr = aug_setxattr,
-	.getxattr = aug_getxattr,   /* always */
-	.listxattr = aug_listxattr, /* always */
-	.removexattr = aug_removexattr,
-	.access = aug_access,       /* always */
-	.fallocate = aug_fallocate,
-	.lseek = aug_lseek,
-	.copy_file_range = aug_copy_file_range,
-	.ioctl = aug_ioctl,
-	.getlk = aug_getlk,
-	.setlk = aug_setlk,
-	.syncfs = aug_syncfs,
-	.tmpfile = aug_tmpfile,
-	.setupmapping = aug_setupmapping,
-	.removemapping = aug_removemapping,
+	.setupmapping = FS_REFUSE(EOPNOTSUPP),
+	/* init, destroy, removemapping are never addressed to a node */
 };
 
 static void augment_free(void *fs)
@@ -630,7 +424,7 @@ int fs_augment_new(struct fs_backend inner, const struct fs_virtual_file *files,
 {
 	struct augment *a;
 
-	if (!inner.ops || nr < 0 || nr > AUG_MAX_FILES || (nr && !files) || !out) {
+	if ((!inner.ops && !inner.table) || nr < 0 || nr > AUG_MAX_FILES || (nr && !files) || !out) {
 		if (inner.free)
 			inner.free(inner.fs);
 		return -EINVAL;
@@ -657,47 +451,14 @@ int fs_augment_new(struct fs_backend inner, const struct fs_virtual_file *files,
 	a->nr = nr;
 	a->ctime = (uint64_t)time(NULL);
 
-	a->ops = augment_template;
-#define KEEP_ONLY_IF_INNER(op)          \
-	do {                            \
-		if (!inner.ops->op)     \
-			a->ops.op = NULL; \
-	} while (0)
-	KEEP_ONLY_IF_INNER(init);
-	KEEP_ONLY_IF_INNER(destroy);
-	KEEP_ONLY_IF_INNER(setattr);
-	KEEP_ONLY_IF_INNER(readlink);
-	KEEP_ONLY_IF_INNER(symlink);
-	KEEP_ONLY_IF_INNER(mknod);
-	KEEP_ONLY_IF_INNER(mkdir);
-	KEEP_ONLY_IF_INNER(unlink);
-	KEEP_ONLY_IF_INNER(rmdir);
-	KEEP_ONLY_IF_INNER(rename);
-	KEEP_ONLY_IF_INNER(link);
-	KEEP_ONLY_IF_INNER(create);
-	KEEP_ONLY_IF_INNER(write);
-	KEEP_ONLY_IF_INNER(statfs);
-	KEEP_ONLY_IF_INNER(fsync);
-	KEEP_ONLY_IF_INNER(opendir);
-	KEEP_ONLY_IF_INNER(readdir);
-	KEEP_ONLY_IF_INNER(releasedir);
-	KEEP_ONLY_IF_INNER(fsyncdir);
-	KEEP_ONLY_IF_INNER(setxattr);
-	KEEP_ONLY_IF_INNER(removexattr);
-	KEEP_ONLY_IF_INNER(fallocate);
-	KEEP_ONLY_IF_INNER(lseek);
-	KEEP_ONLY_IF_INNER(copy_file_range);
-	KEEP_ONLY_IF_INNER(ioctl);
-	KEEP_ONLY_IF_INNER(getlk);
-	KEEP_ONLY_IF_INNER(setlk);
-	KEEP_ONLY_IF_INNER(syncfs);
-	KEEP_ONLY_IF_INNER(tmpfile);
-	KEEP_ONLY_IF_INNER(setupmapping);
-	KEEP_ONLY_IF_INNER(removemapping);
-#undef KEEP_ONLY_IF_INNER
-
-	out->ops = &a->ops;
-	out->fs = a;
-	out->free = augment_free;
+	struct fs_layer l = { .rules = &aug_rules, .fs = a, .own_mask = AUG_ID_BASE,
+			      .own_rules = &aug_virtual_rules };
+	int rc;
+	if ((rc = fs_backend_table(&inner, &a->below)) < 0 ||
+	    (rc = fs_compose(&l, &a->below, &a->table, &a->vtable)) < 0) {
+		augment_free(a);
+		return rc;
+	}
+	*out = (struct fs_backend){ .fs = a, .free = augment_free, .table = &a->table };
 	return 0;
 }

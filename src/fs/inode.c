@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Inode and handle tables of the passthrough backend; see inode.h. */
 #include "fs/inode.h"
+#include "fs/limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,7 +99,16 @@ struct fs_inode_table {
 	uint32_t *buckets;   /* heads of hash chains */
 	uint32_t nbuckets;   /* power of two */
 	int mount_fd;        /* the root opened O_RDONLY, for open_by_handle_at; -1: no eviction */
+	struct fs_fd_account *acct; /* the share's part of the VM's fd budget; NULL: none */
 };
+
+/* An fd of the table was closed (or is about to be): nfds and the budget. */
+static void fd_gone_locked(struct fs_inode_table *t)
+{
+	t->nfds--;
+	if (t->acct)
+		fs_fd_give(t->acct, 1);
+}
 
 static int inode_slot_take(struct fs_inode_table *t, uint32_t *idx)
 {
@@ -273,7 +283,7 @@ static int maybe_release_locked(struct fs_inode_table *t, uint32_t idx)
 	int fd = s->fd;
 	unlink_hash_locked(t, idx);
 	if (fd >= 0)
-		t->nfds--;
+		fd_gone_locked(t);
 	free(s->fh);
 	s->fh = NULL;
 	s->fd = -1;
@@ -312,15 +322,37 @@ static int evict_one_locked(struct fs_inode_table *t)
 		}
 		close(s->fd);
 		s->fd = -1;
-		t->nfds--;
+		fd_gone_locked(t);
 		return 0;
 	}
 	return -ENFILE;
 }
 
+/* Room for one more fd: under the table's bound and charged to the VM's
+ * budget (evicting one of ours when either is full). On success the caller
+ * either counts the fd (nfds++) or calls unreserve_fd_locked. */
 static int reserve_fd_locked(struct fs_inode_table *t)
 {
-	return t->nfds < t->max_fds ? 0 : evict_one_locked(t);
+	int ret;
+
+	if (t->nfds >= t->max_fds && (ret = evict_one_locked(t)) < 0)
+		return ret;
+	if (!t->acct || fs_fd_take(t->acct) == 0)
+		return 0;
+	if ((ret = evict_one_locked(t)) < 0)
+		return ret;
+	return fs_fd_take(t->acct) == 0 ? 0 : -ENFILE;
+}
+
+static void unreserve_fd_locked(struct fs_inode_table *t)
+{
+	if (t->acct)
+		fs_fd_give(t->acct, 1);
+}
+
+void fs_inode_table_set_fd_account(struct fs_inode_table *t, struct fs_fd_account *a)
+{
+	t->acct = a;
 }
 
 int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_key *key,
@@ -363,8 +395,10 @@ int fs_inode_add_lookup(struct fs_inode_table *t, int fd, const struct fs_inode_
 	if ((ret = reserve_fd_locked(t)) < 0)
 		goto fail;
 	uint32_t idx;
-	if ((ret = inode_slot_take(t, &idx)) < 0)
+	if ((ret = inode_slot_take(t, &idx)) < 0) {
+		unreserve_fd_locked(t);
 		goto fail;
+	}
 	struct inode_slot *s = &t->slots[idx];
 	s->fd = fd;
 	s->live = true;
@@ -431,6 +465,7 @@ int fs_inode_get(struct fs_inode_table *t, uint64_t nodeid, struct fs_inode_ref 
 		int fd = open_by_handle_at(t->mount_fd, s->fh, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			ret = errno == ENOENT ? -ESTALE : -errno;
+			unreserve_fd_locked(t);
 			goto out;
 		}
 		s->fd = fd;
@@ -535,7 +570,13 @@ struct fs_handle_table {
 	pthread_mutex_t lock;
 	struct handle_slot *slots;
 	uint32_t nslots, used, count, max, free_head;
+	struct fs_fd_account *acct; /* as in the inode table */
 };
+
+void fs_handle_table_set_fd_account(struct fs_handle_table *t, struct fs_fd_account *a)
+{
+	t->acct = a;
+}
 
 static int handle_slot_take(struct fs_handle_table *t, uint32_t *idx)
 {
@@ -581,9 +622,14 @@ int fs_handle_add(struct fs_handle_table *t, int fd, uint64_t nodeid, uint64_t *
 		ret = -ENFILE;
 		goto fail;
 	}
-	uint32_t idx;
-	if ((ret = handle_slot_take(t, &idx)) < 0)
+	if (t->acct && (ret = fs_fd_take(t->acct)) < 0)
 		goto fail;
+	uint32_t idx;
+	if ((ret = handle_slot_take(t, &idx)) < 0) {
+		if (t->acct)
+			fs_fd_give(t->acct, 1);
+		goto fail;
+	}
 	struct handle_slot *s = &t->slots[idx];
 	s->fd = fd;
 	s->open = true;
@@ -623,6 +669,8 @@ static int handle_maybe_release_locked(struct fs_handle_table *t, uint32_t idx)
 	s->next = t->free_head;
 	t->free_head = idx;
 	t->count--;
+	if (t->acct)
+		fs_fd_give(t->acct, 1);
 	return fd;
 }
 

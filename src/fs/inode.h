@@ -53,6 +53,11 @@ struct fs_inode_table;
 int fs_inode_table_new(unsigned max_fds, unsigned max_entries, struct fs_inode_table **out);
 /* Closes every fd still held. */
 void fs_inode_table_free(struct fs_inode_table *t);
+/* Charge every fd the table holds to a share's account in the VM's fd budget
+ * (limits.h) too: an fd the budget refuses is -ENFILE, or an eviction. Set
+ * before the first entry; the account outlives the table. */
+struct fs_fd_account;
+void fs_inode_table_set_fd_account(struct fs_inode_table *t, struct fs_fd_account *a);
 
 /* Fill a key from an O_PATH fd (statx with STATX_MNT_ID, without following). */
 int fs_inode_key_of(int fd, struct fs_inode_key *key, mode_t *type);
@@ -100,6 +105,8 @@ struct fs_handle_ref {
 struct fs_handle_table;
 
 int fs_handle_table_new(unsigned max_handles, struct fs_handle_table **out);
+/* As fs_inode_table_set_fd_account (the same account: one share, one part). */
+void fs_handle_table_set_fd_account(struct fs_handle_table *t, struct fs_fd_account *a);
 void fs_handle_table_free(struct fs_handle_table *t);
 /* Takes ownership of fd (closed on error). -ENFILE when full. */
 int fs_handle_add(struct fs_handle_table *t, int fd, uint64_t nodeid, uint64_t *fh);

@@ -6,9 +6,11 @@
  *  - a component is resolved with openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|
  *    RESOLVE_NO_MAGICLINKS) and O_PATH|O_NOFOLLOW (openat O_NOFOLLOW where the
  *    kernel lacks openat2), so no symlink is ever followed by the host;
- *  - files are opened only by re-opening an O_PATH fd through /proc/self/fd,
- *    and only regular files and directories, so FIFOs and devices never block
- *    or trigger a driver;
+ *  - an existing file is opened only by re-opening its O_PATH fd through
+ *    /proc/self/fd, and only a regular file or a directory, so FIFOs and
+ *    devices never block or trigger a driver; the only other opens make a
+ *    new regular file: CREATE (O_CREAT|O_EXCL|O_NOFOLLOW, never an existing
+ *    name) and TMPFILE (O_TMPFILE in the parent directory);
  *  - node ids and handles are table slots with generations (inode.c).
  */
 #include "fs/passthrough.h"
@@ -32,6 +34,7 @@
 #include "fs/creds.h"
 #include "fs/dax.h"
 #include "fs/inode.h"
+#include "fs/limits.h"
 
 #define DEFAULT_MAX_INODE_FDS 65536u
 #define MAX_INODE_ENTRIES (1u << 20) /* node ids the guest may hold when fds can be evicted */
@@ -43,6 +46,7 @@
 struct pt {
 	struct fs_inode_table *inodes;
 	struct fs_handle_table *handles;
+	struct fs_fd_account fds; /* this share's part of the VM's fd budget */
 	int proc_self_fd;       /* O_PATH on /proc/self/fd, for re-opening */
 	struct fs_creds_caps caps;
 	mode_t proc_umask;      /* the process umask, read once (never changed) */
@@ -1398,6 +1402,7 @@ static void pt_free(void *fs)
 		return;
 	fs_handle_table_free(p->handles);
 	fs_inode_table_free(p->inodes);
+	fs_fd_account_close(&p->fds); /* after the tables: they give back into it */
 	if (p->proc_self_fd >= 0)
 		close(p->proc_self_fd);
 	free(p);
@@ -1444,20 +1449,21 @@ int fs_passthrough_new(const struct fs_passthrough_opts *o, struct fs_backend *o
 	p->proc_self_fd = -1;
 	int ret;
 
-	/* At most half of RLIMIT_NOFILE for inodes, a quarter for handles. */
-	struct rlimit rl;
-	rlim_t lim = 1024;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		lim = rl.rlim_cur;
-	else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		lim = (rlim_t)1 << 20;
+	/* Every fd of every share of the VM comes out of one budget (limits.h);
+	 * inodes and handles each get at most half of it, so neither kind can
+	 * starve the other in this share. */
+	if ((ret = fs_fd_account_open(&p->fds, o->limits)) < 0) {
+		free(p);
+		return ret;
+	}
+	unsigned budget = fs_limits_fd_budget(p->fds.l);
 	unsigned max = o->max_inode_fds ? o->max_inode_fds : DEFAULT_MAX_INODE_FDS;
-	if (max > lim / 2)
-		max = (unsigned)(lim / 2);
+	if (max > budget / 2)
+		max = budget / 2;
 	if (max < 2)
 		max = 2;
 	p->max_fds = max;
-	unsigned max_handles = (unsigned)(lim / 4);
+	unsigned max_handles = budget / 2;
 	if (max_handles < 16)
 		max_handles = 16;
 
@@ -1477,11 +1483,16 @@ int fs_passthrough_new(const struct fs_passthrough_opts *o, struct fs_backend *o
 	/* With CAP_DAC_READ_SEARCH, inodes beyond the fd bound are kept as file
 	 * handles (inode.h); without it the bound is also the entry bound. */
 	unsigned entries = max;
-	if (p->caps.can_read_search && entries < MAX_INODE_ENTRIES)
-		entries = MAX_INODE_ENTRIES;
+	unsigned max_entries = fs_limits_inode_entries(p->fds.l); /* the VM's, split */
+	if (max_entries > MAX_INODE_ENTRIES)
+		max_entries = MAX_INODE_ENTRIES;
+	if (p->caps.can_read_search && entries < max_entries)
+		entries = max_entries;
 	if ((ret = fs_inode_table_new(max, entries, &p->inodes)) < 0 ||
 	    (ret = fs_handle_table_new(max_handles, &p->handles)) < 0)
 		goto fail;
+	fs_inode_table_set_fd_account(p->inodes, &p->fds);
+	fs_handle_table_set_fd_account(p->handles, &p->fds);
 
 	/* The root itself is the one path the host resolves normally: it is
 	 * the embedder's choice, not the guest's. It must be a directory. */
@@ -1508,9 +1519,7 @@ int fs_passthrough_new(const struct fs_passthrough_opts *o, struct fs_backend *o
 		ret = -EIO;
 		goto fail;
 	}
-	out->ops = &pt_ops;
-	out->fs = p;
-	out->free = pt_free;
+	*out = (struct fs_backend){ .ops = &pt_ops, .fs = p, .free = pt_free };
 	return 0;
 fail:
 	pt_free(p);

@@ -11,11 +11,16 @@
 #include "abi/guest.h" /* CKRUN_IOC_EXIT_CODE, the exit-code ioctl */
 #include "fs/backend.h"
 
+struct fs_limits;
+
 struct fuse_server;
 
 struct fuse_server_config {
 	struct fs_backend backend;       /* the server takes ownership */
 	struct fs_dax_window dax;        /* base == NULL: no window, (SETUP|REMOVE)MAPPING -> ENOSYS */
+	/* The VM's budgets shared by its shares (limits.h): the window's live
+	 * chunks are charged there. NULL: a private one. */
+	struct fs_limits *limits;
 	/* Called for the exit-code ioctl on any node; the ioctl never reaches the
 	 * backend, so it works on read-only shares too. May be NULL. */
 	void (*exit_code)(void *opaque, int32_t code);

@@ -7,7 +7,7 @@
 
 int fs_share_new(const struct fs_share_opts *o, struct fs_backend *out)
 {
-	struct fs_passthrough_opts po = { .root = o->path, .xattr = true };
+	struct fs_passthrough_opts po = { .root = o->path, .xattr = true, .limits = o->limits };
 	struct fs_backend be;
 	int err;
 	/* Each wrapper takes ownership of the one below, also when it fails. */

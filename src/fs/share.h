@@ -12,11 +12,14 @@
 #include "fs/augment.h"
 #include "fs/backend.h"
 
+struct fs_limits;
+
 struct fs_share_opts {
 	const char *path;                         /* host directory; must exist */
 	bool read_only;                           /* every mutation -> EROFS */
 	const struct fs_virtual_file *root_extras; /* read-only files at the root; NULL = none */
 	int nr_root_extras;
+	struct fs_limits *limits;                 /* the VM's, shared by its shares; NULL: private */
 };
 
 /* 0 with *out (the caller owns it: out->free), or -errno with nothing held. */

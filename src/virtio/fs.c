@@ -195,6 +195,7 @@ int virtio_fs_new(const struct virtio_fs_config *cfg, const struct guest_mem *me
 		.dax = { .base = cfg->dax_size ? cfg->dax_host : NULL, .size = cfg->dax_size },
 		.exit_code = cfg->exit_code,
 		.opaque = cfg->opaque,
+		.limits = cfg->limits,
 	};
 	struct fuse_server *server;
 	int err = fuse_server_new(&scfg, &server); /* frees the backend on failure */

@@ -21,6 +21,8 @@ struct virtio_fs_config {
 	/* The exit-code ioctl (CKRUN_IOC_EXIT_CODE) from the guest: recorded for the VM's exit. */
 	void (*exit_code)(void *opaque, int32_t code);
 	void *opaque;
+	/* The VM's budgets shared by all shares (fs/limits.h); NULL: private. */
+	struct fs_limits *limits;
 };
 
 /* 0 or -errno; on failure the backend has been freed. */

@@ -101,6 +101,10 @@ static void read_desc(const uint8_t *table, uint32_t i, struct vring_desc *out)
 {
 	struct vring_desc d;
 	memcpy(&d, table + (size_t)i * sizeof(d), sizeof(d));
+	/* The copy is the only read: without this the compiler may drop the
+	 * local copy and load each field from guest memory again where used,
+	 * after another vCPU changed it. */
+	__asm__ volatile("" ::: "memory");
 	out->addr = le64toh(d.addr);
 	out->len = le32toh(d.len);
 	out->flags = le16toh(d.flags);

@@ -354,8 +354,12 @@ static int collect(struct vm *vm, const struct ckrun_config *cfg, const struct v
 	} else if (!cfg->initramfs_path) {
 		/* libkrun's contract: no reported status means 0. The init always
 		 * reports before it powers off, so say that the guest died. */
-		fprintf(stderr, "ckrun: the guest ended without its init reporting an exit status (a guest "
-				"kernel panic?); exit status 0, as in libkrun\n");
+		/* How it ended tells a guest panic (reboot=k: a reset through the
+		 * keyboard controller) from a triple fault (KVM_EXIT_SHUTDOWN). */
+		fprintf(stderr, "ckrun: the guest ended without its init reporting an exit status (%s); exit "
+				"status 0, as in libkrun\n",
+			vm->end == VM_END_RESET ? "it reset through the keyboard controller: a guest kernel panic?"
+						: "a triple fault or shutdown exit");
 	}
 	res->end = vm->end;
 	res->guest_rss_bytes = vm_memory_resident(&vm->mem);

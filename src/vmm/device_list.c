@@ -18,6 +18,7 @@
 
 #include "abi/init_blob.h"
 #include "abi/workload.h"
+#include "fs/limits.h"
 #include "fs/share.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
@@ -71,7 +72,15 @@ static int fs_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct 
 		{ WORKLOAD_NAME, vm->workload, vm->workload_len, WORKLOAD_MODE },
 	};
 	bool root = strcmp(sh->tag, CKRUN_ROOT_TAG) == 0 && !cfg->no_implicit_init;
+	/* One fd budget and one DAX cap for all shares (fs/limits.h), made with
+	 * the first; the VM keeps a reference until it is destroyed. */
+	if (!vm->fs_limits) {
+		int e = fs_limits_new((unsigned)cfg->nr_shares, 0, (unsigned)-1, &vm->fs_limits);
+		if (e)
+			return e;
+	}
 	struct fs_share_opts so = {
+		.limits = vm->fs_limits,
 		.path = sh->path,
 		.read_only = sh->read_only,
 		.root_extras = root ? extras : NULL,
@@ -84,6 +93,7 @@ static int fs_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct 
 		.dax_size = vm->mem.plan.shm[i].size,
 		.exit_code = vm_guest_exit_code,
 		.opaque = vm,
+		.limits = vm->fs_limits,
 	};
 	int err = fs_share_new(&so, &fc.backend);
 	if (err)

@@ -261,6 +261,31 @@ static void report_internal_error(struct vcpu *c)
 		fprintf(stderr, "ckrun: vCPU %d: registers: %s\n", c->id, buf);
 }
 
+/* CKRUN_TRACE: the exit that ended this vCPU's loop, with its registers,
+ * and how many exits of each kind it had (vm.h, vm_trace_enabled). */
+static void trace_end(struct vcpu *c, const char *why, const uint64_t *counts, size_t n)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	char buf[256];
+	size_t len = 0;
+
+	if (ioctl(c->fd, KVM_GET_REGS, &r) == 0 && ioctl(c->fd, KVM_GET_SREGS, &s) == 0)
+		fprintf(stderr, "ckrun-trace: vCPU %d: %s: rip %llx rsp %llx rflags %llx cs %x cpl %u cr0 %llx "
+				"cr2 %llx cr3 %llx\n", c->id, why, (unsigned long long)r.rip,
+			(unsigned long long)r.rsp, (unsigned long long)r.rflags, s.cs.selector, s.cs.dpl,
+			(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3);
+	else
+		fprintf(stderr, "ckrun-trace: vCPU %d: %s (registers unreadable)\n", c->id, why);
+	for (size_t i = 0; i < n && len < sizeof(buf); i++) {
+		if (!counts[i])
+			continue;
+		int w = snprintf(buf + len, sizeof(buf) - len, " %zu:%llu", i, (unsigned long long)counts[i]);
+		len = w < 0 ? sizeof(buf) : len + (size_t)w;
+	}
+	fprintf(stderr, "ckrun-trace: vCPU %d: exits by KVM_EXIT_* number:%s\n", c->id, len ? buf : " none");
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *c = arg;
@@ -278,13 +303,20 @@ static void *vcpu_thread(void *arg)
 		return NULL;
 	}
 
+	const bool trace = vm_trace_enabled();
+	uint64_t counts[64] = { 0 }, dropped = 0;
+	const char *why = "stopped by the VMM";
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue; /* a kick, or a signal meant for someone else: re-check stopping */
+			if (trace)
+				fprintf(stderr, "ckrun-trace: vCPU %d: KVM_RUN: %s\n", c->id, strerror(errno));
+			why = "KVM_RUN failed";
 			vm_request_end(vm, VM_END_ERROR, -errno);
 			break;
 		}
+		counts[run->exit_reason < 64 ? run->exit_reason : 63]++;
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO: {
 			atomic_store_explicit(&vm->activity, true, memory_order_relaxed);
@@ -300,37 +332,53 @@ static void *vcpu_thread(void *arg)
 		}
 		case KVM_EXIT_MMIO:
 			atomic_store_explicit(&vm->activity, true, memory_order_relaxed);
-			if (!vm_mmio_access(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len, run->mmio.is_write) &&
-			    !run->mmio.is_write)
-				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			if (!vm_mmio_access(vm, run->mmio.phys_addr, run->mmio.data, run->mmio.len, run->mmio.is_write)) {
+				/* No device there: a read gets all ones, a write is
+				 * dropped and counted (also a store into a read-only
+				 * DAX page on host kernels that emulate it as MMIO). */
+				if (run->mmio.is_write)
+					dropped++;
+				else
+					memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			}
 			break;
 		case KVM_EXIT_INTR:
 			break;
 		case KVM_EXIT_HLT:
 		case KVM_EXIT_SHUTDOWN:
+			why = run->exit_reason == KVM_EXIT_HLT ? "HLT exit" : "SHUTDOWN exit (triple fault)";
 			vm_request_end(vm, VM_END_SHUTDOWN, 0);
 			goto out;
 		case KVM_EXIT_SYSTEM_EVENT:
+			why = "SYSTEM_EVENT exit";
 			vm_request_end(vm, run->system_event.type == KVM_SYSTEM_EVENT_RESET ? VM_END_RESET
 											     : VM_END_SHUTDOWN,
 				       0);
 			goto out;
 		case KVM_EXIT_FAIL_ENTRY:
+			why = "FAIL_ENTRY exit";
 			fprintf(stderr, "ckrun: vCPU %d: KVM entry failed (reason 0x%llx)\n", c->id,
 				(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 			vm_request_end(vm, VM_END_ERROR, -EIO);
 			goto out;
 		case KVM_EXIT_INTERNAL_ERROR:
+			why = "INTERNAL_ERROR exit";
 			report_internal_error(c);
 			vm_request_end(vm, VM_END_ERROR, -EIO);
 			goto out;
 		default:
+			why = "unexpected exit";
 			fprintf(stderr, "ckrun: vCPU %d: unexpected KVM exit %u\n", c->id, run->exit_reason);
 			vm_request_end(vm, VM_END_ERROR, -EIO);
 			goto out;
 		}
 	}
 out:
+	if (trace) {
+		trace_end(c, why, counts, sizeof(counts) / sizeof(counts[0]));
+		fprintf(stderr, "ckrun-trace: vCPU %d: %llu MMIO writes no device claimed (dropped)\n", c->id,
+			(unsigned long long)dropped);
+	}
 	return NULL;
 }
 

@@ -10,6 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdio.h>
+#include <string.h>
+
+#include "fs/limits.h"
 #include "vmm/vm.h"
 
 #define WATCHDOG_POLL_NS 50000000ULL /* 50 ms */
@@ -21,12 +25,24 @@ uint64_t vm_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+bool vm_trace_enabled(void)
+{
+	const char *e = getenv("CKRUN_TRACE");
+	return e && *e && strcmp(e, "0") != 0;
+}
+
 void vm_request_end(struct vm *vm, enum vm_end why, int err)
 {
+	static const char *const names[] = { "none", "reset", "shutdown", "error" };
 	pthread_mutex_lock(&vm->lock);
 	if (vm->end == VM_END_NONE) {
 		vm->end = why;
 		vm->end_error = err;
+		if (vm_trace_enabled())
+			fprintf(stderr, "ckrun-trace: end %s (%d) at %.3f s, exit code %s\n",
+				(unsigned)why < 4 ? names[why] : "?", err,
+				(double)(vm_now_ns() - vm->start_ns) / 1e9,
+				atomic_load(&vm->guest_exit_code_set) ? "reported" : "not reported");
 	}
 	pthread_cond_broadcast(&vm->cond);
 	pthread_mutex_unlock(&vm->lock);
@@ -45,6 +61,7 @@ struct vm *vm_new(void)
 	if (!vm)
 		return NULL;
 	vm->kvm_fd = vm->vm_fd = vm->out_fd = -1;
+	vm->start_ns = vm_now_ns();
 	for (size_t i = 0; i < sizeof(vm->vcpus) / sizeof(vm->vcpus[0]); i++)
 		vm->vcpus[i].fd = -1;
 	pthread_condattr_t ca;
@@ -66,6 +83,7 @@ void vm_destroy(struct vm *vm)
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]); /* joins */
 	vm_free_devices(vm);                 /* device threads stop before RAM goes */
+	fs_limits_unref(vm->fs_limits);      /* the shares dropped theirs */
 	if (vm->serial_ready)
 		serial_destroy(&vm->serial);
 	if (vm->vm_fd >= 0)

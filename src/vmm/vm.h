@@ -308,6 +308,10 @@ struct vm {
 	atomic_bool guest_exit_code_set;
 	uint64_t privs_keep; /* capabilities the vCPU/device threads keep (privs.h) */
 	bool privs_seccomp;  /* and the seccomp allow-list (CKRUN_SECCOMP=1) */
+	uint64_t start_ns;   /* vm_new, for the trace's times */
+	/* What all shares may take from the process together (fs/limits.h):
+	 * made with the first share; each share holds its own reference. */
+	struct fs_limits *fs_limits;
 };
 
 /* An empty VM (no fd, no thread yet), or NULL without memory. */
@@ -324,6 +328,13 @@ void vm_request_end(struct vm *vm, enum vm_end why, int err);
 int vm_wait_end(struct vm *vm, double timeout_s);
 /* The exit-code ioctl's sink (virtio-fs exit_code callback; opaque: the vm). */
 void vm_guest_exit_code(void *opaque, int32_t code);
+
+/* CKRUN_TRACE=1: the VMM says on stderr why and how the guest ended (the
+ * ending exit with the vCPU's registers, each vCPU's exit counts, the end
+ * reason) and the guest kernel logs everything to the serial port from its
+ * first line (earlyprintk), so a guest that dies before its virtio console
+ * exists still leaves its last words (docs/testing.md, "Inner guest deaths"). */
+bool vm_trace_enabled(void);
 
 uint64_t vm_now_ns(void);
 

@@ -18,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs/dax.h"
+#include "fs/limits.h"
 #include "fs/passthrough.h"
 #include "fs/readonly.h"
 #include "fs/server.h"
@@ -39,6 +41,7 @@ struct env {
 	char dir[64];
 	struct fuse_server *s;
 	uint8_t *resv; /* guard | window | guard */
+	size_t win;    /* the window's size */
 	struct fs_dax_window w;
 	uint64_t unique;
 	uint8_t out[4096];
@@ -71,10 +74,10 @@ static int req(struct env *e, uint32_t opcode, uint64_t nodeid, const void *a, s
 	return oh->error;
 }
 
-static int make_server(struct env *e, bool ro, bool window)
+static int make_server_limits(struct env *e, bool ro, bool window, struct fs_limits *limits)
 {
-	struct fs_passthrough_opts o = { .root = e->dir };
-	struct fuse_server_config cfg = { 0 };
+	struct fs_passthrough_opts o = { .root = e->dir, .limits = limits };
+	struct fuse_server_config cfg = { .limits = limits };
 	int rc = fs_passthrough_new(&o, &cfg.backend);
 	if (rc < 0)
 		return rc;
@@ -89,25 +92,36 @@ static int make_server(struct env *e, bool ro, bool window)
 	if (req(e, FUSE_INIT, 0, &in, sizeof(in), NULL, 0) != 0)
 		return -EIO;
 	const struct fuse_init_out *io = (const void *)(e->out + sizeof(struct fuse_out_header));
-	/* With a window, the guest learns the map alignment (log2 of the page). */
-	if (window && (!(io->flags & FUSE_MAP_ALIGNMENT) || io->map_alignment != 12))
+	/* With a window, the guest learns the map alignment: the 2 MiB chunk. */
+	if (window && (!(io->flags & FUSE_MAP_ALIGNMENT) || io->map_alignment != 21))
 		return -EPROTO;
 	return 0;
 }
 
-static struct env *env_new(void)
+static int make_server(struct env *e, bool ro, bool window)
+{
+	return make_server_limits(e, ro, window, NULL);
+}
+
+static struct env *env_new_win(size_t win)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	assert_non_null(e);
 	strcpy(e->dir, "/tmp/ckrun-dax-XXXXXX");
 	assert_non_null(mkdtemp(e->dir));
 	assert_int_equal(chmod(e->dir, 0755), 0);
-	e->resv = mmap(NULL, GUARD + WIN + GUARD, PROT_NONE,
+	e->resv = mmap(NULL, GUARD + win + GUARD, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	assert_true(e->resv != MAP_FAILED);
+	e->win = win;
 	e->w.base = e->resv + GUARD;
-	e->w.size = WIN;
+	e->w.size = win;
 	return e;
+}
+
+static struct env *env_new(void)
+{
+	return env_new_win(WIN);
 }
 
 static int setup_rw(void **state)
@@ -138,7 +152,7 @@ static int teardown(void **state)
 {
 	struct env *e = *state;
 	fuse_server_free(e->s);
-	munmap(e->resv, GUARD + WIN + GUARD);
+	munmap(e->resv, GUARD + e->win + GUARD);
 	rm_tree(e->dir);
 	free(e);
 	return 0;
@@ -216,16 +230,43 @@ static bool map_at(const void *addr, char perms[5], bool *file)
 	return found;
 }
 
+/* [lo, hi) is covered by anonymous PROT_NONE regions only (one pass over
+ * /proc/self/maps). */
+static void assert_clear_between(uintptr_t lo, uintptr_t hi)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	uintptr_t covered = lo;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long a, b, ino;
+		char p[5];
+		if (sscanf(line, "%lx-%lx %4s %*x %*x:%*x %lu", &a, &b, p, &ino) != 4)
+			continue;
+		if (b <= lo || a >= hi)
+			continue;
+		if (strcmp(p, "---p") != 0 || ino != 0)
+			fail_msg("%lx-%lx is %s inode %lu inside %lx-%lx", a, b, p, ino, (unsigned long)lo,
+				 (unsigned long)hi);
+		if (a > covered)
+			fail_msg("hole at %lx-%lx", (unsigned long)covered, a);
+		covered = b;
+	}
+	fclose(f);
+	if (covered < hi)
+		fail_msg("hole at %lx-%lx", (unsigned long)covered, (unsigned long)hi);
+}
+
 /* Every page of guard|window|guard is still anonymous PROT_NONE. */
 static void assert_all_clear(struct env *e)
 {
-	for (size_t off = 0; off < GUARD + WIN + GUARD; off += PG) {
-		char p[5];
-		bool file;
-		assert_true(map_at(e->resv + off, p, &file));
-		assert_string_equal(p, "---p");
-		assert_false(file);
-	}
+	assert_clear_between((uintptr_t)e->resv, (uintptr_t)e->resv + GUARD + e->win + GUARD);
+}
+
+/* The window range [off, off+len) is anonymous PROT_NONE. */
+static void assert_all_clear_range(struct env *e, size_t off, size_t len)
+{
+	assert_clear_between((uintptr_t)e->w.base + off, (uintptr_t)e->w.base + off + len);
 }
 
 static void assert_mapped(const void *addr, const char *perms)
@@ -332,6 +373,11 @@ static void test_setup_hostile(void **state)
 		{ ((uint64_t)INT64_MAX & ~(uint64_t)(PG - 1)), 0, 2 * PG, R }, /* past INT64_MAX */
 		{ 0, 0, PG, R | 4 },                        /* unknown flag */
 		{ 0, 0, PG, UINT64_MAX },
+		/* page-aligned but not whole 2 MiB chunks (issue 21) */
+		{ 0, 0, PG, R },
+		{ 0, PG, CHUNK, R },
+		{ PG, 0, CHUNK, R },
+		{ 0, CHUNK, CHUNK + PG, R },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = setup_map(e, n, bad[i].foff, bad[i].moff, bad[i].len, bad[i].flags);
@@ -376,6 +422,8 @@ static void test_remove_hostile(void **state)
 		{ PG, UINT64_MAX - PG + 1 },
 		{ 0, UINT64_MAX },                       /* "everything" is not a thing */
 		{ UINT64_MAX, UINT64_MAX },
+		{ 0, PG },                               /* not whole chunks */
+		{ PG, CHUNK },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = remove_map(e, 1, &bad[i], 1);
@@ -389,7 +437,7 @@ static void test_remove_hostile(void **state)
 	struct fuse_removemapping_one *many = calloc(cnt, sizeof(*many));
 	assert_non_null(many);
 	for (uint32_t i = 0; i < cnt; i++)
-		many[i] = (struct fuse_removemapping_one){ .moffset = 0, .len = PG };
+		many[i] = (struct fuse_removemapping_one){ .moffset = 0, .len = CHUNK };
 	assert_int_equal(remove_map(e, cnt, many, cnt), -EINVAL);
 	assert_mapped(e->w.base, "r--s");
 	/* the cap itself is accepted */
@@ -486,6 +534,190 @@ static void test_readonly_file(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* ---- issue 21: a guest must not fill the process's memory regions ---- */
+
+#define BIG_WIN (512 * MIB) /* the launcher's default window */
+
+/* Memory regions (VMAs) of this process now; in an env's guard|window|guard
+ * only when e is not NULL. */
+static unsigned count_maps_in(const struct env *e)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	unsigned n = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if (!e || (lo >= (uintptr_t)e->resv && hi <= (uintptr_t)e->resv + GUARD + e->win + GUARD))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static unsigned count_maps(void)
+{
+	return count_maps_in(NULL);
+}
+
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+/* What an embedding process needs still works: a large malloc, a new
+ * thread (its stack is a new mapping). */
+static void assert_process_serves(void)
+{
+	uint8_t *big = malloc(64 * MIB);
+	assert_non_null(big);
+	memset(big, 1, 64 * MIB);
+	free(big);
+	pthread_t t;
+	int token = 0;
+	void *r = NULL;
+	assert_int_equal(pthread_create(&t, NULL, thread_fn, &token), 0);
+	assert_int_equal(pthread_join(t, &r), 0);
+	assert_ptr_equal(r, &token);
+}
+
+static int setup_big(void **state)
+{
+	struct env *e = env_new_win(BIG_WIN);
+	assert_int_equal(make_server(e, true, true), 0); /* read-only: the issue's share */
+	*state = e;
+	return 0;
+}
+
+/*
+ * The issue's flood: SETUPMAPPING of every 4 KiB page of the default 512 MiB
+ * window at file offset 0 (READ: allowed on a read-only share). With page
+ * granularity each was a memory region and the process hit vm.max_map_count
+ * (65,530); now each is refused. Then every 2 MiB chunk is mapped (all the
+ * guest can have), and the process still serves: malloc, a thread, another
+ * share's SETUPMAPPING, REMOVEMAPPING, the device reset.
+ */
+static void test_mapping_flood(void **state)
+{
+	struct env *e = *state;
+	const uint64_t R = FUSE_SETUPMAPPING_FLAG_READ;
+	host_file(e, "f", 3 * PG, 0644);
+	uint64_t n = lookup(e, "f");
+	unsigned before = count_maps();
+	uint64_t refused = 0, mapped = 0;
+
+	for (uint64_t off = 0; off < BIG_WIN; off += PG) {
+		int rc = setup_map(e, n, 0, off, PG, R);
+		if (rc == 0)
+			mapped++;
+		else if (rc == -EINVAL)
+			refused++;
+		else
+			fail_msg("page flood: %d at offset %#llx after %llu mapped, %u regions", rc,
+				 (unsigned long long)off, (unsigned long long)mapped, count_maps());
+	}
+	print_message("page flood: %llu refused, %llu mapped, regions %u -> %u\n",
+		      (unsigned long long)refused, (unsigned long long)mapped, before, count_maps());
+	assert_int_equal(mapped, 0);
+	assert_process_serves();
+
+	/* every chunk of the window */
+	unsigned win_before = count_maps_in(e);
+	for (uint64_t off = 0; off < BIG_WIN; off += CHUNK)
+		assert_int_equal(setup_map(e, n, 0, off, CHUNK, R), 0);
+	unsigned full = count_maps_in(e);
+	print_message("all %llu chunks mapped: regions in the window %u -> %u, in the process %u -> %u\n",
+		      (unsigned long long)(BIG_WIN / CHUNK), win_before, full, before, count_maps());
+	/* one per chunk, plus the two guards */
+	assert_true(full <= BIG_WIN / CHUNK + 2);
+	assert_process_serves();
+
+	/* another share with its own window still maps */
+	struct env *o = env_new();
+	assert_int_equal(make_server(o, false, true), 0);
+	uint64_t on = host_node(o, "g", CHUNK);
+	assert_int_equal(setup_map(o, on, 0, 0, CHUNK, R), 0);
+	assert_mapped(o->w.base, "r--s");
+
+	/* every other chunk removed: the most gaps there can be */
+	for (uint64_t off = 0; off < BIG_WIN; off += 2 * CHUNK) {
+		struct fuse_removemapping_one one = { .moffset = off, .len = CHUNK };
+		assert_int_equal(remove_map(e, 1, &one, 1), 0);
+	}
+	assert_true(count_maps_in(e) <= BIG_WIN / CHUNK + 2);
+	assert_process_serves();
+
+	/* the device reset drops everything */
+	fuse_server_reset(e->s);
+	assert_all_clear(e);
+	fuse_server_reset(o->s);
+	assert_all_clear(o);
+	teardown((void **)&o);
+}
+
+/*
+ * Windows larger than the cap: two shares of one VM (one limits object), each
+ * with a 12 GiB window (address space only), map chunks until the VM's cap
+ * (FS_DAX_MAX_LIVE_CHUNKS) refuses with ENOMEM; a removal makes room for one;
+ * the regions stay bounded; the reset gives everything back.
+ */
+static void test_mapping_cap(void **state)
+{
+	(void)state;
+	const uint64_t R = FUSE_SETUPMAPPING_FLAG_READ;
+	const size_t huge = (size_t)12 << 30;
+	struct fs_limits *l;
+	assert_int_equal(fs_limits_new(2, 0, (unsigned)-1, &l), 0);
+	struct env *a = env_new_win(huge), *b = env_new_win(huge);
+	assert_int_equal(make_server_limits(a, true, true, l), 0);
+	assert_int_equal(make_server_limits(b, false, true, l), 0);
+	host_file(a, "f", PG, 0644);
+	host_file(b, "f", PG, 0644);
+	uint64_t na = lookup(a, "f"), nb = lookup(b, "f");
+	unsigned before = count_maps();
+	uint64_t ok = 0;
+	int rc = 0;
+
+	/* alternate windows, skipping every other chunk: one gap per mapping */
+	for (uint64_t i = 0; i < huge / CHUNK; i++) {
+		struct env *e = (i & 1) ? b : a;
+		rc = setup_map(e, (i & 1) ? nb : na, 0, (i / 2) * 2 * CHUNK, CHUNK, R);
+		if (rc != 0)
+			break;
+		ok++;
+	}
+	unsigned in_a = count_maps_in(a), in_b = count_maps_in(b);
+	print_message("cap: %llu chunks mapped in two 12 GiB windows, then %d; regions in the windows %u + %u, "
+		      "in the process %u -> %u\n", (unsigned long long)ok, rc, in_a, in_b, before, count_maps());
+	assert_int_equal(rc, -ENOMEM);
+	assert_int_equal(ok, FS_DAX_MAX_LIVE_CHUNKS);
+	assert_int_equal(fs_limits_dax_used(l), FS_DAX_MAX_LIVE_CHUNKS);
+	/* per window: its mappings, a gap after each, the first gap, the guards */
+	assert_true(in_a + in_b <= 2 * (2 * FS_DAX_MAX_LIVE_CHUNKS / 2 + 1 + 2));
+	/* replacing a mapped chunk costs nothing */
+	assert_int_equal(setup_map(a, na, 0, 0, CHUNK, R), 0);
+	assert_process_serves();
+
+	/* one removed, one more fits, and no second one */
+	struct fuse_removemapping_one one = { .moffset = 0, .len = CHUNK };
+	assert_int_equal(remove_map(a, 1, &one, 1), 0);
+	assert_int_equal(setup_map(b, nb, 0, huge - CHUNK, CHUNK, R), 0);
+	assert_int_equal(setup_map(a, na, 0, 0, CHUNK, R), -ENOMEM);
+	assert_all_clear_range(a, 0, CHUNK);
+
+	fuse_server_reset(a->s);
+	fuse_server_reset(b->s);
+	assert_int_equal(fs_limits_dax_used(l), 0);
+	assert_all_clear(a);
+	assert_all_clear(b);
+	teardown((void **)&a);
+	teardown((void **)&b);
+	assert_int_equal(fs_limits_dax_used(l), 0);
+	fs_limits_unref(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -498,6 +730,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_window, setup_nowin, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_share, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(test_readonly_file, setup_rw, teardown),
+		cmocka_unit_test_setup_teardown(test_mapping_flood, setup_big, teardown),
+		cmocka_unit_test(test_mapping_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	char cmdline[256];
 	snprintf(cmdline, sizeof(cmdline),
 		 "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 rootfstype=virtiofs "
-		 "root=/dev//dev/root rw%s no-kvmapf init=/init.krun", quiet ? " quiet" : "");
+		 "root=/dev//dev/root rw%s no-kvmapf no_timer_check init=/init.krun", quiet ? " quiet" : "");
 	CHECK(krun_set_kernel((uint32_t)ctx, argv[1], KRUN_KERNEL_FORMAT_RAW, NULL, cmdline));
 	static const char *const env[] = { "PATH=/bin:/sbin", "HOME=/", NULL };
 	CHECK(krun_set_exec((uint32_t)ctx, argv[8], (const char *const *)&argv[9], env));

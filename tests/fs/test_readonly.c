@@ -34,7 +34,7 @@ static int setup(void **state)
 
 	assert_non_null(t);
 	assert_int_equal(fs_readonly_new(fake_backend(&t->fake, &t->freed), &t->ro), 0);
-	assert_non_null(t->ro.ops);
+	assert_non_null(t->ro.table);
 	assert_non_null(t->ro.free);
 	*state = t;
 	return 0;
@@ -50,8 +50,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define OPS(t) ((t)->ro.ops)
-#define FS(t) ((t)->ro.fs)
+/* Call through the wrapper's composed table, routed by node id as the server
+ * routes a request. */
+#define OPS(t) ((t)->ro.table)
+#define CALL(t, op, ...) FS_CALL(OPS(t), op, __VA_ARGS__)
+/* The wrapper answers the operation (a function, or an answer of its own),
+ * rather than refusing it as absent (ENOSYS). */
+#define PRESENT(t, op) (OPS(t)->op.fn != NULL || OPS(t)->op.err != ENOSYS)
 
 /* ---- refused with EROFS, inner untouched -------------------------------- */
 
@@ -65,12 +70,12 @@ static void test_setattr_every_attribute(void **state)
 		FATTR_FH | FATTR_LOCKOWNER, 0xffffffffu,
 	};
 
-	assert_non_null(OPS(t)->setattr);
+	assert_true(PRESENT(t, setattr));
 	for (size_t i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
 		struct fuse_setattr_in in = { .valid = masks[i], .size = 0, .mode = 0777 };
 		struct fuse_attr_out out;
 
-		assert_int_equal(OPS(t)->setattr(FS(t), &ctx, 2, &in, &out), -EROFS);
+		assert_int_equal(CALL(t, setattr, &ctx, 2, &in, &out), -EROFS);
 	}
 	assert_int_equal(t->fake->total, 0);
 }
@@ -82,20 +87,20 @@ static void test_namespace_ops_refused(void **state)
 	struct fuse_mknod_in mk = { .mode = S_IFIFO | 0644 };
 	struct fuse_mkdir_in md = { .mode = 0755 };
 
-	assert_non_null(OPS(t)->mknod);
-	assert_int_equal(OPS(t)->mknod(FS(t), &ctx, 1, "fifo", &mk, &e), -EROFS);
+	assert_true(PRESENT(t, mknod));
+	assert_int_equal(CALL(t, mknod, &ctx, 1, "fifo", &mk, &e), -EROFS);
 	mk.mode = S_IFREG | 0644;
-	assert_int_equal(OPS(t)->mknod(FS(t), &ctx, 1, "reg", &mk, &e), -EROFS);
-	assert_non_null(OPS(t)->mkdir);
-	assert_int_equal(OPS(t)->mkdir(FS(t), &ctx, 1, "d", &md, &e), -EROFS);
-	assert_non_null(OPS(t)->symlink);
-	assert_int_equal(OPS(t)->symlink(FS(t), &ctx, 1, "l", "target", &e), -EROFS);
-	assert_non_null(OPS(t)->link);
-	assert_int_equal(OPS(t)->link(FS(t), &ctx, 2, 1, "hard", &e), -EROFS);
-	assert_non_null(OPS(t)->unlink);
-	assert_int_equal(OPS(t)->unlink(FS(t), &ctx, 1, "file"), -EROFS);
-	assert_non_null(OPS(t)->rmdir);
-	assert_int_equal(OPS(t)->rmdir(FS(t), &ctx, 1, "dir"), -EROFS);
+	assert_int_equal(CALL(t, mknod, &ctx, 1, "reg", &mk, &e), -EROFS);
+	assert_true(PRESENT(t, mkdir));
+	assert_int_equal(CALL(t, mkdir, &ctx, 1, "d", &md, &e), -EROFS);
+	assert_true(PRESENT(t, symlink));
+	assert_int_equal(CALL(t, symlink, &ctx, 1, "l", "target", &e), -EROFS);
+	assert_true(PRESENT(t, link));
+	assert_int_equal(CALL(t, link, &ctx, 2, 1, "hard", &e), -EROFS);
+	assert_true(PRESENT(t, unlink));
+	assert_int_equal(CALL(t, unlink, &ctx, 1, "file"), -EROFS);
+	assert_true(PRESENT(t, rmdir));
+	assert_int_equal(CALL(t, rmdir, &ctx, 1, "dir"), -EROFS);
 	assert_int_equal(t->fake->total, 0);
 }
 
@@ -105,9 +110,9 @@ static void test_rename_and_rename2_refused(void **state)
 	static const uint32_t flags[] = { 0, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT,
 					  0x80000000u };
 
-	assert_non_null(OPS(t)->rename);
+	assert_true(PRESENT(t, rename));
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		assert_int_equal(OPS(t)->rename(FS(t), &ctx, 1, "a", 1, "b", flags[i]), -EROFS);
+		assert_int_equal(CALL(t, rename, &ctx, 1, "a", 1, "b", flags[i]), -EROFS);
 	assert_int_equal(t->fake->total, 0);
 }
 
@@ -119,13 +124,13 @@ static void test_create_and_tmpfile_refused(void **state)
 	struct fuse_entry_out e;
 	struct fuse_open_out o;
 
-	assert_non_null(OPS(t)->create);
-	assert_non_null(OPS(t)->tmpfile);
+	assert_true(PRESENT(t, create));
+	assert_true(PRESENT(t, tmpfile));
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		struct fuse_create_in in = { .flags = flags[i], .mode = 0644 };
 
-		assert_int_equal(OPS(t)->create(FS(t), &ctx, 1, "new", &in, &e, &o), -EROFS);
-		assert_int_equal(OPS(t)->tmpfile(FS(t), &ctx, 1, &in, &e, &o), -EROFS);
+		assert_int_equal(CALL(t, create, &ctx, 1, "new", &in, &e, &o), -EROFS);
+		assert_int_equal(CALL(t, tmpfile, &ctx, 1, &in, &e, &o), -EROFS);
 	}
 	assert_int_equal(t->fake->total, 0);
 }
@@ -141,16 +146,16 @@ static void test_data_ops_refused(void **state)
 	struct iovec iov = { data, sizeof(data) };
 	struct fs_iobuf buf = { .iov = &iov, .iovcnt = 1, .limit = sizeof(data) };
 
-	assert_non_null(OPS(t)->write);
-	assert_int_equal(OPS(t)->write(FS(t), &ctx, 2, &w, &buf, &wo), -EROFS);
-	assert_non_null(OPS(t)->fallocate);
-	assert_int_equal(OPS(t)->fallocate(FS(t), &ctx, 2, &fa), -EROFS);
+	assert_true(PRESENT(t, write));
+	assert_int_equal(CALL(t, write, &ctx, 2, &w, &buf, &wo), -EROFS);
+	assert_true(PRESENT(t, fallocate));
+	assert_int_equal(CALL(t, fallocate, &ctx, 2, &fa), -EROFS);
 	fa.mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-	assert_int_equal(OPS(t)->fallocate(FS(t), &ctx, 2, &fa), -EROFS);
+	assert_int_equal(CALL(t, fallocate, &ctx, 2, &fa), -EROFS);
 	fa.mode = FALLOC_FL_KEEP_SIZE; /* even "only reserve space" is refused */
-	assert_int_equal(OPS(t)->fallocate(FS(t), &ctx, 2, &fa), -EROFS);
-	assert_non_null(OPS(t)->copy_file_range);
-	assert_int_equal(OPS(t)->copy_file_range(FS(t), &ctx, 2, &cr, &wo), -EROFS);
+	assert_int_equal(CALL(t, fallocate, &ctx, 2, &fa), -EROFS);
+	assert_true(PRESENT(t, copy_file_range));
+	assert_int_equal(CALL(t, copy_file_range, &ctx, 2, &cr, &wo), -EROFS);
 	assert_int_equal(t->fake->total, 0);
 }
 
@@ -158,13 +163,13 @@ static void test_xattr_mutations_refused(void **state)
 {
 	struct t *t = *state;
 
-	assert_non_null(OPS(t)->setxattr);
-	assert_int_equal(OPS(t)->setxattr(FS(t), &ctx, 2, "user.x", "v", 1, 0), -EROFS);
-	assert_int_equal(OPS(t)->setxattr(FS(t), &ctx, 2, "user.x", "", 0, XATTR_REPLACE), -EROFS);
-	assert_int_equal(OPS(t)->setxattr(FS(t), &ctx, 2, "security.capability", "v", 1, 0),
+	assert_true(PRESENT(t, setxattr));
+	assert_int_equal(CALL(t, setxattr, &ctx, 2, "user.x", "v", 1, 0), -EROFS);
+	assert_int_equal(CALL(t, setxattr, &ctx, 2, "user.x", "", 0, XATTR_REPLACE), -EROFS);
+	assert_int_equal(CALL(t, setxattr, &ctx, 2, "security.capability", "v", 1, 0),
 			 -EROFS);
-	assert_non_null(OPS(t)->removexattr);
-	assert_int_equal(OPS(t)->removexattr(FS(t), &ctx, 2, "user.x"), -EROFS);
+	assert_true(PRESENT(t, removexattr));
+	assert_int_equal(CALL(t, removexattr, &ctx, 2, "user.x"), -EROFS);
 	assert_int_equal(t->fake->total, 0);
 }
 
@@ -195,17 +200,15 @@ static const struct open_case open_cases[] = {
 
 static void check_open_cases(struct t *t, bool dir)
 {
-	int (*op)(void *, const struct fs_ctx *, uint64_t, const struct fuse_open_in *,
-		  struct fuse_open_out *) = dir ? OPS(t)->opendir : OPS(t)->open;
 	enum fake_op rec = dir ? FK_OPENDIR : FK_OPEN;
 
-	assert_non_null(op);
+	assert_true(dir ? PRESENT(t, opendir) : PRESENT(t, open));
 	for (size_t i = 0; i < sizeof(open_cases) / sizeof(open_cases[0]); i++) {
 		uint32_t f = open_cases[i].flags | (dir ? O_DIRECTORY : 0);
 		struct fuse_open_in in = { .flags = f, .open_flags = 0 };
 		struct fuse_open_out out = { 0 };
 		int before = t->fake->calls[rec];
-		int r = op(FS(t), &ctx, 5, &in, &out);
+		int r = dir ? CALL(t, opendir, &ctx, 5, &in, &out) : CALL(t, open, &ctx, 5, &in, &out);
 
 		if (r != open_cases[i].expect)
 			fail_msg("%s flags %#o: got %d, want %d", dir ? "opendir" : "open", f, r,
@@ -239,7 +242,7 @@ static void test_open_append_forwarded_rdonly_append(void **state)
 	struct fuse_open_in in = { .flags = O_RDONLY | O_APPEND };
 	struct fuse_open_out out;
 
-	assert_int_equal(OPS(t)->open(FS(t), &ctx, 2, &in, &out), 0);
+	assert_int_equal(CALL(t, open, &ctx, 2, &in, &out), 0);
 	assert_int_equal(t->fake->calls[FK_OPEN], 1);
 	assert_int_equal(t->fake->last_open.flags, O_RDONLY | O_APPEND);
 }
@@ -250,7 +253,7 @@ static void test_open_kill_suidgid_not_forwarded(void **state)
 	struct fuse_open_in in = { .flags = O_RDONLY, .open_flags = FUSE_OPEN_KILL_SUIDGID };
 	struct fuse_open_out out;
 
-	assert_int_equal(OPS(t)->open(FS(t), &ctx, 2, &in, &out), 0);
+	assert_int_equal(CALL(t, open, &ctx, 2, &in, &out), 0);
 	assert_int_equal(t->fake->last_open.open_flags & FUSE_OPEN_KILL_SUIDGID, 0);
 }
 
@@ -261,8 +264,8 @@ static void test_open_inner_error_passed_back(void **state)
 	struct fuse_open_out out;
 
 	t->fake->ret = -EACCES;
-	assert_int_equal(OPS(t)->open(FS(t), &ctx, 2, &in, &out), -EACCES);
-	assert_int_equal(OPS(t)->opendir(FS(t), &ctx, 1, &in, &out), -EACCES);
+	assert_int_equal(CALL(t, open, &ctx, 2, &in, &out), -EACCES);
+	assert_int_equal(CALL(t, opendir, &ctx, 1, &in, &out), -EACCES);
 }
 
 /* ---- init / statfs / access / mappings ---------------------------------- */
@@ -273,8 +276,8 @@ static void test_init_strips_writeback_cache(void **state)
 	struct fuse_init_in in = { .major = 7, .minor = 38, .flags = 0xffffffffu };
 	uint64_t flags = FUSE_WRITEBACK_CACHE | FUSE_DO_READDIRPLUS | FUSE_ASYNC_READ;
 
-	assert_non_null(OPS(t)->init);
-	assert_int_equal(OPS(t)->init(FS(t), &in, &flags), 0);
+	assert_true(PRESENT(t, init));
+	assert_int_equal(CALL(t, init, &in, &flags), 0);
 	assert_int_equal(t->fake->calls[FK_INIT], 1);
 	assert_int_equal(flags & FUSE_WRITEBACK_CACHE, 0);
 	assert_int_equal(flags, FUSE_DO_READDIRPLUS | FUSE_ASYNC_READ);
@@ -282,13 +285,13 @@ static void test_init_strips_writeback_cache(void **state)
 	/* the inner backend turning it on is overridden too */
 	t->fake->init_adds = FUSE_WRITEBACK_CACHE;
 	flags = FUSE_DO_READDIRPLUS;
-	assert_int_equal(OPS(t)->init(FS(t), &in, &flags), 0);
+	assert_int_equal(CALL(t, init, &in, &flags), 0);
 	assert_int_equal(flags, FUSE_DO_READDIRPLUS);
 
 	/* and when the inner init fails, its error comes back, still stripped */
 	t->fake->ret = -EPROTO;
 	flags = FUSE_WRITEBACK_CACHE;
-	assert_int_equal(OPS(t)->init(FS(t), &in, &flags), -EPROTO);
+	assert_int_equal(CALL(t, init, &in, &flags), -EPROTO);
 	assert_int_equal(flags & FUSE_WRITEBACK_CACHE, 0);
 }
 
@@ -298,32 +301,32 @@ static void test_statfs_sets_rdonly(void **state)
 	struct fuse_statfs_out out;
 	uint64_t st_flags = 0;
 
-	assert_non_null(OPS(t)->statfs);
-	assert_int_equal(OPS(t)->statfs(FS(t), &ctx, 1, &out, &st_flags), 0);
+	assert_true(PRESENT(t, statfs));
+	assert_int_equal(CALL(t, statfs, &ctx, 1, &out, &st_flags), 0);
 	assert_int_equal(t->fake->calls[FK_STATFS], 1);
 	assert_true(st_flags & ST_RDONLY);
 	assert_true(st_flags & 0x400); /* the inner backend's flags are kept */
 	assert_int_equal(out.st.bsize, 4096);
 
 	t->fake->ret = -EIO;
-	assert_int_equal(OPS(t)->statfs(FS(t), &ctx, 1, &out, &st_flags), -EIO);
+	assert_int_equal(CALL(t, statfs, &ctx, 1, &out, &st_flags), -EIO);
 }
 
 static void test_access(void **state)
 {
 	struct t *t = *state;
 
-	assert_non_null(OPS(t)->access);
-	assert_int_equal(OPS(t)->access(FS(t), &ctx, 2, W_OK), -EROFS);
-	assert_int_equal(OPS(t)->access(FS(t), &ctx, 2, R_OK | W_OK), -EROFS);
-	assert_int_equal(OPS(t)->access(FS(t), &ctx, 2, R_OK | W_OK | X_OK), -EROFS);
+	assert_true(PRESENT(t, access));
+	assert_int_equal(CALL(t, access, &ctx, 2, W_OK), -EROFS);
+	assert_int_equal(CALL(t, access, &ctx, 2, R_OK | W_OK), -EROFS);
+	assert_int_equal(CALL(t, access, &ctx, 2, R_OK | W_OK | X_OK), -EROFS);
 	assert_int_equal(t->fake->calls[FK_ACCESS], 0);
 
-	assert_int_equal(OPS(t)->access(FS(t), &ctx, 2, R_OK), 0);
+	assert_int_equal(CALL(t, access, &ctx, 2, R_OK), 0);
 	assert_int_equal(t->fake->last_access_mask, R_OK);
-	assert_int_equal(OPS(t)->access(FS(t), &ctx, 2, X_OK), 0);
-	assert_int_equal(OPS(t)->access(FS(t), &ctx, 2, F_OK), 0);
-	assert_int_equal(OPS(t)->access(FS(t), &ctx, 2, R_OK | X_OK), 0);
+	assert_int_equal(CALL(t, access, &ctx, 2, X_OK), 0);
+	assert_int_equal(CALL(t, access, &ctx, 2, F_OK), 0);
+	assert_int_equal(CALL(t, access, &ctx, 2, R_OK | X_OK), 0);
 	assert_int_equal(t->fake->last_access_mask, R_OK | X_OK);
 	assert_int_equal(t->fake->calls[FK_ACCESS], 4);
 }
@@ -334,25 +337,25 @@ static void test_setupmapping(void **state)
 	struct fs_dax_window w = { .base = NULL, .size = 1 << 21 };
 	struct fuse_setupmapping_in in = { .fh = 7, .foffset = 0, .len = 4096, .moffset = 0 };
 
-	assert_non_null(OPS(t)->setupmapping);
+	assert_true(PRESENT(t, setupmapping));
 	in.flags = FUSE_SETUPMAPPING_FLAG_WRITE;
-	assert_int_equal(OPS(t)->setupmapping(FS(t), &ctx, 2, &in, &w), -EROFS);
+	assert_int_equal(CALL(t, setupmapping, &ctx, 2, &in, &w), -EROFS);
 	in.flags = FUSE_SETUPMAPPING_FLAG_WRITE | FUSE_SETUPMAPPING_FLAG_READ;
-	assert_int_equal(OPS(t)->setupmapping(FS(t), &ctx, 2, &in, &w), -EROFS);
+	assert_int_equal(CALL(t, setupmapping, &ctx, 2, &in, &w), -EROFS);
 	in.flags = FUSE_SETUPMAPPING_FLAG_READ | (1ull << 40); /* unknown bit */
-	assert_int_equal(OPS(t)->setupmapping(FS(t), &ctx, 2, &in, &w), -EINVAL);
+	assert_int_equal(CALL(t, setupmapping, &ctx, 2, &in, &w), -EINVAL);
 	assert_int_equal(t->fake->calls[FK_SETUPMAPPING], 0);
 
 	in.flags = FUSE_SETUPMAPPING_FLAG_READ;
-	assert_int_equal(OPS(t)->setupmapping(FS(t), &ctx, 2, &in, &w), 0);
+	assert_int_equal(CALL(t, setupmapping, &ctx, 2, &in, &w), 0);
 	assert_int_equal(t->fake->last_map_flags, FUSE_SETUPMAPPING_FLAG_READ);
 	in.flags = 0;
-	assert_int_equal(OPS(t)->setupmapping(FS(t), &ctx, 2, &in, &w), 0);
+	assert_int_equal(CALL(t, setupmapping, &ctx, 2, &in, &w), 0);
 	assert_int_equal(t->fake->calls[FK_SETUPMAPPING], 2);
 
 	struct fuse_removemapping_one one = { .moffset = 0, .len = 4096 };
-	assert_non_null(OPS(t)->removemapping);
-	assert_int_equal(OPS(t)->removemapping(FS(t), &ctx, &one, 1, &w), 0);
+	assert_true(PRESENT(t, removemapping));
+	assert_int_equal(CALL(t, removemapping, &ctx, &one, 1, &w), 0);
 	assert_int_equal(t->fake->calls[FK_REMOVEMAPPING], 1);
 }
 
@@ -363,11 +366,11 @@ static void test_ioctl_refused_without_inner(void **state)
 					 0x80086601u /* FS_IOC_GETFLAGS */, 0x7603u, 0 };
 	struct fuse_ioctl_out res;
 
-	assert_non_null(OPS(t)->ioctl);
+	assert_true(PRESENT(t, ioctl));
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		struct fuse_ioctl_in in = { .fh = 7, .cmd = cmds[i] };
 
-		assert_int_equal(OPS(t)->ioctl(FS(t), &ctx, 1, &in, NULL, NULL, &res), -ENOTTY);
+		assert_int_equal(CALL(t, ioctl, &ctx, 1, &in, NULL, NULL, &res), -ENOTTY);
 	}
 	assert_int_equal(t->fake->total, 0);
 }
@@ -376,8 +379,8 @@ static void test_syncfs_answered_locally(void **state)
 {
 	struct t *t = *state;
 
-	assert_non_null(OPS(t)->syncfs);
-	assert_int_equal(OPS(t)->syncfs(FS(t), &ctx, 1), 0);
+	assert_true(PRESENT(t, syncfs));
+	assert_int_equal(CALL(t, syncfs, &ctx, 1), 0);
 	assert_int_equal(t->fake->total, 0);
 }
 
@@ -385,8 +388,8 @@ static void test_locks_not_offered(void **state)
 {
 	struct t *t = *state;
 
-	assert_null(OPS(t)->getlk);
-	assert_null(OPS(t)->setlk);
+	assert_false(PRESENT(t, getlk));
+	assert_false(PRESENT(t, setlk));
 }
 
 /* ---- delegated unchanged ------------------------------------------------- */
@@ -408,32 +411,32 @@ static void test_read_ops_delegated(void **state)
 	struct fs_iobuf out = { .iov = &iov, .iovcnt = 1, .limit = sizeof(buf) };
 	uint32_t needed = 0;
 
-	assert_int_equal(OPS(t)->lookup(FS(t), &ctx, 1, "f", &e), 0);
+	assert_int_equal(CALL(t, lookup, &ctx, 1, "f", &e), 0);
 	assert_int_equal(e.nodeid, 2);
 	assert_int_equal(t->fake->calls[FK_LOOKUP], 1);
-	OPS(t)->forget(FS(t), 2, 1);
+	FS_CALL_VOID(OPS(t), forget, 2, 1);
 	assert_int_equal(t->fake->calls[FK_FORGET], 1);
 	assert_int_equal(t->fake->last_nodeid, 2);
-	assert_int_equal(OPS(t)->getattr(FS(t), &ctx, 3, &gi, &ao), 0);
+	assert_int_equal(CALL(t, getattr, &ctx, 3, &gi, &ao), 0);
 	assert_int_equal(ao.attr.ino, 3);
-	assert_int_equal(OPS(t)->readlink(FS(t), &ctx, 4, &out), 0);
+	assert_int_equal(CALL(t, readlink, &ctx, 4, &out), 0);
 	assert_int_equal(t->fake->calls[FK_READLINK], 1);
-	assert_int_equal(OPS(t)->read(FS(t), &ctx, 2, &ri, &out), 0);
+	assert_int_equal(CALL(t, read, &ctx, 2, &ri, &out), 0);
 	assert_int_equal(t->fake->calls[FK_READ], 1);
-	assert_int_equal(OPS(t)->readdir(FS(t), &ctx, 1, &ri, false, &out), 0);
+	assert_int_equal(CALL(t, readdir, &ctx, 1, &ri, false, &out), 0);
 	assert_int_equal(t->fake->calls[FK_READDIR], 1);
-	assert_int_equal(OPS(t)->readdir(FS(t), &ctx, 1, &ri, true, &out), 0);
+	assert_int_equal(CALL(t, readdir, &ctx, 1, &ri, true, &out), 0);
 	assert_int_equal(t->fake->calls[FK_READDIRPLUS], 1);
-	assert_int_equal(OPS(t)->release(FS(t), &ctx, 2, &rl), 0);
-	assert_int_equal(OPS(t)->releasedir(FS(t), &ctx, 1, &rl), 0);
-	assert_int_equal(OPS(t)->flush(FS(t), &ctx, 2, &fl), 0);
-	assert_int_equal(OPS(t)->fsync(FS(t), &ctx, 2, &fs), 0);
-	assert_int_equal(OPS(t)->fsyncdir(FS(t), &ctx, 1, &fs), 0);
-	assert_int_equal(OPS(t)->getxattr(FS(t), &ctx, 2, "user.x", 0, &out, &needed), 0);
+	assert_int_equal(CALL(t, release, &ctx, 2, &rl), 0);
+	assert_int_equal(CALL(t, releasedir, &ctx, 1, &rl), 0);
+	assert_int_equal(CALL(t, flush, &ctx, 2, &fl), 0);
+	assert_int_equal(CALL(t, fsync, &ctx, 2, &fs), 0);
+	assert_int_equal(CALL(t, fsyncdir, &ctx, 1, &fs), 0);
+	assert_int_equal(CALL(t, getxattr, &ctx, 2, "user.x", 0, &out, &needed), 0);
 	assert_int_equal(needed, 3);
-	assert_int_equal(OPS(t)->listxattr(FS(t), &ctx, 2, 0, &out, &needed), 0);
+	assert_int_equal(CALL(t, listxattr, &ctx, 2, 0, &out, &needed), 0);
 	assert_int_equal(needed, 5);
-	assert_int_equal(OPS(t)->lseek(FS(t), &ctx, 2, &li, &lo), 0);
+	assert_int_equal(CALL(t, lseek, &ctx, 2, &li, &lo), 0);
 	assert_int_equal(lo.offset, 12);
 	assert_int_equal(t->fake->calls[FK_RELEASE], 1);
 	assert_int_equal(t->fake->calls[FK_RELEASEDIR], 1);
@@ -443,13 +446,13 @@ static void test_read_ops_delegated(void **state)
 	assert_int_equal(t->fake->calls[FK_GETXATTR], 1);
 	assert_int_equal(t->fake->calls[FK_LISTXATTR], 1);
 	assert_int_equal(t->fake->calls[FK_LSEEK], 1);
-	OPS(t)->destroy(FS(t));
+	FS_CALL_VOID(OPS(t), destroy);
 	assert_int_equal(t->fake->calls[FK_DESTROY], 1);
 
 	/* errors of the inner backend come back unchanged */
 	t->fake->ret = -ENOENT;
-	assert_int_equal(OPS(t)->lookup(FS(t), &ctx, 1, "nope", &e), -ENOENT);
-	assert_int_equal(OPS(t)->read(FS(t), &ctx, 2, &ri, &out), -ENOENT);
+	assert_int_equal(CALL(t, lookup, &ctx, 1, "nope", &e), -ENOENT);
+	assert_int_equal(CALL(t, read, &ctx, 2, &ri, &out), -ENOENT);
 }
 
 /* An inner backend with no operations at all: everything delegated answers
@@ -467,15 +470,15 @@ static void test_empty_inner(void **state)
 	(void)state;
 
 	assert_int_equal(fs_readonly_new((struct fs_backend){ .ops = &none }, &ro), 0);
-	assert_int_equal(ro.ops->init(ro.fs, &ii, &flags), 0);
+	assert_int_equal(FS_CALL(ro.table, init, &ii, &flags), 0);
 	assert_int_equal(flags, FUSE_ASYNC_READ);
-	assert_int_equal(ro.ops->lookup(ro.fs, &ctx, 1, "x", &e), -ENOSYS);
-	assert_int_equal(ro.ops->open(ro.fs, &ctx, 2, &oi, &oo), -ENOSYS);
-	assert_int_equal(ro.ops->statfs(ro.fs, &ctx, 1, &so, &st), -ENOSYS);
-	assert_int_equal(ro.ops->access(ro.fs, &ctx, 1, R_OK), -ENOSYS);
-	assert_int_equal(ro.ops->unlink(ro.fs, &ctx, 1, "x"), -EROFS);
-	ro.ops->forget(ro.fs, 2, 1);
-	ro.ops->destroy(ro.fs);
+	assert_int_equal(FS_CALL(ro.table, lookup, &ctx, 1, "x", &e), -ENOSYS);
+	assert_int_equal(FS_CALL(ro.table, open, &ctx, 2, &oi, &oo), -ENOSYS);
+	assert_int_equal(FS_CALL(ro.table, statfs, &ctx, 1, &so, &st), -ENOSYS);
+	assert_int_equal(FS_CALL(ro.table, access, &ctx, 1, R_OK), -ENOSYS);
+	assert_int_equal(FS_CALL(ro.table, unlink, &ctx, 1, "x"), -EROFS);
+	FS_CALL_VOID(ro.table, forget, 2, 1);
+	FS_CALL_VOID(ro.table, destroy);
 	ro.free(ro.fs);
 }
 

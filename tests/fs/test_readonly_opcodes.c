@@ -6,7 +6,8 @@
  * reply's disposition must match the table below. An opcode with no entry in
  * the table fails the test, and so does a <linux/fuse.h> newer than the one
  * the table was reviewed against: a new opcode must be decided on, not
- * inherited.
+ * inherited. The read-only wrapper's own table (fs_readonly_rules) must say
+ * the same as this review, operation by operation.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,6 +100,45 @@ static const struct expect table[REVIEWED_HIGHEST + 1] = {
 	[FUSE_REMOVEMAPPING] = { D_DELEGATED, FK_REMOVEMAPPING },
 	[FUSE_SYNCFS] = { D_LOCAL_OK },
 	[FUSE_TMPFILE] = { D_EROFS },
+};
+
+/*
+ * The backend operation each opcode reaches (server.c's handlers); opcodes
+ * not listed are answered by the server itself (or are not FUSE opcodes).
+ * test_policy_is_the_reviewed_table checks the read-only wrapper's own
+ * table (fs_readonly_rules) against the dispositions above through it.
+ */
+struct reach {
+	bool backend;
+	enum fs_op op;
+};
+#define R(o) { true, FS_OP_##o }
+static const struct reach reaches[REVIEWED_HIGHEST + 1] = {
+	[FUSE_LOOKUP] = R(lookup), [FUSE_FORGET] = R(forget), [FUSE_GETATTR] = R(getattr),
+	[FUSE_SETATTR] = R(setattr), [FUSE_READLINK] = R(readlink), [FUSE_SYMLINK] = R(symlink),
+	[FUSE_MKNOD] = R(mknod), [FUSE_MKDIR] = R(mkdir), [FUSE_UNLINK] = R(unlink),
+	[FUSE_RMDIR] = R(rmdir), [FUSE_RENAME] = R(rename), [FUSE_LINK] = R(link),
+	[FUSE_OPEN] = R(open), [FUSE_READ] = R(read), [FUSE_WRITE] = R(write),
+	[FUSE_STATFS] = R(statfs), [FUSE_RELEASE] = R(release), [FUSE_FSYNC] = R(fsync),
+	[FUSE_SETXATTR] = R(setxattr), [FUSE_GETXATTR] = R(getxattr),
+	[FUSE_LISTXATTR] = R(listxattr), [FUSE_REMOVEXATTR] = R(removexattr),
+	[FUSE_FLUSH] = R(flush), [FUSE_INIT] = R(init), [FUSE_OPENDIR] = R(opendir),
+	[FUSE_READDIR] = R(readdir), [FUSE_RELEASEDIR] = R(releasedir),
+	[FUSE_FSYNCDIR] = R(fsyncdir), [FUSE_GETLK] = R(getlk), [FUSE_SETLK] = R(setlk),
+	[FUSE_SETLKW] = R(setlk), [FUSE_ACCESS] = R(access), [FUSE_CREATE] = R(create),
+	[FUSE_DESTROY] = R(destroy), [FUSE_IOCTL] = R(ioctl), [FUSE_BATCH_FORGET] = R(forget),
+	[FUSE_FALLOCATE] = R(fallocate), [FUSE_READDIRPLUS] = R(readdir),
+	[FUSE_RENAME2] = R(rename), [FUSE_LSEEK] = R(lseek),
+	[FUSE_COPY_FILE_RANGE] = R(copy_file_range), [FUSE_SETUPMAPPING] = R(setupmapping),
+	[FUSE_REMOVEMAPPING] = R(removemapping), [FUSE_SYNCFS] = R(syncfs),
+	[FUSE_TMPFILE] = R(tmpfile),
+};
+#undef R
+
+/* The operations the wrapper checks itself (FS_CHECK, FS_SERVE): each has a
+ * filter test below; a new one needs one too. */
+static const enum fs_op checked_here[] = {
+	FS_OP_init, FS_OP_open, FS_OP_opendir, FS_OP_access, FS_OP_statfs, FS_OP_setupmapping,
 };
 
 /* A server over readonly(fake), with a DAX window so that the mapping
@@ -680,6 +720,99 @@ static void test_init_reply_without_writeback(void **state)
 	free(p);
 }
 
+/* The disposition a read-only rule gives an opcode reaching it. */
+static enum disp disp_of_rule(enum fs_op op, bool noreply)
+{
+	int err;
+
+	switch (fs_rules_how(fs_readonly_rules, op, &err)) {
+	case FS_HOW_FORWARD:
+	case FS_HOW_CHECK:
+	case FS_HOW_SERVE:
+		return noreply ? D_NOREPLY_FWD : D_DELEGATED;
+	case FS_HOW_REFUSE:
+		return err == 0 ? D_LOCAL_OK : err == EROFS ? D_EROFS : err == ENOSYS ? D_ENOSYS
+			: err == ENOTTY ? D_ENOTTY : D_UNSET;
+	case FS_HOW_UNDECLARED:
+		return D_ENOSYS;
+	}
+	return D_UNSET;
+}
+
+/* The wrapper's table (readonly.c) says what the walk above observed, every
+ * operation of FS_OPS is named in it, and each one it checks itself is one
+ * the filter tests cover. */
+static void test_policy_is_the_reviewed_table(void **state)
+{
+	bool seen[FS_OP_COUNT] = { false };
+	(void)state;
+
+	for (uint32_t opcode = 0; opcode <= REVIEWED_HIGHEST; opcode++) {
+		enum disp want = table[opcode].d, got;
+
+		if (!reaches[opcode].backend)
+			continue;
+		seen[reaches[opcode].op] = true;
+		got = disp_of_rule(reaches[opcode].op,
+				   opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET);
+		if (got != want)
+			fail_msg("opcode %u (%s): the read-only table says %s, the review %s", opcode,
+				 fs_op_name(reaches[opcode].op), disp_name(got), disp_name(want));
+	}
+	for (int op = 0; op < FS_OP_COUNT; op++) {
+		int err;
+		enum fs_how how = fs_rules_how(fs_readonly_rules, (enum fs_op)op, &err);
+		bool listed = false;
+
+		if (!seen[op])
+			fail_msg("operation %s is reached by no opcode of the walk", fs_op_name(op));
+		if (how == FS_HOW_UNDECLARED)
+			fail_msg("operation %s is not named in the read-only table", fs_op_name(op));
+		for (size_t i = 0; i < sizeof(checked_here) / sizeof(checked_here[0]); i++)
+			listed |= checked_here[i] == (enum fs_op)op;
+		if ((how == FS_HOW_CHECK || how == FS_HOW_SERVE) != listed)
+			fail_msg("operation %s: checked by the wrapper %s, in the filter list %s",
+				 fs_op_name(op), how == FS_HOW_CHECK || how == FS_HOW_SERVE ? "yes" : "no",
+				 listed ? "yes" : "no");
+	}
+}
+
+/* Fail closed: an operation the read-only table does not name (as an
+ * operation added to FS_OPS later would be) is refused with ENOSYS, although
+ * the layer below implements it. Shown for every operation in turn. */
+static void test_undeclared_operation_is_refused(void **state)
+{
+	struct fake_inner *fake;
+	int freed = 0;
+	struct fs_backend inner = fake_backend(&fake, &freed);
+	struct fs_table below, out, own;
+	(void)state;
+
+	assert_int_equal(fs_backend_table(&inner, &below), 0);
+	for (int op = 0; op < FS_OP_COUNT; op++) {
+		struct fs_rules rules = *fs_readonly_rules;
+		struct fs_layer l = { .rules = &rules, .fs = NULL };
+		int err;
+
+		switch ((enum fs_op)op) {
+#define FORGET_RULE(o)                                     \
+	case FS_OP_##o:                                    \
+		rules.o.how = FS_HOW_UNDECLARED;           \
+		break;
+			FS_OPS(FORGET_RULE)
+#undef FORGET_RULE
+		case FS_OP_COUNT:
+			break;
+		}
+		assert_true(fs_table_calls(&below, (enum fs_op)op, &err)); /* the fake has it */
+		assert_int_equal(fs_compose(&l, &below, &out, &own), 0);
+		if (fs_table_calls(&out, (enum fs_op)op, &err) || err != ENOSYS)
+			fail_msg("undeclared %s not refused with ENOSYS", fs_op_name(op));
+	}
+	inner.free(inner.fs);
+	assert_int_equal(freed, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -692,6 +825,8 @@ int main(void)
 		cmocka_unit_test(test_setattr_each_attribute_through_server),
 		cmocka_unit_test(test_exit_code_ioctl_still_works),
 		cmocka_unit_test(test_init_reply_without_writeback),
+		cmocka_unit_test(test_policy_is_the_reviewed_table),
+		cmocka_unit_test(test_undeclared_operation_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("fs-readonly-opcodes", tests, NULL, NULL);

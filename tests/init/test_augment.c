@@ -16,6 +16,10 @@
 
 #define VBASE (1ULL << 63)
 
+/* Call through a backend's composed table, routed by node id as the server
+ * routes a request. */
+#define CALL(b, op, node, ...) FS_CALL(fs_table_for((b).table, (node)), op, &ctx, (node), __VA_ARGS__)
+
 /* --- a fake inner backend: a root (1) holding "a" (2); counts calls --- */
 struct fake {
 	int lookups, forgets, mkdirs, creates, setattrs, writes, reads, statfs, frees, unlinks,
@@ -191,7 +195,7 @@ static int setup(void **state)
 	memset(&e, 0, sizeof(e));
 	e.f.evil_id = VBASE | 7;
 	struct fs_virtual_file vf = { "init.krun", blob, BLOB_SIZE, S_IFREG | 0755 };
-	struct fs_backend inner = { &fake_ops, &e.f, f_free };
+	struct fs_backend inner = { .ops = &fake_ops, .fs = &e.f, .free = f_free };
 	assert_int_equal(fs_augment_new(inner, &vf, 1, &e.b), 0);
 	*state = &e;
 	return 0;
@@ -208,7 +212,7 @@ static int teardown(void **state)
 static uint64_t lookup_init(struct env *e)
 {
 	struct fuse_entry_out eo;
-	assert_int_equal(e->b.ops->lookup(e->b.fs, &ctx, 1, "init.krun", &eo), 0);
+	assert_int_equal(CALL(e->b, lookup, 1, "init.krun", &eo), 0);
 	assert_true(eo.nodeid & VBASE);
 	assert_int_equal(eo.attr.mode, S_IFREG | 0755);
 	assert_int_equal(eo.attr.size, BLOB_SIZE);
@@ -224,7 +228,7 @@ static int do_read(struct env *e, uint64_t node, uint64_t off, uint32_t size, ch
 	struct iovec iov[2] = { { buf, buflen / 2 }, { buf + buflen / 2, buflen - buflen / 2 } };
 	struct fs_iobuf out = { .iov = iov, .iovcnt = 2, .limit = size };
 	struct fuse_read_in in = { .offset = off, .size = size };
-	int rc = e->b.ops->read(e->b.fs, &ctx, node, &in, &out);
+	int rc = CALL(e->b, read, node, &in, &out);
 	*got = size - out.limit;
 	return rc;
 }
@@ -234,19 +238,19 @@ static void test_virtual_lookup_getattr(void **state)
 	struct env *e = *state;
 	uint64_t id = lookup_init(e);
 	struct fuse_attr_out ao;
-	assert_int_equal(e->b.ops->getattr(e->b.fs, &ctx, id, NULL, &ao), 0);
+	assert_int_equal(CALL(e->b, getattr, id, NULL, &ao), 0);
 	assert_int_equal(ao.attr.size, BLOB_SIZE);
 	assert_int_equal(ao.attr.mode, S_IFREG | 0755);
 	/* only at the root */
 	struct fuse_entry_out eo;
-	assert_int_equal(e->b.ops->lookup(e->b.fs, &ctx, 2, "init.krun", &eo), -ENOENT);
+	assert_int_equal(CALL(e->b, lookup, 2, "init.krun", &eo), -ENOENT);
 	assert_int_equal(e->f.lookups, 1);
 	/* unknown virtual id */
-	assert_int_equal(e->b.ops->getattr(e->b.fs, &ctx, VBASE | 5, NULL, &ao), -ENOENT);
+	assert_int_equal(CALL(e->b, getattr, VBASE | 5, NULL, &ao), -ENOENT);
 	/* lookups inside the virtual file */
-	assert_int_equal(e->b.ops->lookup(e->b.fs, &ctx, id, "x", &eo), -ENOTDIR);
+	assert_int_equal(CALL(e->b, lookup, id, "x", &eo), -ENOTDIR);
 	/* forget of a virtual node stays here */
-	e->b.ops->forget(e->b.fs, id, 3);
+	FS_CALL_VOID(fs_table_for(e->b.table, id), forget, id, 3);
 	assert_int_equal(e->f.forgets, 0);
 }
 
@@ -259,7 +263,7 @@ static void test_virtual_read(void **state)
 	char buf[64];
 	size_t got;
 
-	assert_int_equal(e->b.ops->open(e->b.fs, &ctx, id, &oi, &oo), 0);
+	assert_int_equal(CALL(e->b, open, id, &oi, &oo), 0);
 	memset(buf, 0, sizeof(buf));
 	assert_int_equal(do_read(e, id, 0, 4096, buf, sizeof(buf), &got), 0);
 	assert_int_equal(got, BLOB_SIZE);
@@ -280,9 +284,9 @@ static void test_virtual_read(void **state)
 	assert_int_equal(e->f.reads, 0);
 
 	struct fuse_release_in ri = { .fh = oo.fh };
-	assert_int_equal(e->b.ops->release(e->b.fs, &ctx, id, &ri), 0);
+	assert_int_equal(CALL(e->b, release, id, &ri), 0);
 	struct fuse_flush_in fi = { .fh = oo.fh };
-	assert_int_equal(e->b.ops->flush(e->b.fs, &ctx, id, &fi), 0);
+	assert_int_equal(CALL(e->b, flush, id, &fi), 0);
 	assert_int_equal(e->f.releases, 0);
 }
 
@@ -294,14 +298,14 @@ static void test_virtual_is_read_only(void **state)
 	int bad_flags[] = { O_WRONLY, O_RDWR, O_RDONLY | O_TRUNC, O_WRONLY | O_APPEND };
 	for (size_t i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
 		struct fuse_open_in oi = { .flags = (uint32_t)bad_flags[i] };
-		assert_int_equal(e->b.ops->open(e->b.fs, &ctx, id, &oi, &oo), -EACCES);
+		assert_int_equal(CALL(e->b, open, id, &oi, &oo), -EACCES);
 	}
-	assert_int_equal(e->b.ops->access(e->b.fs, &ctx, id, R_OK | X_OK), 0);
-	assert_int_equal(e->b.ops->access(e->b.fs, &ctx, id, W_OK), -EACCES);
+	assert_int_equal(CALL(e->b, access, id, R_OK | X_OK), 0);
+	assert_int_equal(CALL(e->b, access, id, W_OK), -EACCES);
 
 	struct fuse_setattr_in si = { .valid = FATTR_SIZE };
 	struct fuse_attr_out ao;
-	assert_int_equal(e->b.ops->setattr(e->b.fs, &ctx, id, &si, &ao), -EPERM);
+	assert_int_equal(CALL(e->b, setattr, id, &si, &ao), -EPERM);
 	assert_int_equal(e->f.setattrs, 0);
 
 	char data[4] = "abc";
@@ -309,27 +313,27 @@ static void test_virtual_is_read_only(void **state)
 	struct fs_iobuf in = { .iov = &iov, .iovcnt = 1, .limit = 3 };
 	struct fuse_write_in wi = { .size = 3 };
 	struct fuse_write_out wo;
-	assert_int_equal(e->b.ops->write(e->b.fs, &ctx, id, &wi, &in, &wo), -EPERM);
+	assert_int_equal(CALL(e->b, write, id, &wi, &in, &wo), -EPERM);
 	assert_int_equal(e->f.writes, 0);
 
 	/* creating, removing or renaming the name at the root */
 	struct fuse_mkdir_in mi = { .mode = 0755 };
 	struct fuse_entry_out eo;
-	assert_int_equal(e->b.ops->mkdir(e->b.fs, &ctx, 1, "init.krun", &mi, &eo), -EEXIST);
+	assert_int_equal(CALL(e->b, mkdir, 1, "init.krun", &mi, &eo), -EEXIST);
 	struct fuse_create_in ci = { .flags = O_WRONLY | O_CREAT, .mode = 0644 };
-	assert_int_equal(e->b.ops->create(e->b.fs, &ctx, 1, "init.krun", &ci, &eo, &oo), -EEXIST);
+	assert_int_equal(CALL(e->b, create, 1, "init.krun", &ci, &eo, &oo), -EEXIST);
 	assert_int_equal(e->f.mkdirs + e->f.creates, 0);
-	assert_int_equal(e->b.ops->unlink(e->b.fs, &ctx, 1, "init.krun"), -EPERM);
-	assert_int_equal(e->b.ops->rename(e->b.fs, &ctx, 1, "init.krun", 1, "x", 0), -EPERM);
-	assert_int_equal(e->b.ops->rename(e->b.fs, &ctx, 1, "a", 1, "init.krun", 0), -EPERM);
+	assert_int_equal(CALL(e->b, unlink, 1, "init.krun"), -EPERM);
+	assert_int_equal(CALL(e->b, rename, 1, "init.krun", 1, "x", 0), -EPERM);
+	assert_int_equal(CALL(e->b, rename, 1, "a", 1, "init.krun", 0), -EPERM);
 	assert_int_equal(e->f.unlinks + e->f.renames, 0);
 	/* the same names elsewhere are ordinary */
-	assert_int_equal(e->b.ops->mkdir(e->b.fs, &ctx, 2, "init.krun", &mi, &eo), 0);
+	assert_int_equal(CALL(e->b, mkdir, 2, "init.krun", &mi, &eo), 0);
 	assert_int_equal(eo.nodeid, 3);
-	assert_int_equal(e->b.ops->rename(e->b.fs, &ctx, 1, "a", 1, "b", 0), 0);
+	assert_int_equal(CALL(e->b, rename, 1, "a", 1, "b", 0), 0);
 	assert_int_equal(e->f.renames, 1);
 	/* a virtual node is not a directory */
-	assert_int_equal(e->b.ops->mkdir(e->b.fs, &ctx, id, "x", &mi, &eo), -ENOTDIR);
+	assert_int_equal(CALL(e->b, mkdir, id, "x", &mi, &eo), -ENOTDIR);
 }
 
 static void test_virtual_xattr_statfs(void **state)
@@ -340,19 +344,19 @@ static void test_virtual_xattr_statfs(void **state)
 	char buf[16];
 	struct iovec iov = { buf, sizeof(buf) };
 	struct fs_iobuf out = { .iov = &iov, .iovcnt = 1, .limit = sizeof(buf) };
-	assert_int_equal(e->b.ops->getxattr(e->b.fs, &ctx, id, "user.x", 16, &out, &needed),
+	assert_int_equal(CALL(e->b, getxattr, id, "user.x", 16, &out, &needed),
 			 -ENODATA);
-	assert_int_equal(e->b.ops->listxattr(e->b.fs, &ctx, id, 0, &out, &needed), 0);
+	assert_int_equal(CALL(e->b, listxattr, id, 0, &out, &needed), 0);
 	assert_int_equal(needed, 0);
 	/* the fake has no xattr ops: inner nodes answer ENOSYS */
-	assert_int_equal(e->b.ops->getxattr(e->b.fs, &ctx, 2, "user.x", 16, &out, &needed),
+	assert_int_equal(CALL(e->b, getxattr, 2, "user.x", 16, &out, &needed),
 			 -ENOSYS);
-	assert_null(e->b.ops->setxattr);
-	assert_null(e->b.ops->removexattr);
+	assert_null(e->b.table->setxattr.fn);
+	assert_null(e->b.table->removexattr.fn);
 
 	struct fuse_statfs_out so;
 	uint64_t fl;
-	assert_int_equal(e->b.ops->statfs(e->b.fs, &ctx, id, &so, &fl), 0);
+	assert_int_equal(CALL(e->b, statfs, id, &so, &fl), 0);
 	assert_int_equal(e->f.last_statfs_node, 1);
 }
 
@@ -360,9 +364,9 @@ static void test_delegation(void **state)
 {
 	struct env *e = *state;
 	struct fuse_entry_out eo;
-	assert_int_equal(e->b.ops->lookup(e->b.fs, &ctx, 1, "a", &eo), 0);
+	assert_int_equal(CALL(e->b, lookup, 1, "a", &eo), 0);
 	assert_int_equal(eo.nodeid, 2);
-	assert_int_equal(e->b.ops->lookup(e->b.fs, &ctx, 1, "missing", &eo), -ENOENT);
+	assert_int_equal(CALL(e->b, lookup, 1, "missing", &eo), -ENOENT);
 	assert_int_equal(e->f.lookups, 2);
 
 	char buf[16];
@@ -370,7 +374,7 @@ static void test_delegation(void **state)
 	assert_int_equal(do_read(e, 2, 0, 16, buf, sizeof(buf), &got), 0);
 	assert_int_equal(got, 5);
 	assert_memory_equal(buf, "inner", 5);
-	e->b.ops->forget(e->b.fs, 2, 1);
+	FS_CALL_VOID(fs_table_for(e->b.table, 2), forget, 2, 1);
 	assert_int_equal(e->f.forgets, 1);
 	assert_int_equal(e->f.last_forget, 2);
 }
@@ -381,11 +385,11 @@ static void test_inner_id_collision(void **state)
 	struct fuse_entry_out eo;
 	struct fuse_open_out oo;
 	/* an inner id in the reserved range is refused and its reference returned */
-	assert_int_equal(e->b.ops->lookup(e->b.fs, &ctx, 1, "evil", &eo), -EIO);
+	assert_int_equal(CALL(e->b, lookup, 1, "evil", &eo), -EIO);
 	assert_int_equal(e->f.forgets, 1);
 	assert_int_equal(e->f.last_forget, VBASE | 7);
 	struct fuse_create_in ci = { .flags = O_RDWR | O_CREAT, .mode = 0644 };
-	assert_int_equal(e->b.ops->create(e->b.fs, &ctx, 1, "evil", &ci, &eo, &oo), -EIO);
+	assert_int_equal(CALL(e->b, create, 1, "evil", &ci, &eo, &oo), -EIO);
 	assert_int_equal(e->f.releases, 1);
 	assert_int_equal(e->f.forgets, 2);
 }
@@ -397,36 +401,35 @@ static void test_null_ops_stay_null(void **state)
 	struct fake f = { 0 };
 	struct fs_backend b;
 	struct fs_virtual_file vf = { "init.krun", blob, BLOB_SIZE, S_IFREG | 0755 };
-	assert_int_equal(fs_augment_new((struct fs_backend){ &empty_ops, &f, f_free }, &vf, 1, &b),
+	assert_int_equal(fs_augment_new((struct fs_backend){ .ops = &empty_ops, .fs = &f, .free = f_free }, &vf, 1, &b),
 			 0);
-	const struct fs_ops *o = b.ops;
+	const struct fs_table *o = b.table, *v = fs_table_for(b.table, VBASE);
 	/* served virtually even over an empty backend */
-	assert_non_null(o->lookup);
-	assert_non_null(o->getattr);
-	assert_non_null(o->open);
-	assert_non_null(o->read);
-	assert_non_null(o->forget);
-	/* everything else stays NULL (ENOSYS at the server) */
-	const void *must_be_null[] = {
-		(const void *)o->init, (const void *)o->destroy, (const void *)o->setattr,
-		(const void *)o->readlink, (const void *)o->symlink, (const void *)o->mknod,
-		(const void *)o->mkdir, (const void *)o->unlink, (const void *)o->rmdir,
-		(const void *)o->rename, (const void *)o->link, (const void *)o->create,
-		(const void *)o->write, (const void *)o->statfs, (const void *)o->fsync,
-		(const void *)o->opendir, (const void *)o->readdir, (const void *)o->releasedir,
-		(const void *)o->fsyncdir, (const void *)o->setxattr,
-		(const void *)o->removexattr, (const void *)o->fallocate, (const void *)o->lseek,
-		(const void *)o->copy_file_range, (const void *)o->ioctl, (const void *)o->getlk,
-		(const void *)o->setlk, (const void *)o->syncfs, (const void *)o->tmpfile,
-		(const void *)o->setupmapping, (const void *)o->removemapping,
+	assert_non_null(o->lookup.fn);
+	assert_non_null(v->getattr.fn);
+	assert_non_null(v->open.fn);
+	assert_non_null(v->read.fn);
+	assert_int_equal(v->forget.err, 0); /* answered here: nothing to forget */
+	/* everything else is refused with ENOSYS (NULL at the server) */
+	const enum fs_op must_be_null[] = {
+		FS_OP_init, FS_OP_destroy, FS_OP_setattr, FS_OP_readlink, FS_OP_symlink,
+		FS_OP_mknod, FS_OP_mkdir, FS_OP_unlink, FS_OP_rmdir, FS_OP_rename, FS_OP_link,
+		FS_OP_create, FS_OP_write, FS_OP_statfs, FS_OP_fsync, FS_OP_opendir,
+		FS_OP_readdir, FS_OP_releasedir, FS_OP_fsyncdir, FS_OP_setxattr,
+		FS_OP_removexattr, FS_OP_fallocate, FS_OP_lseek, FS_OP_copy_file_range,
+		FS_OP_ioctl, FS_OP_getlk, FS_OP_setlk, FS_OP_syncfs, FS_OP_tmpfile,
+		FS_OP_setupmapping, FS_OP_removemapping,
 	};
-	for (size_t i = 0; i < sizeof(must_be_null) / sizeof(must_be_null[0]); i++)
-		if (must_be_null[i])
-			fail_msg("operation %zu delegated to a NULL inner op", i);
+	for (size_t i = 0; i < sizeof(must_be_null) / sizeof(must_be_null[0]); i++) {
+		int err;
+		if (fs_table_calls(o, must_be_null[i], &err) || err != ENOSYS)
+			fail_msg("operation %s delegated to a NULL inner op",
+				 fs_op_name(must_be_null[i]));
+	}
 	/* inner nodes over a backend without lookup */
 	struct fuse_entry_out eo;
-	assert_int_equal(o->lookup(b.fs, &ctx, 1, "a", &eo), -ENOSYS);
-	assert_int_equal(o->lookup(b.fs, &ctx, 1, "init.krun", &eo), 0);
+	assert_int_equal(CALL(b, lookup, 1, "a", &eo), -ENOSYS);
+	assert_int_equal(CALL(b, lookup, 1, "init.krun", &eo), 0);
 	b.free(b.fs);
 	assert_int_equal(f.frees, 1);
 }
@@ -438,7 +441,7 @@ static void test_read_only_inner(void **state)
 	e->f.mkdir_rc = -EROFS;
 	struct fuse_mkdir_in mi = { .mode = 0755 };
 	struct fuse_entry_out eo;
-	assert_int_equal(e->b.ops->mkdir(e->b.fs, &ctx, 1, "newdir", &mi, &eo), -EROFS);
+	assert_int_equal(CALL(e->b, mkdir, 1, "newdir", &mi, &eo), -EROFS);
 	assert_int_equal(e->f.mkdirs, 1);
 }
 
@@ -457,21 +460,21 @@ static void test_constructor_errors(void **state)
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int before = f.frees;
-		assert_int_equal(fs_augment_new((struct fs_backend){ &fake_ops, &f, f_free },
+		assert_int_equal(fs_augment_new((struct fs_backend){ .ops = &fake_ops, .fs = &f, .free = f_free },
 						&bad[i], 1, &b),
 				 -EINVAL);
 		assert_int_equal(f.frees, before + 1); /* ownership taken on failure too */
 	}
-	assert_int_equal(fs_augment_new((struct fs_backend){ &fake_ops, &f, f_free }, bad, 1000,
+	assert_int_equal(fs_augment_new((struct fs_backend){ .ops = &fake_ops, .fs = &f, .free = f_free }, bad, 1000,
 					&b),
 			 -EINVAL);
-	assert_int_equal(fs_augment_new((struct fs_backend){ &fake_ops, &f, f_free }, NULL, -1, &b),
+	assert_int_equal(fs_augment_new((struct fs_backend){ .ops = &fake_ops, .fs = &f, .free = f_free }, NULL, -1, &b),
 			 -EINVAL);
 	/* zero virtual files: a transparent wrapper */
-	assert_int_equal(fs_augment_new((struct fs_backend){ &fake_ops, &f, f_free }, NULL, 0, &b),
+	assert_int_equal(fs_augment_new((struct fs_backend){ .ops = &fake_ops, .fs = &f, .free = f_free }, NULL, 0, &b),
 			 0);
 	struct fuse_entry_out eo;
-	assert_int_equal(b.ops->lookup(b.fs, &ctx, 1, "init.krun", &eo), -ENOENT);
+	assert_int_equal(CALL(b, lookup, 1, "init.krun", &eo), -ENOENT);
 	b.free(b.fs);
 }
 

@@ -27,6 +27,10 @@
 
 static const struct fs_ctx ctx = { .unique = 1 };
 
+/* Call through the share's composed table, routed by node id as the server
+ * routes a request. */
+#define CALL(b, op, node, ...) FS_CALL(fs_table_for((b).table, (node)), op, &ctx, (node), __VA_ARGS__)
+
 struct share {
 	char dir[64];
 	struct fs_backend b;
@@ -51,19 +55,18 @@ static void make_share(struct share *s, bool ro)
 	struct fs_virtual_file init = { CKRUN_INIT_NAME, ckrun_init_blob, ckrun_init_blob_size,
 					CKRUN_INIT_MODE };
 	assert_int_equal(fs_augment_new(be, &init, 1, &s->b), 0);
-	if (s->b.ops->init) {
+	if (s->b.table->init.fn) {
 		struct fuse_init_in in = { .major = FUSE_KERNEL_VERSION,
 					   .minor = FUSE_KERNEL_MINOR_VERSION };
 		uint64_t flags = 0;
-		assert_int_equal(s->b.ops->init(s->b.fs, &in, &flags), 0);
+		assert_int_equal(FS_CALL(s->b.table, init, &in, &flags), 0);
 	}
 }
 
 static void drop_share(struct share *s)
 {
 	char p[128];
-	if (s->b.ops->destroy)
-		s->b.ops->destroy(s->b.fs);
+	FS_CALL_VOID(s->b.table, destroy);
 	s->b.free(s->b.fs);
 	/* nothing but what the test made may be there */
 	snprintf(p, sizeof(p), "%s/%s", s->dir, CKRUN_INIT_NAME);
@@ -82,20 +85,20 @@ static unsigned char *read_all(struct share *s, uint64_t node, size_t *len)
 	assert_non_null(buf);
 	struct fuse_open_in oi = { .flags = O_RDONLY };
 	struct fuse_open_out oo;
-	assert_int_equal(s->b.ops->open(s->b.fs, &ctx, node, &oi, &oo), 0);
+	assert_int_equal(CALL(s->b, open, node, &oi, &oo), 0);
 	size_t off = 0;
 	for (;;) {
 		struct iovec iov = { buf + off, ckrun_init_blob_size + 1 - off };
 		struct fs_iobuf out = { .iov = &iov, .iovcnt = 1, .limit = 60000 };
 		struct fuse_read_in ri = { .fh = oo.fh, .offset = off, .size = 60000 };
-		assert_int_equal(s->b.ops->read(s->b.fs, &ctx, node, &ri, &out), 0);
+		assert_int_equal(CALL(s->b, read, node, &ri, &out), 0);
 		size_t got = 60000 - out.limit;
 		if (got == 0)
 			break;
 		off += got;
 	}
 	struct fuse_release_in rel = { .fh = oo.fh };
-	assert_int_equal(s->b.ops->release(s->b.fs, &ctx, node, &rel), 0);
+	assert_int_equal(CALL(s->b, release, node, &rel), 0);
 	*len = off;
 	return buf;
 }
@@ -136,12 +139,12 @@ static void test_blob_is_the_static_init(void **state)
 static void check_served(struct share *s)
 {
 	struct fuse_entry_out eo;
-	assert_int_equal(s->b.ops->lookup(s->b.fs, &ctx, FUSE_ROOT_ID, CKRUN_INIT_NAME, &eo), 0);
+	assert_int_equal(CALL(s->b, lookup, FUSE_ROOT_ID, CKRUN_INIT_NAME, &eo), 0);
 	assert_int_equal(eo.attr.mode, S_IFREG | 0755);
 	assert_int_equal(eo.attr.size, ckrun_init_blob_size);
 	struct fuse_attr_out ao;
 	struct fuse_getattr_in gi = { 0 };
-	assert_int_equal(s->b.ops->getattr(s->b.fs, &ctx, eo.nodeid, &gi, &ao), 0);
+	assert_int_equal(CALL(s->b, getattr, eo.nodeid, &gi, &ao), 0);
 	assert_int_equal(ao.attr.size, ckrun_init_blob_size);
 	size_t len;
 	unsigned char *got = read_all(s, eo.nodeid, &len);
@@ -151,17 +154,17 @@ static void check_served(struct share *s)
 
 	/* the real files are still there */
 	struct fuse_entry_out he;
-	assert_int_equal(s->b.ops->lookup(s->b.fs, &ctx, FUSE_ROOT_ID, "hello", &he), 0);
+	assert_int_equal(CALL(s->b, lookup, FUSE_ROOT_ID, "hello", &he), 0);
 	assert_int_equal(he.attr.size, 2);
 	assert_false(he.nodeid & (1ULL << 63));
-	s->b.ops->forget(s->b.fs, he.nodeid, 1);
+	FS_CALL_VOID(fs_table_for(s->b.table, he.nodeid), forget, he.nodeid, 1);
 
 	/* the name cannot be taken */
 	struct fuse_create_in ci = { .flags = O_WRONLY | O_CREAT, .mode = 0644 };
 	struct fuse_open_out oo;
-	assert_int_equal(s->b.ops->create(s->b.fs, &ctx, FUSE_ROOT_ID, CKRUN_INIT_NAME, &ci, &eo, &oo),
+	assert_int_equal(CALL(s->b, create, FUSE_ROOT_ID, CKRUN_INIT_NAME, &ci, &eo, &oo),
 			 -EEXIST);
-	assert_int_equal(s->b.ops->unlink(s->b.fs, &ctx, FUSE_ROOT_ID, CKRUN_INIT_NAME), -EPERM);
+	assert_int_equal(CALL(s->b, unlink, FUSE_ROOT_ID, CKRUN_INIT_NAME), -EPERM);
 }
 
 static void test_read_write_root(void **state)
@@ -172,8 +175,8 @@ static void test_read_write_root(void **state)
 	check_served(&s);
 	struct fuse_mkdir_in mi = { .mode = 0755 };
 	struct fuse_entry_out eo;
-	assert_int_equal(s.b.ops->mkdir(s.b.fs, &ctx, FUSE_ROOT_ID, "newdir", &mi, &eo), 0);
-	s.b.ops->forget(s.b.fs, eo.nodeid, 1);
+	assert_int_equal(CALL(s.b, mkdir, FUSE_ROOT_ID, "newdir", &mi, &eo), 0);
+	FS_CALL_VOID(fs_table_for(s.b.table, eo.nodeid), forget, eo.nodeid, 1);
 	char p[128];
 	snprintf(p, sizeof(p), "%s/newdir", s.dir);
 	assert_int_equal(access(p, F_OK), 0);
@@ -188,7 +191,7 @@ static void test_read_only_root(void **state)
 	check_served(&s);
 	struct fuse_mkdir_in mi = { .mode = 0755 };
 	struct fuse_entry_out eo;
-	assert_int_equal(s.b.ops->mkdir(s.b.fs, &ctx, FUSE_ROOT_ID, "newdir", &mi, &eo), -EROFS);
+	assert_int_equal(CALL(s.b, mkdir, FUSE_ROOT_ID, "newdir", &mi, &eo), -EROFS);
 	char p[128];
 	snprintf(p, sizeof(p), "%s/newdir", s.dir);
 	assert_int_equal(access(p, F_OK), -1);

@@ -378,9 +378,48 @@ static void test_stop_with_stuck_reader_is_bounded(void **state)
 	assert_int_equal(virtio_mmio_read(f->t, VIRTIO_MMIO_STATUS, 4), 0);
 }
 
+/* A driver repeating DEVICE_READY cannot grow the device's queue of control
+ * messages (docs/security.md, "Bounds"): with no receive buffer free, at most
+ * 32 (CON_PENDING_MAX) wait; the rest are dropped. */
+static void test_ctrl_messages_bounded(void **state)
+{
+	struct fx *f = *state;
+	start(f); /* 12 control receive buffers */
+	uint64_t gpa = next_buf(f), rb = next_buf(f);
+	struct virtio_console_control m = { htole32(0), htole16(VIRTIO_CONSOLE_DEVICE_READY), htole16(1) };
+	memcpy(fake_ptr(&f->mem, gpa), &m, sizeof(m));
+	for (int i = 0; i < 100; i++) {
+		struct tbuf b = { gpa, sizeof(m), false };
+		td_post(&f->mem, &f->q[CTRL_TX], &b, 1);
+		kick(f, CTRL_TX);
+		assert_true(td_wait_used(&f->mem, &f->q[CTRL_TX], NULL, NULL));
+	}
+	int got = 0;
+	for (int i = 0; i < 12; i++, got++)
+		expect_ctrl(f, 0, VIRTIO_CONSOLE_PORT_ADD, 1, NULL);
+	/* 88 more were asked for: 32 wait for buffers */
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 16; i++) {
+			struct tbuf b = { rb, 64, true };
+			td_post(&f->mem, &f->q[CTRL_RX], &b, 1);
+		}
+		kick(f, CTRL_RX);
+		for (int i = 0; i < 16; i++, got++)
+			assert_true(td_wait_used(&f->mem, &f->q[CTRL_RX], NULL, NULL));
+	}
+	struct tbuf b = { rb, 64, true };
+	td_post(&f->mem, &f->q[CTRL_RX], &b, 1);
+	kick(f, CTRL_RX);
+	usleep(200000);
+	struct vring_used *u = fake_ptr(&f->mem, f->q[CTRL_RX].used);
+	assert_int_equal(le16toh(u->idx), (uint16_t)got); /* nothing more was queued */
+	assert_int_equal(got, 12 + 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ctrl_messages_bounded, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_config_and_features, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_console_port, setup1, teardown),
 		cmocka_unit_test_setup_teardown(test_named_ports, setup4, teardown),

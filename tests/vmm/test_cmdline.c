@@ -11,8 +11,8 @@
 
 #include "vmm/vm.h"
 
-#define PROLOG_RW "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs rw quiet no-kvmapf init=/init.krun"
-#define PROLOG_RO "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs ro quiet no-kvmapf init=/init.krun"
+#define PROLOG_RW "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs rw quiet no-kvmapf no_timer_check init=/init.krun"
+#define PROLOG_RO "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 root=/dev//dev/root rootfstype=virtiofs ro quiet no-kvmapf no_timer_check init=/init.krun"
 
 static char buf[LAYOUT_CMDLINE_MAX];
 

@@ -108,16 +108,19 @@ static int read_secret(struct fs_backend *be)
 	struct fuse_entry_out d, f;
 	struct fuse_open_in oi = { .flags = O_RDONLY };
 	struct fuse_open_out oo;
-	int r = be->ops->lookup(be->fs, &guest_root, FUSE_ROOT_ID, "d", &d);
+	struct fs_table t; /* a passthrough or a read-only share: its composed table */
+	if (fs_backend_table(be, &t))
+		return -EINVAL;
+	int r = FS_CALL(&t, lookup, &guest_root, FUSE_ROOT_ID, "d", &d);
 	if (r)
 		return r;
-	r = be->ops->lookup(be->fs, &guest_root, d.nodeid, "secret", &f);
+	r = FS_CALL(&t, lookup, &guest_root, d.nodeid, "secret", &f);
 	if (r)
 		return r;
-	r = be->ops->opendir(be->fs, &guest_root, d.nodeid, &oi, &oo);
+	r = FS_CALL(&t, opendir, &guest_root, d.nodeid, &oi, &oo);
 	if (r)
 		return r;
-	return be->ops->open(be->fs, &guest_root, f.nodeid, &oi, &oo);
+	return FS_CALL(&t, open, &guest_root, f.nodeid, &oi, &oo);
 }
 
 /* A read-only share after the read-only drop: root's view of other users' files. */
@@ -134,7 +137,7 @@ static int child_ro_reads(void)
 	/* and writes are still refused by the wrapper, not by a missing capability */
 	struct fuse_mkdir_in mk = { .mode = 0755 };
 	struct fuse_entry_out eo;
-	if (be.ops->mkdir(be.fs, &guest_root, FUSE_ROOT_ID, "x", &mk, &eo) != -EROFS)
+	if (FS_CALL(be.table, mkdir, &guest_root, FUSE_ROOT_ID, "x", &mk, &eo) != -EROFS)
 		return 4;
 	be.free(be.fs);
 	return 0;

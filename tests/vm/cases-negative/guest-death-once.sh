@@ -1,8 +1,8 @@
 #!/bin/sh
 # Stands in for a test that failed because its inner guest ended without its
-# init reporting a status (ckrun's message, as after a nested-KVM reset of
-# the guest at boot): the runner must try it once more in a fresh test host,
-# where it passes. Only its first try fails.
+# init reporting a status (ckrun's message): the runner must not try it again
+# (it would pass on a retry: only its first try fails) and must say how to
+# trace such a death (docs/testing.md, "Inner guest deaths").
 # ckrun-vm-timeout: 30
 case " ${CKRUN_VM_RETRIED:-} " in
 *" guest-death-once "*)

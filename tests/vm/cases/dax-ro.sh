@@ -10,10 +10,13 @@
 #     write both get EROFS;
 #  3. a hostile store: root in the guest writes through /dev/mem straight into
 #     the DAX window, where the host mapped the file PROT_READ. KVM cannot
-#     satisfy a write fault on a read-only host mapping: KVM_RUN fails with
-#     EFAULT and ckrun ends the VM with an error (docs/security.md, "DAX").
-#     The VMM process must end normally (no signal) and the host file must be
-#     byte-for-byte unchanged.
+#     satisfy a write fault on a read-only host mapping. A 6.1 host KVM (the
+#     test host's) fails KVM_RUN with EFAULT and ckrun ends the VM with an
+#     error; a newer one (seen on 6.18) emulates the store as an MMIO write,
+#     which no device claims and the VMM drops, and the guest reads the old
+#     bytes back (docs/security.md, "DAX"). Either is a pass. The VMM process
+#     must end normally (no signal) and the host file must be byte-for-byte
+#     unchanged.
 . "$CKRUN_VM_LIB"
 vm_require_kvm
 T=$(bb mktemp -d "$CKRUN_TMP/dax-ro.XXXXXX")
@@ -61,8 +64,13 @@ after=$(bb sha256sum "$data/first" "$data/big")
 [ "$rc" -lt 128 ] || vm_fail "the VMM ended with status $rc (killed by a signal?)"
 bb grep -q GUEST-STORE-ATTEMPT "$log" || vm_fail "the guest never attempted the store (status $rc)"
 if bb grep -q GUEST-STORE-RETURNED "$log"; then
-	vm_fail "the store into the read-only mapping returned in the guest (status $rc); expected the VM to end"
+	# the MMIO-exit path: the store was dropped, the page still holds "ABCD"
+	back=$(bb sed -n 's/.*GUEST-STORE-RETURNED //p' "$log" | bb tr -d '\r')
+	[ "$back" = 0x44434241 ] || vm_fail "the store into the read-only mapping returned and reads back '$back'"
+	how="was dropped as an MMIO write (reads back $back)"
+else
+	[ "$rc" -ne 0 ] || vm_fail "status 0 after the store, without the store returning"
+	how="ended the VM (status $rc)"
 fi
-[ "$rc" -ne 0 ] || vm_fail "status 0 after the store; expected a VM error"
-vm_log "PASS: reads match ($got), writes refused, store into the RO window ended the VM (status $rc), host unchanged"
+vm_log "PASS: reads match ($got), writes refused, store into the RO window $how, host unchanged"
 bb rm -rf "$T"
