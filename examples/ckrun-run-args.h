@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #define RUN_MAX_VOLUMES 8
-#define RUN_MAX_ENV 64
+#define RUN_MAX_ENV 4095 /* + PATH = libkrun's 4096 entries */
 #define RUN_TAG_MAX 36
 
 struct run_volume {

@@ -42,19 +42,28 @@ static int need_dir(const char *what, const char *path)
 	return 0;
 }
 
-/* ELF images are passed as such; anything else (a bzImage) as RAW. */
+/* The format from the first bytes: ELF, a vmlinux compressed with gzip,
+ * bzip2 or zstd, else RAW (a bzImage). */
 static int kernel_format(const char *path, uint32_t *fmt)
 {
-	unsigned char magic[4] = { 0 };
+	unsigned char m[4] = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "ckrun-run: kernel %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	ssize_t n = read(fd, magic, sizeof(magic));
+	ssize_t n = read(fd, m, sizeof(m));
 	close(fd);
-	*fmt = (n == 4 && memcmp(magic, "\x7f" "ELF", 4) == 0) ? KRUN_KERNEL_FORMAT_ELF
-							       : KRUN_KERNEL_FORMAT_RAW;
+	if (n == 4 && memcmp(m, "\x7f" "ELF", 4) == 0)
+		*fmt = KRUN_KERNEL_FORMAT_ELF;
+	else if (n >= 3 && m[0] == 0x1f && m[1] == 0x8b && m[2] == 0x08)
+		*fmt = KRUN_KERNEL_FORMAT_IMAGE_GZ;
+	else if (n >= 3 && memcmp(m, "BZh", 3) == 0)
+		*fmt = KRUN_KERNEL_FORMAT_IMAGE_BZ2;
+	else if (n == 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
+		*fmt = KRUN_KERNEL_FORMAT_IMAGE_ZSTD;
+	else
+		*fmt = KRUN_KERNEL_FORMAT_RAW;
 	return 0;
 }
 

@@ -5,8 +5,12 @@
  * Names, argument types and constant values match libkrun, so programs
  * written for libkrun build and run unchanged against ckrun. Every function
  * returns 0 (or a non-negative value where stated) on success and a negative
- * errno on failure. An unknown context ID gives -ENOENT. Functions that ckrun
- * does not implement return -ENOTSUP and never pretend to succeed; see
+ * errno on failure. An unknown context ID gives -ENOENT, and that check comes
+ * first: a call naming an unknown context returns -ENOENT whatever its other
+ * arguments, also from the functions ckrun does not implement, which
+ * otherwise return -ENOTSUP and never pretend to succeed (exceptions, as in
+ * libkrun: krun_set_mapped_volumes is always -EINVAL, and krun_add_net_*
+ * check their arguments before the context); see
  * docs/api.md for the status of each function and where ckrun deliberately
  * differs from libkrun.
  *
@@ -98,18 +102,21 @@ int32_t krun_free_ctx(uint32_t ctx_id);
 int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t ram_mib);
 
 /**
- * Ask for nested virtualization in the guest.
+ * Ask for nested virtualization in the guest: the host CPU's VMX or SVM is
+ * shown to the guest (CPUID), which can then run its own KVM guests.
  *
- * ckrun: enabled=false succeeds; enabled=true returns -ENOTSUP.
- * Errors: -ENOENT unknown context.
+ * ckrun: enabled=true needs a host whose KVM module has nested=1
+ * (krun_check_nested_virt() == 1), else -ENOTSUP. Without this call (or with
+ * enabled=false) the guest sees neither VMX nor SVM.
+ * Errors: -ENOENT unknown context; -ENOTSUP see above.
  */
 int32_t krun_set_nested_virt(uint32_t ctx_id, bool enabled);
 
 /**
  * Whether nested virtualization can be offered to guests.
  *
- * Returns 1 (yes), 0 (no) or a negative errno. ckrun does not offer nested
- * virtualization, so it answers 0.
+ * Returns 1 (yes), 0 (no) or a negative errno: 1 when the host's KVM module
+ * (kvm_intel or kvm_amd) has its "nested" parameter on, as libkrun.
  */
 int32_t krun_check_nested_virt(void);
 
@@ -154,12 +161,16 @@ int32_t krun_has_feature(uint64_t feature);
 int32_t krun_set_smbios_oem_strings(uint32_t ctx_id, const char *const oem_strings[]);
 
 /**
- * Switch to this user ID just before the VM starts. ckrun: -ENOTSUP.
+ * Switch the process to this user ID (setuid) in the start call, before the
+ * VM is built, as libkrun does; the start call returns -errno if it fails.
+ * Errors: -ENOENT unknown context.
  */
 int32_t krun_setuid(uint32_t ctx_id, uid_t uid);
 
 /**
- * Switch to this group ID just before the VM starts. ckrun: -ENOTSUP.
+ * Switch the process to this group ID (setgid) in the start call, before
+ * krun_setuid's change and before the VM is built, as libkrun does.
+ * Errors: -ENOENT unknown context.
  */
 int32_t krun_setgid(uint32_t ctx_id, gid_t gid);
 
@@ -262,14 +273,19 @@ int32_t krun_set_root_disk_remount(uint32_t ctx_id, const char *device, const ch
                                    const char *options);
 
 /**
- * Do not serve the built-in /init.krun on the root share. ckrun: -ENOTSUP.
+ * Do not serve the built-in /init.krun on the root share: the client brings
+ * its own init (the kernel still runs /init.krun, or the init= of a command
+ * line given to krun_set_kernel), which receives the workload the libkrun way,
+ * as KRUN_* variables and arguments on the kernel command line.
+ * Errors: -ENOENT unknown context.
  */
 int32_t krun_disable_implicit_init(uint32_t ctx_id);
 
 /**
- * Get the built-in init binary.
+ * Get the built-in init binary (a static x86_64 executable); the data stays
+ * valid while the library is loaded and must not be written.
  *
- * Errors: -EINVAL if data_out or len_out is NULL; ckrun: -ENOTSUP otherwise.
+ * Errors: -EINVAL if data_out or len_out is NULL.
  */
 int32_t krun_get_default_init(const uint8_t **data_out, size_t *len_out);
 
@@ -401,8 +417,9 @@ int32_t krun_disable_implicit_vsock(uint32_t ctx_id);
 /* ------------------------------------------------------------------ */
 
 /**
- * Send the guest's console output to the file c_filepath (opened when the
- * VM starts) instead of the caller's stdio; the guest gets no console input.
+ * Send the guest's console output to the file c_filepath (created or
+ * truncated when the VM starts, as libkrun) instead of the caller's stdio;
+ * the guest gets no console input.
  *
  * Errors: -ENOENT unknown context; -EINVAL NULL path or a second call on the
  * same context.
@@ -470,13 +487,17 @@ int32_t krun_add_console_port_inout(uint32_t ctx_id, uint32_t console_id, const 
  * loaded as the initial ramdisk. A non-NULL "cmdline" replaces the default
  * kernel command line prolog (including init=/init.krun).
  *
- * ckrun accepts KRUN_KERNEL_FORMAT_RAW (a bzImage or a plain vmlinux) and
- * KRUN_KERNEL_FORMAT_ELF on x86_64.
+ * ckrun accepts, on x86_64, KRUN_KERNEL_FORMAT_RAW (a bzImage or a plain
+ * vmlinux), KRUN_KERNEL_FORMAT_ELF, and KRUN_KERNEL_FORMAT_IMAGE_GZ/BZ2/ZSTD:
+ * an ELF vmlinux compressed with gzip, bzip2 or zstd, alone or inside another
+ * file such as a distribution's vmlinuz (the first stream of that kind that
+ * decompresses to an ELF image is used). A damaged image is reported by the
+ * start call.
  *
  * Errors: -ENOENT unknown context; -EINVAL NULL kernel_path, unknown format,
  * PE_GZ (aarch64 only), a path that is not a regular file, a command line
- * too long for the guest; -ENOTSUP the compressed IMAGE_* formats; a stat
- * errno (e.g. -ENOENT) if kernel or initramfs do not exist.
+ * too long for the guest; a stat errno (e.g. -ENOENT) if kernel or
+ * initramfs do not exist.
  */
 int32_t krun_set_kernel(uint32_t ctx_id, const char *kernel_path, uint32_t kernel_format,
                         const char *initramfs, const char *cmdline);
@@ -507,6 +528,8 @@ int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path);
  * its environment. "argv" holds the arguments only, without argv[0]; NULL
  * means none. "envp" holds "NAME=value" strings; NULL copies the calling
  * process's environment at the time of the call. Replaces earlier settings.
+ * With ckrun's init, every byte of every string reaches the workload as
+ * given (quotes, newlines, entries without '='), up to 4096 of each.
  *
  * Errors: -ENOENT unknown context; -EINVAL NULL exec_path; -E2BIG argv or
  * envp with more than 4096 entries; -ENOMEM.
@@ -523,11 +546,13 @@ int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path, const char *const 
 int32_t krun_set_env(uint32_t ctx_id, const char *const envp[]);
 
 /**
- * Resource limits for the workload, entries "RESOURCE=CUR:MAX" where RESOURCE
- * is the numeric Linux rlimit ID and CUR, MAX are decimal numbers.
+ * Resource limits for the workload, entries "RESOURCE=CUR:MAX" or
+ * "RESOURCE:CUR:MAX" where RESOURCE is the numeric Linux rlimit ID and CUR,
+ * MAX are decimal numbers. As libkrun's init, a malformed entry is skipped
+ * (ckrun logs a warning) and the others are applied.
  *
- * Errors: -ENOENT unknown context; -EINVAL NULL array or a malformed entry;
- * -E2BIG more than 4096 entries; -ENOMEM.
+ * Errors: -ENOENT unknown context; -EINVAL NULL array; -E2BIG more than 4096
+ * entries; -ENOMEM.
  */
 int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits[]);
 

@@ -13,6 +13,8 @@ pkgs=(
 	# the build: meson runs python3 (and src/init/embed.py), clang builds the fuzzers
 	build-essential meson ninja-build pkg-config python3 clang libclang-rt-14-dev
 	libcmocka-dev libcap-ng-dev libseccomp-dev libfuse3-dev
+	# compressed guest kernels (krun_set_kernel IMAGE_GZ/BZ2/ZSTD) and the tools its tests use
+	zlib1g-dev libbz2-dev libzstd-dev gzip bzip2
 	# fs tests: fusermount3, setfattr/getfattr (tests/fs/ro-syscalls.sh)
 	fuse3 attr
 	# VM tests: QEMU (test host, init-qemu; its virtiofsd), the test host's pieces

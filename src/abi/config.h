@@ -78,6 +78,12 @@ struct ckrun_config {
 
 	int log_level;
 
+	/* krun_disable_implicit_init: no /init.krun is served; the workload
+	 * travels on the kernel command line for the client's own init. */
+	bool no_implicit_init;
+	bool nested_virt;     /* krun_set_nested_virt(true): VMX/SVM shown to the guest */
+	bool set_uid, set_gid; /* krun_setuid / krun_setgid, applied by the start call */
+	uint32_t uid, gid;
 	/* Network: krun_add_net_* in call order (the guest's eth0, eth1, ...). */
 	struct ckrun_net nets[CKRUN_MAX_NETS];
 	int nr_nets;

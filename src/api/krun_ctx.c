@@ -80,7 +80,23 @@ static int32_t only_off(uint32_t ctx_id, bool on)
 
 CKRUN_EXPORT int32_t krun_set_nested_virt(uint32_t ctx_id, bool enabled)
 {
-	return only_off(ctx_id, enabled);
+	static const char *const params[] = CKRUN_KVM_NESTED_PARAMS;
+	struct ckrun_config *cfg;
+
+	int err = ckrun_ctx_check(ctx_id);
+
+	if (err)
+		return err;
+	/* Without nested=1 KVM offers no VMX/SVM to pass on: refuse now rather
+	 * than boot a guest without what was asked for. */
+	if (enabled && ckrun_kvm_nested(params) != 1)
+		return -ENOTSUP;
+	cfg = ckrun_ctx_lock(ctx_id);
+	if (!cfg)
+		return -ENOENT;
+	cfg->nested_virt = enabled;
+	ckrun_ctx_unlock();
+	return 0;
 }
 
 CKRUN_EXPORT int32_t krun_split_irqchip(uint32_t ctx_id, bool enable)
@@ -95,10 +111,33 @@ CKRUN_EXPORT int32_t krun_set_snd_device(uint32_t ctx_id, bool enable)
 
 CKRUN_EXPORT int32_t krun_check_nested_virt(void)
 {
-	/*
-	 * The question a client asks is "may I call krun_set_nested_virt(true)":
-	 * ckrun does not pass VMX/SVM through, so the answer is no on any host.
-	 */
+	static const char *const params[] = CKRUN_KVM_NESTED_PARAMS;
+
+	return ckrun_kvm_nested(params);
+}
+
+/* Recorded here, applied by the start call (krun_start.c) as libkrun does. */
+CKRUN_EXPORT int32_t krun_setuid(uint32_t ctx_id, uid_t uid)
+{
+	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
+
+	if (!cfg)
+		return -ENOENT;
+	cfg->uid = uid;
+	cfg->set_uid = true;
+	ckrun_ctx_unlock();
+	return 0;
+}
+
+CKRUN_EXPORT int32_t krun_setgid(uint32_t ctx_id, gid_t gid)
+{
+	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
+
+	if (!cfg)
+		return -ENOENT;
+	cfg->gid = gid;
+	cfg->set_gid = true;
+	ckrun_ctx_unlock();
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include "libkrun.h"
 #include "api/ctx.h"
 #include "api/export.h"
+#include "api/log.h"
 #include "api/strv.h"
 #include "api/validate.h"
 #include "vmm/layout.h"
@@ -136,10 +137,19 @@ CKRUN_EXPORT int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits
 	ret = ckrun_strv_dup(rlimits, &copy);
 	if (ret)
 		return ret;
-	for (size_t i = 0; copy[i] && !ret; i++)
-		ret = ckrun_check_rlimit(copy[i]);
-	if (!ret)
-		ret = SWAP_LOCKED(ctx_id, rlimits, copy);
+	/* As libkrun's init: a malformed entry is skipped, the others apply. */
+	for (size_t i = 0, j = 0;; i++) {
+		if (copy[i] && ckrun_check_rlimit(copy[i])) {
+			ckrun_log(CKRUN_LOG_WARN, "context %u: rlimit \"%s\" is not ID=CUR:MAX (or ID:CUR:MAX, CUR <= MAX); skipped",
+				  ctx_id, copy[i]);
+			free(copy[i]);
+			continue;
+		}
+		copy[j++] = copy[i];
+		if (!copy[i])
+			break;
+	}
+	ret = SWAP_LOCKED(ctx_id, rlimits, copy);
 	ckrun_strv_free(copy);
 	return ret;
 }
@@ -150,11 +160,10 @@ static int check_kernel_format(uint32_t format)
 	switch (format) {
 	case KRUN_KERNEL_FORMAT_RAW: /* bzImage or plain vmlinux, told apart by content */
 	case KRUN_KERNEL_FORMAT_ELF:
-		return 0;
-	case KRUN_KERNEL_FORMAT_IMAGE_BZ2:
+	case KRUN_KERNEL_FORMAT_IMAGE_BZ2: /* compressed ELF, decompressed by the VMM */
 	case KRUN_KERNEL_FORMAT_IMAGE_GZ:
 	case KRUN_KERNEL_FORMAT_IMAGE_ZSTD:
-		return -ENOTSUP; /* compressed ELF: valid on x86_64, not implemented */
+		return 0;
 	case KRUN_KERNEL_FORMAT_PE_GZ:   /* aarch64 only */
 	default:
 		return -EINVAL;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* krun_* functions that add virtio-fs shares (the root among them). */
+/* krun_* functions that add virtio-fs shares (the root among them) and choose its init. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 #include "api/ctx.h"
 #include "api/export.h"
 #include "api/validate.h"
+#include "abi/init_blob.h"
 
 /* The one implementation behind every krun_add_virtiofs* and krun_set_root. */
 static int add_share(uint32_t ctx_id, const char *c_tag, const char *c_path, uint64_t shm_size,
@@ -87,4 +88,29 @@ CKRUN_EXPORT int32_t krun_set_mapped_volumes(uint32_t ctx_id, const char *const 
 	(void)mapped_volumes;
 	/* Withdrawn from libkrun, which answers -EINVAL whatever the arguments. */
 	return -EINVAL;
+}
+
+/*
+ * Applies whenever it is called before the start: ckrun decides what the
+ * root share serves when the VM is built (libkrun only skips the init for
+ * shares added after this call).
+ */
+CKRUN_EXPORT int32_t krun_disable_implicit_init(uint32_t ctx_id)
+{
+	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
+
+	if (!cfg)
+		return -ENOENT;
+	cfg->no_implicit_init = true;
+	ckrun_ctx_unlock();
+	return 0;
+}
+
+CKRUN_EXPORT int32_t krun_get_default_init(const uint8_t **data_out, size_t *len_out)
+{
+	if (!data_out || !len_out)
+		return -EINVAL;
+	*data_out = ckrun_init_blob;
+	*len_out = ckrun_init_blob_size;
+	return 0;
 }

@@ -29,6 +29,25 @@ void ckrun_set_vm_runner_for_test(ckrun_vm_runner_fn fn)
 	atomic_store(&test_runner, fn);
 }
 
+/*
+ * krun_setgid, then krun_setuid, for the whole process and before the VM is
+ * built (its files are opened with the new IDs), as libkrun does.
+ */
+static int apply_ids(const struct ckrun_config *cfg, uint32_t ctx_id)
+{
+	if (cfg->set_gid && setgid((gid_t)cfg->gid) < 0) {
+		int e = errno;
+		ckrun_log(CKRUN_LOG_ERROR, "context %u: setgid(%u): %s", ctx_id, cfg->gid, strerror(e));
+		return -e;
+	}
+	if (cfg->set_uid && setuid((uid_t)cfg->uid) < 0) {
+		int e = errno;
+		ckrun_log(CKRUN_LOG_ERROR, "context %u: setuid(%u): %s", ctx_id, cfg->uid, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 /* Run the context's VM: 0 with *status in 0..255, or -errno. `last`: the
  * process ends with this VM (krun_start_enter). */
 static int run_ctx(uint32_t ctx_id, bool last, int *status)
@@ -52,7 +71,9 @@ static int run_ctx(uint32_t ctx_id, bool last, int *status)
 		return ret;
 	}
 
-	ret = (runner ? runner : ckrun_vm_run)(cfg, &code);
+	ret = apply_ids(cfg, ctx_id);
+	if (!ret)
+		ret = (runner ? runner : ckrun_vm_run)(cfg, &code);
 	ckrun_config_free(cfg);
 	free(cfg);
 	if (ret > 0)

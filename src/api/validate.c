@@ -92,8 +92,10 @@ int ckrun_check_rlimit(const char *s)
 	if (!s)
 		return -EINVAL;
 	s = decimal(s, &res);
-	if (!s || *s++ != '=')
+	/* "ID=CUR:MAX" (libkrun's documented form) or "ID:CUR:MAX" (its C init's). */
+	if (!s || (*s != '=' && *s != ':'))
 		return -EINVAL;
+	s++;
 	s = decimal(s, &cur);
 	if (!s || *s++ != ':')
 		return -EINVAL;

@@ -45,4 +45,13 @@ bool ckrun_is_utf8(const char *s);
  */
 int ckrun_kvm_max_vcpus(void);
 
+/* The sysfs files holding the KVM modules' "nested" parameter. */
+#define CKRUN_KVM_NESTED_PARAMS \
+	{ "/sys/module/kvm_intel/parameters/nested", "/sys/module/kvm_amd/parameters/nested", NULL }
+/*
+ * 1 if one of the NULL-terminated files says the parameter is on ("1", "Y"
+ * or "y", as libkrun reads it), else 0 (no module loaded: 0 too).
+ */
+int ckrun_kvm_nested(const char *const params[]);
+
 #endif

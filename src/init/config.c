@@ -255,10 +255,12 @@ static int parse_limit(const char *s, size_t n, rlim_t *out)
 	return 0;
 }
 
-int init_parse_rlimits(const char *s, struct init_rlimit *out, int max)
+int init_parse_rlimits(const char *s, struct init_rlimit *out, int max, int *skipped)
 {
 	int n = 0;
 	size_t len;
+	if (skipped)
+		*skipped = 0;
 	if (!s)
 		return 0;
 	len = strlen(s);
@@ -270,19 +272,23 @@ int init_parse_rlimits(const char *s, struct init_rlimit *out, int max)
 	while (s < end) {
 		const char *comma = memchr(s, ',', (size_t)(end - s));
 		const char *item_end = comma ? comma : end;
-		const char *eq = memchr(s, '=', (size_t)(item_end - s));
-		const char *colon = eq ? memchr(eq, ':', (size_t)(item_end - eq)) : NULL;
+		/* "RES=CUR:MAX" or "RES:CUR:MAX": the first '=' or ':' ends RES. */
+		const char *sep = s;
+		while (sep < item_end && *sep != '=' && *sep != ':')
+			sep++;
+		const char *colon = sep < item_end ? memchr(sep + 1, ':', (size_t)(item_end - sep - 1)) : NULL;
 		rlim_t res, cur, lim;
 		if (item_end == s) { /* tolerate empty items ("a,,b", trailing comma) */
 			s = item_end + 1;
 			continue;
 		}
-		if (!eq || !colon || parse_limit(s, (size_t)(eq - s), &res) < 0 ||
+		if (sep == item_end || !colon || parse_limit(s, (size_t)(sep - s), &res) < 0 ||
 		    res == RLIM_INFINITY || res >= RLIM_NLIMITS ||
-		    parse_limit(eq + 1, (size_t)(colon - eq - 1), &cur) < 0 ||
-		    parse_limit(colon + 1, (size_t)(item_end - colon - 1), &lim) < 0)
-			return -EINVAL;
-		if (n < max) {
+		    parse_limit(sep + 1, (size_t)(colon - sep - 1), &cur) < 0 ||
+		    parse_limit(colon + 1, (size_t)(item_end - colon - 1), &lim) < 0) {
+			if (skipped) /* as libkrun's init: a bad entry is skipped */
+				(*skipped)++;
+		} else if (n < max) {
 			out[n].resource = (int)res;
 			out[n].lim.rlim_cur = cur;
 			out[n].lim.rlim_max = lim;
@@ -331,6 +337,48 @@ char **init_choose_argv(const char *krun_init, char *const *args, int nargs,
 	if (v)
 		v[0] = (char *)"/bin/sh";
 	return v;
+}
+
+/* Key length of an environment entry: up to '=', or the whole entry without one. */
+static size_t key_len(const char *e)
+{
+	const char *eq = strchr(e, '=');
+	return eq ? (size_t)(eq - e) : strlen(e);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t lx = key_len(x), ly = key_len(y);
+	int c = memcmp(x, y, lx < ly ? lx : ly);
+	return c ? c : (lx > ly) - (lx < ly);
+}
+
+char **init_merge_env(char *const *first, char *const *rest)
+{
+	size_t nf = 0, nr = 0, n = 0;
+	while (first && first[nf])
+		nf++;
+	while (rest && rest[nr])
+		nr++;
+	char **out = calloc(nf + nr + 1, sizeof(*out));
+	/* The keys of `first`, sorted: a lookup per entry of `rest` stays
+	 * O(log n) with thousands of variables (slow guests, see workload.h). */
+	char **keys = calloc(nf + 1, sizeof(*keys));
+	if (!out || !keys) {
+		free(out);
+		free(keys);
+		return NULL;
+	}
+	memcpy(keys, first, nf * sizeof(*keys));
+	qsort(keys, nf, sizeof(*keys), cmp_key);
+	for (size_t i = 0; i < nf; i++)
+		out[n++] = first[i];
+	for (size_t i = 0; i < nr; i++)
+		if (!bsearch(&rest[i], keys, nf, sizeof(*keys), cmp_key))
+			out[n++] = rest[i];
+	free(keys);
+	return out;
 }
 
 int init_exit_code(int wstatus)

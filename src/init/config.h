@@ -53,11 +53,12 @@ struct init_rlimit {
 };
 /*
  * Parses KRUN_RLIMITS: "RES=CUR:MAX[,RES=CUR:MAX]..." where RES is the
- * numeric Linux resource id; CUR/MAX are decimal, or -1 / "unlimited" for
- * RLIM_INFINITY. Optional surrounding double quotes are ignored. Returns the
- * number of entries stored (at most max) or -EINVAL at the first bad entry.
+ * numeric Linux resource id (also "RES:CUR:MAX", as libkrun's init); CUR/MAX
+ * are decimal, or -1 / "unlimited" for RLIM_INFINITY. Optional surrounding
+ * double quotes are ignored. A malformed entry is skipped and counted in
+ * *skipped (may be NULL). Returns the number of entries stored (at most max).
  */
-int init_parse_rlimits(const char *s, struct init_rlimit *out, int max);
+int init_parse_rlimits(const char *s, struct init_rlimit *out, int max, int *skipped);
 
 /*
  * Chooses the workload's argv: KRUN_INIT + args when krun_init is set, else
@@ -66,6 +67,13 @@ int init_parse_rlimits(const char *s, struct init_rlimit *out, int max);
  */
 char **init_choose_argv(const char *krun_init, char *const *args, int nargs,
 			char *const *config_argv);
+
+/*
+ * The environment `first` (every entry verbatim and in order, also entries
+ * without '=') followed by the entries of `rest` whose name is not in
+ * `first`. A new NULL-terminated array of borrowed pointers, or NULL.
+ */
+char **init_merge_env(char *const *first, char *const *rest);
 
 /* The status PID 1 reports: exit code, or 128 + signal. */
 int init_exit_code(int wstatus);

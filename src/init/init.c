@@ -4,10 +4,12 @@
  * libkrun.so and served as a virtual read-only file on the "/dev/root" share.
  *
  * It follows libkrun's init contract: mount the pseudo filesystems, bring up
- * lo, set the hostname, get a DHCP lease on eth0 when KRUN_DHCP=1 (net.c),
- * take the workload from the kernel command line (KRUN_INIT, KRUN_WORKDIR,
- * KRUN_RLIMITS, "K=V" environment, args after --) or from
- * /.krun_config.json, run it with stdio on the krun-std* console ports
+ * lo, set the hostname, get a DHCP lease on eth0 when KRUN_DHCP=1 (net.c)
+ * or configure the implicit network's eth0 (netcfg.c), take the workload
+ * from the workload file the VMM serves next to it (workload.h), else from
+ * the kernel command line (KRUN_INIT, KRUN_WORKDIR, KRUN_RLIMITS, "K=V"
+ * environment, args after --), and from /.krun_config.json, run it with
+ * stdio on the krun-std* console ports
  * when they exist, report its exit status to the host through the virtio-fs
  * ioctl (CKRUN_IOC_EXIT_CODE, abi/guest.h) on "/" and reboot (reboot=k: the
  * i8042 reset ends the VM).
@@ -33,6 +35,7 @@
 #include "config.h"
 #include "net.h"
 #include "netcfg.h"
+#include "abi/workload.h"
 
 #define FUSE_SUPER_MAGIC 0x65735546 /* statfs f_type of a fuse/virtiofs mount */
 #define MAX_RLIMITS 64
@@ -195,6 +198,41 @@ static void __attribute__((noreturn)) run_child(char **argv, const char *workdir
 	_exit(e == ENOENT ? 127 : 126);
 }
 
+/* Set KRUN_name from a workload list of at most one entry (joined with ','
+ * for the rlimits, as on the command line). */
+static int set_krun_var(const char *name, char *const *l)
+{
+	size_t len = 1;
+	for (size_t i = 0; l[i]; i++)
+		len += strlen(l[i]) + 1;
+	if (!l[0])
+		return unsetenv(name);
+	char *v = malloc(len), *p = v;
+	if (!v)
+		return -1;
+	for (size_t i = 0; l[i]; i++)
+		p += sprintf(p, "%s%s", i ? "," : "", l[i]);
+	int r = setenv(name, v, 1);
+	free(v);
+	return r;
+}
+
+/* The workload file's variables, then its environment first in environ. */
+static int use_workload(struct workload *wl)
+{
+	extern char **environ;
+	if (set_krun_var("KRUN_INIT", wl->list[WL_EXEC]) < 0 ||
+	    set_krun_var("KRUN_WORKDIR", wl->list[WL_WORKDIR]) < 0 ||
+	    set_krun_var("KRUN_RLIMITS", wl->list[WL_RLIMITS]) < 0)
+		return -1;
+	/* Never freed: environ points into it (and into wl) until exec. */
+	char **env = init_merge_env(wl->list[WL_ENV], environ);
+	if (!env)
+		return -1;
+	environ = env;
+	return 0;
+}
+
 static void __attribute__((noreturn)) finish(int code)
 {
 	report_exit_code(code);
@@ -226,6 +264,28 @@ int main(int argc, char **argv)
 	configure_net();
 
 	/*
+	 * The workload file replaces the command line's KRUN_* variables and
+	 * arguments: they become this process's KRUN_* variables (the workload
+	 * sees them as on libkrun), and its environment comes first, verbatim.
+	 */
+	struct workload wl;
+	char **args = argv + 1;
+	int nargs = argc - 1;
+	int wrc = workload_load("/" WORKLOAD_NAME, &wl);
+	if (wrc == 0) {
+		args = wl.list[WL_ARGV];
+		for (nargs = 0; args[nargs]; nargs++)
+			;
+		if (use_workload(&wl) < 0) {
+			msg("out of memory");
+			finish(125);
+		}
+	} else if (wrc != -ENOENT) {
+		msg("cannot read the workload file /%s: %s", WORKLOAD_NAME, strerror(-wrc));
+		finish(125);
+	}
+
+	/*
 	 * The configuration file is read even when KRUN_INIT names the program
 	 * (as libkrun's init does): crun 1.7-1.20 passes the program with
 	 * krun_set_exec and an empty environment, so process.env and
@@ -255,17 +315,16 @@ int main(int argc, char **argv)
 
 	const char *rls = getenv("KRUN_RLIMITS");
 	if (rls && rls[0]) {
-		nrl = init_parse_rlimits(rls, rl, MAX_RLIMITS);
-		if (nrl < 0) {
-			msg("ignoring malformed KRUN_RLIMITS=%s", rls);
-			nrl = 0;
-		}
+		int skipped;
+		nrl = init_parse_rlimits(rls, rl, MAX_RLIMITS, &skipped);
+		if (skipped)
+			msg("KRUN_RLIMITS=%s: skipped %d malformed entr%s", rls, skipped, skipped == 1 ? "y" : "ies");
 	}
 	const char *workdir = getenv("KRUN_WORKDIR");
 	if (!workdir || !workdir[0])
 		workdir = cfg.cwd;
 
-	char **wargv = init_choose_argv(krun_init, argv + 1, argc - 1, cfg.argv);
+	char **wargv = init_choose_argv(krun_init, args, nargs, cfg.argv);
 	if (!wargv) {
 		msg("out of memory");
 		finish(125);

@@ -6,7 +6,8 @@
  *   plan     check the record, choose and read the kernel (a bad path or
  *            image costs nothing else)
  *   build    KVM VM -> guest memory -> console output and serial -> vCPUs ->
- *            kernel + initramfs in guest RAM -> devices (device_list.c) ->
+ *            kernel + initramfs in guest RAM -> workload file -> devices
+ *            (device_list.c) ->
  *            command line + zero page
  *   run      start the vCPUs and wait for the end; the calling thread runs
  *            the no-sign-of-life watchdog meanwhile
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "abi/workload.h"
 #include "vmm/default_kernel.h"
 #include "vmm/krunfw.h"
 #include "vmm/privs.h"
@@ -88,6 +90,31 @@ static int open_default_kernel(struct kernel_image *k, const char **used, bool *
 	return kernel_image_from_memory(data, size, VM_KERNEL_FORMAT_RAW, k);
 }
 
+/* Why a kernel file cannot be booted, in words (buf: room for the text). */
+static const char *kernel_error(uint32_t format, int err, char *buf, size_t len)
+{
+	bool compressed = format == VM_KERNEL_FORMAT_IMAGE_GZ || format == VM_KERNEL_FORMAT_IMAGE_BZ2 ||
+			  format == VM_KERNEL_FORMAT_IMAGE_ZSTD;
+	const char *what = format == VM_KERNEL_FORMAT_IMAGE_GZ    ? "gzip"
+			   : format == VM_KERNEL_FORMAT_IMAGE_BZ2 ? "bzip2"
+								  : "zstd";
+	if (!compressed)
+		return strerror(-err);
+	switch (err) {
+	case -ENOEXEC:
+		snprintf(buf, len, "no %s stream in it decompresses to a bootable x86_64 ELF kernel", what);
+		return buf;
+	case -EBADMSG:
+		snprintf(buf, len, "its %s stream is corrupt or truncated", what);
+		return buf;
+	case -EFBIG:
+		snprintf(buf, len, "its %s stream decompresses to more than 512 MiB", what);
+		return buf;
+	default:
+		return strerror(-err);
+	}
+}
+
 /*
  * krun_set_kernel's path; else the installed default (open_default_kernel);
  * else, only when there is none, libkrunfw's bundle (libkrun's own default).
@@ -96,8 +123,10 @@ static int choose_kernel(const struct ckrun_config *cfg, struct kernel_image *k,
 {
 	int err;
 	if (cfg->kernel_path) {
+		char why[128];
 		if ((err = kernel_image_open(cfg->kernel_path, cfg->kernel_format, k)))
-			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", cfg->kernel_path, strerror(-err));
+			fprintf(stderr, "ckrun: cannot boot kernel %s: %s\n", cfg->kernel_path,
+				kernel_error(cfg->kernel_format, err, why, sizeof(why)));
 		return err;
 	}
 	const char *kpath;
@@ -163,6 +192,10 @@ static int build_memory(struct vm *vm, const struct ckrun_config *cfg)
 	}
 	if ((err = kvm_supported_cpuid(vm->kvm_fd, &vm->cpuid)))
 		return err;
+	if ((err = kvm_cpuid_nested(vm->cpuid, cfg->nested_virt))) {
+		fprintf(stderr, "ckrun: nested virtualization was asked for, but KVM offers no VMX/SVM\n");
+		return err;
+	}
 	if ((err = mem_plan_compute(cfg->ram_mib, shm_sizes, cfg->nr_shares, kvm_phys_limit(vm->cpuid), &mp))) {
 		fprintf(stderr, "ckrun: %u MiB of RAM (plus DAX windows) does not fit the guest address space\n",
 			cfg->ram_mib);
@@ -175,9 +208,13 @@ static int build_memory(struct vm *vm, const struct ckrun_config *cfg)
 static int build_console(struct vm *vm, const struct ckrun_config *cfg)
 {
 	if (cfg->console_output) {
-		vm->out_fd = open(cfg->console_output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (vm->out_fd < 0)
-			return -errno;
+		vm->out_fd = vmm_file_create(cfg->console_output);
+		if (vm->out_fd < 0) {
+			int err = vm->out_fd;
+			fprintf(stderr, "ckrun: cannot open the console output %s: %s\n", cfg->console_output,
+				strerror(-err));
+			return err;
+		}
 		vm->own_out_fd = true;
 	} else {
 		vm->out_fd = STDOUT_FILENO;
@@ -242,6 +279,24 @@ static int build_boot_data(struct vm *vm, const struct ckrun_config *cfg, const 
 	return err;
 }
 
+/* The workload file for ckrun's init (vm->workload, served by the root
+ * share), unless the workload travels on the command line. */
+static int build_workload(struct vm *vm, const struct ckrun_config *cfg)
+{
+	if (cmdline_workload_channel(cfg) == WORKLOAD_ON_CMDLINE)
+		return 0;
+	char *exec[] = { cfg->exec_path, NULL }, *workdir[] = { cfg->workdir, NULL };
+	char *const *const lists[WL_NR_LISTS] = {
+		[WL_EXEC] = exec, [WL_WORKDIR] = workdir, [WL_ARGV] = cfg->argv,
+		[WL_ENV] = cfg->envp, [WL_RLIMITS] = cfg->rlimits,
+	};
+	int err = workload_encode(lists, &vm->workload, &vm->workload_len);
+	if (err == -E2BIG)
+		fprintf(stderr, "ckrun: the workload (program, arguments, environment) is larger than %u bytes\n",
+			WORKLOAD_MAX_BYTES);
+	return err;
+}
+
 /* *out is set as soon as the VM exists: the caller destroys it, built or not. */
 static int build(const struct ckrun_config *cfg, const struct vm_plan *p, struct vm **out)
 {
@@ -261,7 +316,7 @@ static int build(const struct ckrun_config *cfg, const struct vm_plan *p, struct
 	vm->privs_seccomp = privs_seccomp_wanted();
 	if ((err = build_memory(vm, cfg)) || (err = build_console(vm, cfg)) ||
 	    (err = build_vcpus(vm, cfg, p->kernel.entry)) || (err = build_load(vm, cfg, &p->kernel, &rd)) ||
-	    (err = vm_add_devices(vm, cfg)))
+	    (err = build_workload(vm, cfg)) || (err = vm_add_devices(vm, cfg)))
 		return err;
 	return build_boot_data(vm, cfg, &p->kernel, &rd);
 }

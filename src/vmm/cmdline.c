@@ -5,6 +5,8 @@
  *   virtio_mmio.device=4K@0x<base>:<irq>...  -- "arg"...
  * The kernel has no escape character: a value is quoted when it holds
  * whitespace, and a value holding '"' cannot be passed at all (-EINVAL).
+ * With ckrun's own init the workload travels in the workload file instead
+ * (abi/workload.h) and only the prolog and devices are written here.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -79,12 +81,101 @@ static void put_var(struct out *o, const char *key, const char *val)
 		put(o, " %s=%s", key, val);
 }
 
-static bool root_read_only(const struct ckrun_config *cfg)
+static const struct ckrun_share *root_share(const struct ckrun_config *cfg)
 {
 	for (int i = 0; i < cfg->nr_shares; i++)
 		if (strcmp(cfg->shares[i].tag, CKRUN_ROOT_TAG) == 0)
-			return cfg->shares[i].read_only;
-	return false;
+			return &cfg->shares[i];
+	return NULL;
+}
+
+static bool root_read_only(const struct ckrun_config *cfg)
+{
+	const struct ckrun_share *r = root_share(cfg);
+	return r && r->read_only;
+}
+
+/*
+ * The guest kernel's own limits for what it hands init (init/main.c:
+ * MAX_INIT_ARGS and MAX_INIT_ENVS, CONFIG_INIT_ENV_ARG_LIMIT = 32 on x86, the
+ * environment counting its preset HOME and TERM; beyond them it panics) and
+ * x86's COMMAND_LINE_SIZE (a longer line is cut silently).
+ */
+#define KERNEL_INIT_MAX_ARGS 32
+#define KERNEL_INIT_MAX_ENVS 32
+#define KERNEL_INIT_PRESET_ENVS 2
+#define KERNEL_CMDLINE_SIZE 2048
+
+enum workload_channel cmdline_workload_channel(const struct ckrun_config *cfg)
+{
+	if (cfg->no_implicit_init || !root_share(cfg))
+		return WORKLOAD_ON_CMDLINE;
+	return cfg->kernel_cmdline ? WORKLOAD_FILE_AND_CMDLINE : WORKLOAD_FILE;
+}
+
+static size_t count(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* NET_FLAG_DHCP_CLIENT on any network device: the guest init runs DHCP on
+ * eth0. A boot setting, not the workload: on the command line in every case. */
+static void put_dhcp(struct out *o, const struct ckrun_config *cfg)
+{
+	if (cfg->dhcp_client)
+		put(o, " KRUN_DHCP=1");
+}
+
+/* The KRUN_* variables and the environment, libkrun's way. */
+static void put_workload_env(struct out *o, const struct ckrun_config *cfg)
+{
+	size_t nenv = KERNEL_INIT_PRESET_ENVS + count(cfg->envp) + !!cfg->exec_path + !!cfg->workdir +
+		      (cfg->rlimits && cfg->rlimits[0]) + cfg->dhcp_client;
+	if (nenv > KERNEL_INIT_MAX_ENVS || count(cfg->argv) + 1 > KERNEL_INIT_MAX_ARGS) {
+		o->err = o->err ? o->err : -E2BIG;
+		return;
+	}
+	if (cfg->exec_path)
+		put_var(o, "KRUN_INIT", cfg->exec_path);
+	if (cfg->workdir)
+		put_var(o, "KRUN_WORKDIR", cfg->workdir);
+
+	if (cfg->rlimits && cfg->rlimits[0]) {
+		put(o, " KRUN_RLIMITS=\"");
+		for (int i = 0; cfg->rlimits[i] && !o->err; i++) {
+			if (check_value(cfg->rlimits[i]) || has_space(cfg->rlimits[i]))
+				o->err = -EINVAL;
+			put(o, "%s%s", i ? "," : "", cfg->rlimits[i]);
+		}
+		put(o, "\"");
+	}
+
+	put_dhcp(o, cfg);
+
+	if (cfg->envp) {
+		for (int i = 0; cfg->envp[i] && !o->err; i++) {
+			const char *e = cfg->envp[i];
+			/* "K=V": the kernel hands unknown key=value pairs to init's environment. */
+			if (check_value(e) || !strchr(e, '=') || e[0] == '=')
+				o->err = -EINVAL;
+			put(o, " \"%s\"", e);
+		}
+	}
+}
+
+static void put_workload_args(struct out *o, const struct ckrun_config *cfg)
+{
+	if (cfg->argv && cfg->argv[0]) {
+		put(o, " --");
+		for (int i = 0; cfg->argv[i] && !o->err; i++) {
+			if (check_value(cfg->argv[i]))
+				o->err = -EINVAL;
+			put(o, " \"%s\"", cfg->argv[i]);
+		}
+	}
 }
 
 int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, const int *dev_irq, int nr_devs,
@@ -104,35 +195,6 @@ int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, cons
 	if (vm_trace_enabled())
 		put(&o, " earlyprintk=serial,ttyS0,keep ignore_loglevel");
 
-	if (cfg->exec_path)
-		put_var(&o, "KRUN_INIT", cfg->exec_path);
-	if (cfg->workdir)
-		put_var(&o, "KRUN_WORKDIR", cfg->workdir);
-
-	if (cfg->rlimits && cfg->rlimits[0]) {
-		put(&o, " KRUN_RLIMITS=\"");
-		for (int i = 0; cfg->rlimits[i] && !o.err; i++) {
-			if (check_value(cfg->rlimits[i]) || has_space(cfg->rlimits[i]))
-				o.err = -EINVAL;
-			put(&o, "%s%s", i ? "," : "", cfg->rlimits[i]);
-		}
-		put(&o, "\"");
-	}
-
-	/* NET_FLAG_DHCP_CLIENT on any network device: the guest init runs DHCP on eth0. */
-	if (cfg->dhcp_client)
-		put(&o, " KRUN_DHCP=1");
-
-	if (cfg->envp) {
-		for (int i = 0; cfg->envp[i] && !o.err; i++) {
-			const char *e = cfg->envp[i];
-			/* "K=V": the kernel hands unknown key=value pairs to init's environment. */
-			if (check_value(e) || !strchr(e, '=') || e[0] == '=')
-				o.err = -EINVAL;
-			put(&o, " \"%s\"", e);
-		}
-	}
-
 	if (vm_implicit_net(cfg)) {
 		char net[128];
 		if (vm_implicit_net_cmdline(net, sizeof(net)))
@@ -140,16 +202,31 @@ int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, cons
 		put(&o, " %s", net);
 	}
 
+	enum workload_channel ch = cmdline_workload_channel(cfg);
+	size_t mark = o.len;
+	bool on_cmdline = ch != WORKLOAD_FILE;
+	if (on_cmdline)
+		put_workload_env(&o, cfg);
+	else
+		put_dhcp(&o, cfg);
 	for (int i = 0; i < nr_devs; i++)
 		put(&o, " virtio_mmio.device=4K@0x%" PRIx64 ":%d", dev_base[i], dev_irq[i]);
+	if (on_cmdline)
+		put_workload_args(&o, cfg);
+	bool has_workload = cfg->exec_path || cfg->workdir || count(cfg->envp) || count(cfg->argv) ||
+			    count(cfg->rlimits);
+	if (on_cmdline && has_workload && !o.err && o.len >= KERNEL_CMDLINE_SIZE)
+		o.err = -E2BIG;
 
-	if (cfg->argv && cfg->argv[0]) {
-		put(&o, " --");
-		for (int i = 0; cfg->argv[i] && !o.err; i++) {
-			if (check_value(cfg->argv[i]))
-				o.err = -EINVAL;
-			put(&o, " \"%s\"", cfg->argv[i]);
-		}
+	if (o.err && ch == WORKLOAD_FILE_AND_CMDLINE) {
+		/* ckrun's init has the workload file; a custom init named by the
+		 * client's command line goes without what does not fit. */
+		o.len = mark;
+		buf[mark] = '\0';
+		o.err = 0;
+		put_dhcp(&o, cfg);
+		for (int i = 0; i < nr_devs; i++)
+			put(&o, " virtio_mmio.device=4K@0x%" PRIx64 ":%d", dev_base[i], dev_irq[i]);
 	}
 
 	if (o.err) {

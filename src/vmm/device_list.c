@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "abi/init_blob.h"
+#include "abi/workload.h"
 #include "fs/limits.h"
 #include "fs/share.h"
 #include "virtio/console.h"
@@ -62,10 +63,15 @@ static int fs_count(const struct ckrun_config *cfg)
 static int fs_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct virtio_mmio_dev **dev)
 {
 	const struct ckrun_share *sh = &cfg->shares[i];
-	/* The boot root serves the embedded guest init (init=CKRUN_INIT_PATH),
-	 * also on a read-only root: the virtual file is read-only anyway. */
-	struct fs_virtual_file init = { CKRUN_INIT_NAME, ckrun_init_blob, ckrun_init_blob_size, CKRUN_INIT_MODE };
-	bool root = strcmp(sh->tag, CKRUN_ROOT_TAG) == 0;
+	/* The boot root serves the embedded guest init (init=CKRUN_INIT_PATH)
+	 * and its workload file (abi/workload.h), also on a read-only root:
+	 * virtual files are read-only anyway. Not when the client brings its
+	 * own init (krun_disable_implicit_init). */
+	struct fs_virtual_file extras[] = {
+		{ CKRUN_INIT_NAME, ckrun_init_blob, ckrun_init_blob_size, CKRUN_INIT_MODE },
+		{ WORKLOAD_NAME, vm->workload, vm->workload_len, WORKLOAD_MODE },
+	};
+	bool root = strcmp(sh->tag, CKRUN_ROOT_TAG) == 0 && !cfg->no_implicit_init;
 	/* One fd budget and one DAX cap for all shares (fs/limits.h), made with
 	 * the first; the VM keeps a reference until it is destroyed. */
 	if (!vm->fs_limits) {
@@ -77,8 +83,8 @@ static int fs_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct 
 		.limits = vm->fs_limits,
 		.path = sh->path,
 		.read_only = sh->read_only,
-		.root_extras = root ? &init : NULL,
-		.nr_root_extras = root ? 1 : 0,
+		.root_extras = root ? extras : NULL,
+		.nr_root_extras = root ? (vm->workload ? 2 : 1) : 0,
 	};
 	struct virtio_fs_config fc = {
 		.tag = sh->tag,

@@ -114,6 +114,25 @@ int kvm_supported_cpuid(int kvm_fd, struct kvm_cpuid2 **out)
 	return -E2BIG;
 }
 
+/* Where the CPU says it has hardware virtualization (Intel SDM / AMD APM). */
+#define CPUID_1_ECX_VMX (1u << 5)
+#define CPUID_80000001_ECX_SVM (1u << 2)
+
+int kvm_cpuid_nested(struct kvm_cpuid2 *cpuid, bool nested)
+{
+	bool have = false;
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+		uint32_t bit = e->function == 1 ? CPUID_1_ECX_VMX : e->function == 0x80000001 ? CPUID_80000001_ECX_SVM : 0;
+		if (!bit)
+			continue;
+		have |= (e->ecx & bit) != 0;
+		if (!nested)
+			e->ecx &= ~bit;
+	}
+	return nested && !have ? -ENOTSUP : 0;
+}
+
 /* 1 << MAXPHYADDR from CPUID 0x80000008, capped by LAYOUT_PHYS_LIMIT. */
 uint64_t kvm_phys_limit(const struct kvm_cpuid2 *cpuid)
 {

@@ -10,7 +10,9 @@
  *    libkrunfw, see krunfw.h): copied as is to its load address.
  * KRUN_KERNEL_FORMAT_RAW is accepted for both files: libkrun has no bzImage
  * constant, and RAW means "detect bzImage or ELF by content".
- * The compressed formats (PE_GZ, IMAGE_*) give -ENOTSUP.
+ *  - IMAGE_GZ/BZ2/ZSTD: an ELF vmlinux compressed, found in the file and
+ *    decompressed first (decompress.c), then loaded as ELF. PE_GZ (aarch64)
+ *    gives -ENOTSUP.
  * Every field comes from an untrusted file and is range-checked.
  */
 #include <elf.h>
@@ -131,6 +133,29 @@ static int parse_elf(struct kernel_image *k)
 	return 0;
 }
 
+/* accept() for kernel_decompress: an ELF image parse_elf takes. */
+static int bootable_elf(const uint8_t *d, size_t n)
+{
+	struct kernel_image t = { .data = (uint8_t *)d, .size = n };
+	return parse_elf(&t) == 0;
+}
+
+/* The decompressed ELF replaces the file's bytes in k. */
+static int parse_compressed(struct kernel_image *k, uint32_t format)
+{
+	uint8_t *elf;
+	size_t n;
+	int err = kernel_decompress(k->data, k->size, format, KERNEL_FILE_MAX, bootable_elf, &elf, &n);
+	if (err)
+		return err;
+	if (!k->borrowed)
+		free(k->data);
+	k->data = elf;
+	k->size = n;
+	k->borrowed = false;
+	return parse_elf(k);
+}
+
 int kernel_image_parse(struct kernel_image *k, uint32_t format)
 {
 	switch (format) {
@@ -142,10 +167,11 @@ int kernel_image_parse(struct kernel_image *k, uint32_t format)
 		if (is_elf(k->data, k->size))
 			return parse_elf(k);
 		return -ENOEXEC;
-	case VM_KERNEL_FORMAT_PE_GZ:
 	case VM_KERNEL_FORMAT_IMAGE_BZ2:
 	case VM_KERNEL_FORMAT_IMAGE_GZ:
 	case VM_KERNEL_FORMAT_IMAGE_ZSTD:
+		return parse_compressed(k, format);
+	case VM_KERNEL_FORMAT_PE_GZ:
 		return -ENOTSUP;
 	default:
 		return -EINVAL;
@@ -169,6 +195,14 @@ int vmm_file_open(const char *path, uint64_t *size)
 	}
 	*size = (uint64_t)st.st_size;
 	return fd;
+}
+
+int vmm_file_create(const char *path)
+{
+	/* Created or truncated, as libkrun (File::create): a reader of the
+	 * file sees this VM's output only. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return fd < 0 ? -errno : fd;
 }
 
 int vmm_file_read(int fd, void *dst, uint64_t len)

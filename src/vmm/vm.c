@@ -92,6 +92,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm_memory_release(&vm->mem);
+	free(vm->workload); /* served by a device: freed once the devices are gone */
 	if (vm->own_out_fd && vm->out_fd >= 0)
 		close(vm->out_fd);
 	free(vm->cpuid);

@@ -106,11 +106,26 @@ int kernel_image_parse(struct kernel_image *k, uint32_t format);
 int kernel_image_from_bundle(const uint8_t *data, size_t size, uint64_t load_addr, uint64_t entry,
 			     struct kernel_image *k);
 void kernel_image_free(struct kernel_image *k);
+
+/* ---- decompress.c: compressed kernels ---- */
+
+/*
+ * Find and decompress the stream of a VM_KERNEL_FORMAT_IMAGE_* format in
+ * data: each occurrence of its magic in turn (at most 16), until one
+ * decompresses completely, within max bytes, to something accept() takes.
+ * 0 with a malloc'd *out; -ENOEXEC no such stream, or none holds what accept
+ * wants; -EBADMSG the stream is corrupt or truncated; -EFBIG it decompresses
+ * to more than max; -ENOMEM; -EINVAL not a compressed format.
+ */
+int kernel_decompress(const uint8_t *data, size_t size, uint32_t format, size_t max,
+		      int (*accept)(const uint8_t *d, size_t n), uint8_t **out, size_t *out_len);
 /* Copy into guest RAM; -ENOMEM if it does not fit below the MMIO hole. */
 int kernel_image_load(const struct kernel_image *k, const struct guest_mem *gm, uint64_t low_size);
 /* Host files the VMM reads whole (kernel, initramfs): open path read-only as
  * a regular file: its fd and *size, or -errno (-EINVAL: not a regular file). */
 int vmm_file_open(const char *path, uint64_t *size);
+/* The console output file, opened for writing, created or truncated: its fd or -errno. */
+int vmm_file_create(const char *path);
 /* Read exactly len bytes from fd: 0, -errno, or -EIO when the file ends first. */
 int vmm_file_read(int fd, void *dst, uint64_t len);
 
@@ -140,9 +155,20 @@ int mptable_build(uint8_t *buf, size_t len, uint64_t base_gpa, int nr_cpus);
 
 /* ---- cmdline.c ---- */
 
+/* How the workload (program, workdir, args, env, rlimits) reaches the guest. */
+enum workload_channel {
+	WORKLOAD_ON_CMDLINE,  /* the client's own init: KRUN_* and args, the kernel's limits */
+	WORKLOAD_FILE,        /* ckrun's init: the workload file only (abi/workload.h) */
+	WORKLOAD_FILE_AND_CMDLINE, /* ckrun's init served, but the client's command line may
+				    * name another init: also on it when it fits, else left off */
+};
+enum workload_channel cmdline_workload_channel(const struct ckrun_config *cfg);
+
 /* Build the kernel command line for cfg with nr_devs virtio-mmio devices
- * (bases/irqs). -E2BIG when longer than cap-1, -EINVAL for a value that
- * cannot be quoted (contains '"'). */
+ * (bases/irqs). -E2BIG when longer than cap-1. With WORKLOAD_ON_CMDLINE:
+ * -EINVAL for a value that cannot be quoted (contains '"') or an env entry
+ * without '=', -E2BIG beyond the kernel's 32 arguments / 32 variables for
+ * init or its 2048-byte command line. */
 int cmdline_build(const struct ckrun_config *cfg, const uint64_t *dev_base, const int *dev_irq, int nr_devs,
 		  char *buf, size_t cap);
 
@@ -192,6 +218,14 @@ bool kvm_host_is_pvm(void);
 int kvm_open_vm(int *kvm_fd, int *vm_fd, size_t *run_size);
 int kvm_supported_cpuid(int kvm_fd, struct kvm_cpuid2 **out);
 uint64_t kvm_phys_limit(const struct kvm_cpuid2 *cpuid);
+/*
+ * KVM offers VMX (Intel) or SVM (AMD) in its supported CPUID when its module
+ * has nested=1. Keep them only when nested virtualization was asked for (as
+ * libkrun), else clear them: -ENOTSUP if asked for and there is neither.
+ * KVM itself then handles the nested state and its MSRs (VM_HSAVE_PA and
+ * EFER.SVME on AMD, the VMX capability MSRs it derives from CPUID on Intel).
+ */
+int kvm_cpuid_nested(struct kvm_cpuid2 *cpuid, bool nested);
 
 /* ---- devices.c: virtio-mmio devices on the bus ---- */
 
@@ -277,6 +311,8 @@ struct vm {
 	struct usernet *usernet; /* the implicit network's stack, or NULL */
 	int out_fd;
 	bool own_out_fd;
+	uint8_t *workload;   /* the workload file the root share serves (abi/workload.h); NULL: none */
+	size_t workload_len;
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

@@ -1,23 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Functions ckrun does not implement answer -ENOTSUP and change nothing. */
+/* Functions ckrun does not implement answer -ENOENT for an unknown context,
+ * else -ENOTSUP, and change nothing. */
 #include <errno.h>
 
 #include "helpers.h"
+#include "abi/init_blob.h"
 
-static void unsupported_functions_return_enotsup(void **state)
+/* Every unsupported function called on id must answer want. */
+static void call_all(uint32_t id, int want)
 {
 	const char *const strv[] = { "a", NULL };
 	uint8_t blob[4] = { 0 };
 	uint16_t qs[] = { 256 };
-	uint32_t id = new_ctx();
-	struct ckrun_config before;
 
-	(void)state;
-	memcpy(&before, cfg_of(id), sizeof(before));
-#define NS(call) assert_int_equal((call), -ENOTSUP)
+#define NS(call) assert_int_equal((call), want)
 	NS(krun_set_smbios_oem_strings(id, strv));
-	NS(krun_setuid(id, 1000));
-	NS(krun_setgid(id, 1000));
 	NS(krun_add_disk(id, "vda", "/tmp/disk", true));
 	NS(krun_add_disk2(id, "vda", "/tmp/disk", KRUN_DISK_FORMAT_RAW, true));
 	NS(krun_add_disk3(id, "vda", "/tmp/disk", KRUN_DISK_FORMAT_RAW, true, false,
@@ -25,7 +22,6 @@ static void unsupported_functions_return_enotsup(void **state)
 	NS(krun_set_root_disk(id, "/tmp/disk"));
 	NS(krun_set_data_disk(id, "/tmp/disk"));
 	NS(krun_set_root_disk_remount(id, "/dev/vda", "ext4", NULL));
-	NS(krun_disable_implicit_init(id));
 	NS(krun_fs_add_overlay_file(id, KRUN_FS_ROOT_TAG, "f", blob, sizeof(blob), 0100644, false));
 	NS(krun_fs_add_overlay_dir(id, KRUN_FS_ROOT_TAG, "d", 040755));
 	NS(krun_add_vsock_port(id, 1024, "/tmp/sock"));
@@ -53,6 +49,18 @@ static void unsupported_functions_return_enotsup(void **state)
 	NS(krun_add_vhost_user_device(id, KRUN_VIRTIO_DEVICE_RNG, "/tmp/rng.sock", NULL,
 				      KRUN_VHOST_USER_RNG_NUM_QUEUES, qs));
 #undef NS
+}
+
+static void unsupported_functions_return_enotsup(void **state)
+{
+	uint32_t id = new_ctx();
+	struct ckrun_config before;
+
+	(void)state;
+	memcpy(&before, cfg_of(id), sizeof(before));
+	call_all(id, -ENOTSUP);
+	/* The unknown context first, whatever the other arguments (issue 20). */
+	call_all(NO_SUCH_CTX, -ENOENT);
 	/* Nothing was recorded by any of them. */
 	assert_memory_equal(&before, cfg_of(id), sizeof(before));
 	assert_int_equal(krun_free_ctx(id), 0);
@@ -69,9 +77,17 @@ static void fixed_answers_match_libkrun(void **state)
 	assert_int_equal(krun_set_mapped_volumes(id, vols), -EINVAL);
 	assert_int_equal(krun_set_mapped_volumes(NO_SUCH_CTX, NULL), -EINVAL);
 	assert_int_equal(krun_get_shutdown_eventfd(id), -EINVAL);
+	assert_int_equal(krun_get_shutdown_eventfd(NO_SUCH_CTX), -ENOENT);
 	assert_int_equal(krun_get_default_init(NULL, &len), -EINVAL);
 	assert_int_equal(krun_get_default_init(&data, NULL), -EINVAL);
-	assert_int_equal(krun_get_default_init(&data, &len), -ENOTSUP);
+	/* The init blob the feature bit promises: the static ELF served as /init.krun. */
+	assert_int_equal(krun_has_feature(KRUN_FEATURE_INIT_BLOB), 1);
+	assert_int_equal(krun_get_default_init(&data, &len), 0);
+	assert_non_null(data);
+	assert_true(len > 4096);
+	assert_memory_equal(data, "\x7f" "ELF", 4);
+	assert_ptr_equal(data, ckrun_init_blob);
+	assert_int_equal(len, ckrun_init_blob_size);
 	assert_int_equal(krun_free_ctx(id), 0);
 }
 

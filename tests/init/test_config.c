@@ -174,26 +174,66 @@ static void test_rlimits(void **state)
 {
 	(void)state;
 	struct init_rlimit rl[4];
-	assert_int_equal(init_parse_rlimits("\"7=1024:2048,4=0:unlimited\"", rl, 4), 2);
+	int skipped = -1;
+	assert_int_equal(init_parse_rlimits("\"7=1024:2048,4=0:unlimited\"", rl, 4, &skipped), 2);
+	assert_int_equal(skipped, 0);
 	assert_int_equal(rl[0].resource, 7);
 	assert_int_equal(rl[0].lim.rlim_cur, 1024);
 	assert_int_equal(rl[0].lim.rlim_max, 2048);
 	assert_int_equal(rl[1].resource, 4);
 	assert_int_equal(rl[1].lim.rlim_cur, 0);
 	assert_true(rl[1].lim.rlim_max == RLIM_INFINITY);
-	assert_int_equal(init_parse_rlimits("6=-1:-1,", rl, 4), 1);
+	assert_int_equal(init_parse_rlimits("6=-1:-1,", rl, 4, NULL), 1);
 	assert_true(rl[0].lim.rlim_cur == RLIM_INFINITY);
-	assert_int_equal(init_parse_rlimits("", rl, 4), 0);
-	assert_int_equal(init_parse_rlimits(NULL, rl, 4), 0);
+	assert_int_equal(init_parse_rlimits("", rl, 4, NULL), 0);
+	assert_int_equal(init_parse_rlimits(NULL, rl, 4, NULL), 0);
 	/* more entries than room: only max stored */
-	assert_int_equal(init_parse_rlimits("1=1:1,2=2:2,3=3:3", rl, 2), 2);
+	assert_int_equal(init_parse_rlimits("1=1:1,2=2:2,3=3:3", rl, 2, NULL), 2);
 	static const char *const bad[] = {
 		"7", "7=", "7=1", "7=1:", "x=1:1", "7=a:1", "7=1:b", "999=1:1", "-1=1:1",
-		"7=1:1:1", "7=99999999999999999999999:1", "7 =1:1", "=1:1",
+		"7=1:1:1", "7=99999999999999999999999:1", "7 =1:1", "=1:1", "7:1", ":1:1",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (init_parse_rlimits(bad[i], rl, 4) != -EINVAL)
+		if (init_parse_rlimits(bad[i], rl, 4, &skipped) != 0 || skipped != 1)
 			fail_msg("accepted %s", bad[i]);
+}
+
+/* libkrun's init also takes "ID:CUR:MAX", and skips a bad entry instead of
+ * dropping every limit (issue 20). */
+static void test_rlimits_colon_and_skip(void **state)
+{
+	(void)state;
+	struct init_rlimit rl[4];
+	int skipped = -1;
+	assert_int_equal(init_parse_rlimits("7:1024:2048,bogus,4=1:2,7=x:1", rl, 4, &skipped), 2);
+	assert_int_equal(skipped, 2);
+	assert_int_equal(rl[0].resource, 7);
+	assert_int_equal(rl[0].lim.rlim_cur, 1024);
+	assert_int_equal(rl[0].lim.rlim_max, 2048);
+	assert_int_equal(rl[1].resource, 4);
+	assert_int_equal(rl[1].lim.rlim_cur, 1);
+	assert_int_equal(rl[1].lim.rlim_max, 2);
+}
+
+/* The workload file's environment comes first and verbatim (entries
+ * without '=' too); the kernel's variables follow unless overridden. */
+static void test_merge_env(void **state)
+{
+	(void)state;
+	char *first[] = { "B=1", "NOEQ", "A=\"q\" x\ny", "HOME=/h", NULL };
+	char *rest[] = { "HOME=/", "TERM=linux", "A=old", "NOEQ=z", "C=3", NULL };
+	char **m = init_merge_env(first, rest);
+	assert_non_null(m);
+	const char *want[] = { "B=1", "NOEQ", "A=\"q\" x\ny", "HOME=/h", "TERM=linux", "C=3", NULL };
+	for (int i = 0; want[i]; i++)
+		assert_string_equal(m[i], want[i]);
+	assert_null(m[6]);
+	free(m);
+	m = init_merge_env(NULL, rest);
+	assert_non_null(m);
+	assert_string_equal(m[0], "HOME=/");
+	assert_null(m[5]);
+	free(m);
 }
 
 static void test_choose_argv(void **state)
@@ -298,6 +338,8 @@ int main(void)
 		cmocka_unit_test(test_wrong_shapes),
 		cmocka_unit_test(test_env_precedence),
 		cmocka_unit_test(test_rlimits),
+		cmocka_unit_test(test_rlimits_colon_and_skip),
+		cmocka_unit_test(test_merge_env),
 		cmocka_unit_test(test_choose_argv),
 		cmocka_unit_test(test_exit_code),
 		cmocka_unit_test(test_find_port),

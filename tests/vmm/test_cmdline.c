@@ -195,10 +195,36 @@ static void test_overflow(void **state)
 	c.argv = argv;
 	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -E2BIG);
 	assert_string_equal(buf, "");
-	/* 1000 of them fit (35 bytes each). */
-	argv[1000] = NULL;
+	/* The kernel hands init at most 32 arguments (argv[0] among them) and
+	 * cuts the line at 2048 bytes: refused rather than a guest panic. */
+	argv[32] = NULL;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -E2BIG);
+	argv[31] = NULL;
 	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
-	assert_true(strlen(buf) == plen + 3 + 1000 * 35);
+	assert_true(strlen(buf) == plen + 3 + 31 * 35);
+	argv[31] = arg;
+	argv[30] = NULL;
+	char *env[32];
+	for (int i = 0; i < 29; i++)
+		env[i] = "K=v";
+	env[29] = NULL;
+	c.envp = env; /* 29 + HOME + TERM = 31 variables */
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	c.exec_path = "/bin/sh"; /* 32 */
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	c.workdir = "/"; /* 33 */
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -E2BIG);
+	c.workdir = NULL;
+	c.envp = NULL;
+	c.exec_path = NULL;
+	/* 2048 bytes. */
+	char *longarg = malloc(2100);
+	memset(longarg, 'l', 2099);
+	longarg[2099] = '\0';
+	char *one[] = { longarg, NULL };
+	c.argv = one;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -E2BIG);
+	free(longarg);
 	free(argv);
 
 	/* A long override alone. */
@@ -214,6 +240,82 @@ static void test_overflow(void **state)
 	free(big);
 }
 
+static void root_share(struct ckrun_config *c, bool read_only)
+{
+	strcpy(c->shares[0].tag, CKRUN_ROOT_TAG);
+	c->shares[0].read_only = read_only;
+	c->nr_shares = 1;
+}
+
+/* With ckrun's init on the root share, the workload travels in the workload
+ * file: nothing of it on the command line, so quotes, entries without '='
+ * and thousands of entries are no error (issue 20). */
+static void test_workload_file_channel(void **state)
+{
+	(void)state;
+	struct ckrun_config c;
+	char *argv[] = { "a\"b", "x y", NULL };
+	char *envp[] = { "Q=\"", "NOEQ", "=v", NULL };
+	char *rl[] = { "7:1:2", NULL };
+	cfg_init(&c);
+	root_share(&c, false);
+	c.exec_path = "/bin/\"sh";
+	c.workdir = "/\"";
+	c.argv = argv;
+	c.envp = envp;
+	c.rlimits = rl;
+	assert_int_equal(cmdline_workload_channel(&c), WORKLOAD_FILE);
+	uint64_t base = 0xd0000000;
+	int irq = 5;
+	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " virtio_mmio.device=4K@0xd0000000:5");
+	/* KRUN_DHCP is a boot setting, not the workload: still on the line. */
+	c.dhcp_client = true;
+	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " KRUN_DHCP=1 virtio_mmio.device=4K@0xd0000000:5");
+	c.dhcp_client = false;
+
+	char **many = calloc(4097, sizeof(char *));
+	for (int i = 0; i < 4096; i++)
+		many[i] = "V=x";
+	c.argv = many;
+	c.envp = many;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW);
+
+	/* krun_disable_implicit_init: the client's init reads the command line. */
+	c.no_implicit_init = true;
+	assert_int_equal(cmdline_workload_channel(&c), WORKLOAD_ON_CMDLINE);
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -E2BIG);
+	c.argv = argv;
+	c.envp = NULL;
+	c.exec_path = "/bin/sh";
+	c.workdir = NULL;
+	c.rlimits = NULL;
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), -EINVAL);
+	argv[0] = "ab";
+	assert_int_equal(cmdline_build(&c, NULL, NULL, 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, PROLOG_RW " KRUN_INIT=/bin/sh -- \"ab\" \"x y\"");
+
+	/* The client's own command line with ckrun's init served: the KRUN_*
+	 * way too when it fits (another init may be named), else left off. */
+	c.no_implicit_init = false;
+	c.kernel_cmdline = "console=hvc0 init=/init.krun";
+	assert_int_equal(cmdline_workload_channel(&c), WORKLOAD_FILE_AND_CMDLINE);
+	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "console=hvc0 init=/init.krun KRUN_INIT=/bin/sh"
+				 " virtio_mmio.device=4K@0xd0000000:5 -- \"ab\" \"x y\"");
+	c.argv = many;
+	assert_int_equal(cmdline_build(&c, &base, &irq, 1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "console=hvc0 init=/init.krun virtio_mmio.device=4K@0xd0000000:5");
+	free(many);
+
+	/* No root share (a kernel with its own initramfs): the command line. */
+	cfg_init(&c);
+	c.exec_path = "/bin/sh";
+	assert_int_equal(cmdline_workload_channel(&c), WORKLOAD_ON_CMDLINE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,7 +323,8 @@ int main(void)
 		cmocka_unit_test(test_implicit_net), cmocka_unit_test(test_read_only_root),
 		cmocka_unit_test(test_full_order),     cmocka_unit_test(test_override_prolog),
 		cmocka_unit_test(test_empty_lists),    cmocka_unit_test(test_unquotable),
-		cmocka_unit_test(test_overflow),       cmocka_unit_test(test_dhcp_flag),
+		cmocka_unit_test(test_overflow),       cmocka_unit_test(test_workload_file_channel),
+		cmocka_unit_test(test_dhcp_flag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,7 +140,9 @@ static void test_setup_failures(void **state)
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOENT);
 	cfg_for(&c, tf.bad_kernel);
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOEXEC);
-	c.kernel_format = VM_KERNEL_FORMAT_IMAGE_GZ;
+	c.kernel_format = VM_KERNEL_FORMAT_IMAGE_GZ; /* no gzip stream in it */
+	assert_int_equal(ckrun_vm_run(&c, &code), -ENOEXEC);
+	c.kernel_format = VM_KERNEL_FORMAT_PE_GZ;
 	assert_int_equal(ckrun_vm_run(&c, &code), -ENOTSUP);
 	cfg_for(&c, tf.ok_elf);
 	c.vcpus = 0;
