@@ -51,6 +51,8 @@ inside() {
 		truncate -s 64G "$FC_IMAGE" && mkfs.ext4 -q -F -E nodiscard "$FC_IMAGE" &&
 			mount -o loop "$FC_IMAGE" "$root" || die "cannot make an ext4 image $FC_IMAGE"
 	fi
+	# The root must be a mount point of its own to become / below.
+	[ -n "$FC_IMAGE" ] || mount --bind "$root" "$root" || die "cannot bind-mount $root"
 	tar -C "$root" -xf "$FC_BASE" || die "cannot unpack $FC_BASE"
 	chmod 0755 "$root"
 	# A new user's apt has the main suite, its updates and security; they
@@ -71,7 +73,11 @@ inside() {
 	mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm" || die "cannot mount /dev/shm"
 	echo "fresh-check: fresh bookworm root ready in $(($(date +%s) - t0)) s$([ -n "$FC_IMAGE" ] && echo " (ext4 image)"), commit $(git -C "$FC_TOP" log -1 --format='%h %s' "$FC_REV")" >&2
 	echo "fresh-check: running '$*' in /root/project" >&2
-	chroot "$root" /usr/bin/env -i "${envs[@]}" bash -c 'cd /root/project && exec "$@"' fresh-check "$@"
+	# pivot_root, not chroot: inside a chroot the kernel refuses to create a
+	# user namespace (passt's sandbox needs one), which no real machine does.
+	cd "$root" && mkdir -p .fresh-check-old && pivot_root . .fresh-check-old &&
+		umount -l /.fresh-check-old && rmdir /.fresh-check-old || die "cannot make $root the root"
+	cd / && /usr/bin/env -i "${envs[@]}" bash -c 'cd /root/project && exec "$@"' fresh-check "$@"
 }
 if [ "${1:-}" = --inside ]; then
 	shift
