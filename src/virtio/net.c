@@ -2,11 +2,18 @@
 /*
  * virtio-net (device id 1): queue 0 receives (peer -> guest), queue 1
  * transmits (guest -> peer), 1024 entries each, no control queue, no
- * multiqueue, no mergeable buffers: one frame per receive chain, preceded by
- * a 12-byte struct virtio_net_hdr_v1 (all zero but num_buffers = 1). Offered:
- * VERSION_1, MAC, EVENT_IDX, INDIRECT_DESC. No offloads yet: the guest
- * computes checksums and segments, so every frame fits an MTU-sized buffer
- * (a Linux guest without GUEST_TSO/UFO posts 1518-byte receive buffers).
+ * multiqueue. Every received frame is preceded by a 12-byte struct
+ * virtio_net_hdr_v1 (all zero but num_buffers). Offered: VERSION_1, MAC,
+ * EVENT_IDX, INDIRECT_DESC, MRG_RXBUF. No offloads: the guest computes
+ * checksums and segments (docs/architecture.md says why).
+ *
+ * Without MRG_RXBUF a frame must fit one receive chain (a Linux guest then
+ * posts 1518-byte chains and keeps MTU 1500). With it a frame takes as many
+ * chains as it needs, num_buffers in the first chain's header says how many,
+ * and their used elements are published together; so a guest can take
+ * passt's 65520-byte MTU. A frame waits (reading stops) while the posted
+ * chains are too few for it; it is a counted drop only when the whole ring
+ * is posted and still too small.
  *
  * The device's worker (run, on the transport's thread, mmio_dev.h) polls the
  * stop eventfd, both queue kicks and the peer fd (non-blocking). State that
@@ -77,6 +84,8 @@ struct virtio_net {
 	bool rx_blocked;         /* a frame waits and the guest has no buffer: wait for a kick */
 
 	struct vq_chain chain;   /* worker only */
+	bool mrg;                /* MRG_RXBUF negotiated in this activation */
+	struct vq_used *rx_used; /* NET_QUEUE_SIZE entries: the chains of one merged frame */
 };
 
 #define COUNT(n, field, v) __atomic_fetch_add(&(n)->st.field, (uint64_t)(v), __ATOMIC_RELAXED)
@@ -362,6 +371,98 @@ static bool rx_fill(struct virtio_net *n)
 	return true;
 }
 
+/* Copy bytes [off, off + len) of (hdr, frame) into the iovecs, from their start. */
+static void rx_copy_window(const struct iovec *iov, int cnt, const struct virtio_net_hdr_v1 *h,
+			   const uint8_t *frame, size_t off, size_t len)
+{
+	size_t skip = 0;
+	if (off < HDR_LEN) {
+		size_t m = HDR_LEN - off < len ? HDR_LEN - off : len;
+		iov_copy_in(iov, cnt, 0, (const uint8_t *)h + off, m);
+		skip = m;
+		off += m;
+		len -= m;
+	}
+	iov_copy_in(iov, cnt, skip, frame + (off - HDR_LEN), len);
+}
+
+/*
+ * One frame over as many receive chains as it needs (MRG_RXBUF): the header
+ * starts the first chain, num_buffers says how many follow, and all used
+ * elements are published at once (the driver takes num_buffers elements as
+ * soon as it sees the first). Returns 1 when the frame is done with
+ * (delivered or a counted drop), 0 when the guest must post more buffers
+ * (every chain taken is given back, the frame stays), -EIO on a violation.
+ */
+static int rx_merged(struct virtio_net *n, struct vq *q, const uint8_t *frame, size_t len, bool *used)
+{
+	const size_t total = HDR_LEN + len;
+	struct virtio_net_hdr_v1 h;
+	memset(&h, 0, sizeof(h));
+	/* Where the first chain keeps its header: num_buffers is known last. */
+	struct iovec hdr_iov[HDR_LEN];
+	int hdr_cnt = 0;
+	size_t done = 0;
+	unsigned k = 0;
+	while (done < total) {
+		int r = vq_pop(q, &n->chain);
+		if (r < 0)
+			return -EIO;
+		if (r == 0) {
+			if (vq_enable_notify(q))
+				continue; /* buffers arrived meanwhile */
+			/* Too few buffers for this frame yet: wait, do not drop. The
+			 * kick asked for above comes once one more buffer is posted. */
+			for (unsigned i = 0; i < k; i++)
+				vq_unpop(q);
+			n->rx_blocked = true;
+			COUNT(n, rx_stalls, 1);
+			return 0;
+		}
+		const struct vq_chain *c = &n->chain;
+		if (k == 0 && c->wr_len < HDR_LEN) {
+			/* Cannot start a frame: give it back empty, as without MRG_RXBUF. */
+			COUNT(n, rx_buf_unusable, 1);
+			if (vq_push(q, c->head, 0) < 0)
+				return -EIO;
+			*used = true;
+			continue;
+		}
+		if (k == 0) {
+			const struct iovec *w = vq_chain_wr(c);
+			size_t cover = 0;
+			for (int i = 0; i < c->nr_wr && cover < HDR_LEN && hdr_cnt < (int)HDR_LEN; i++) {
+				if (w[i].iov_len == 0)
+					continue;
+				hdr_iov[hdr_cnt] = w[i];
+				if (hdr_iov[hdr_cnt].iov_len > HDR_LEN - cover)
+					hdr_iov[hdr_cnt].iov_len = HDR_LEN - cover;
+				cover += hdr_iov[hdr_cnt++].iov_len;
+			}
+		}
+		size_t m = c->wr_len < total - done ? c->wr_len : total - done;
+		rx_copy_window(vq_chain_wr(c), c->nr_wr, &h, frame, done, m);
+		n->rx_used[k++] = (struct vq_used){ .head = c->head, .len = (uint32_t)m };
+		done += m;
+		if (done < total && k >= q->size) {
+			/* Every entry of the ring is posted and the frame still does
+			 * not fit: the guest can never take it. */
+			for (unsigned i = 0; i < k; i++)
+				vq_unpop(q);
+			COUNT(n, rx_drop_big, 1);
+			return 1;
+		}
+	}
+	h.num_buffers = htole16((uint16_t)k);
+	iov_copy_in(hdr_iov, hdr_cnt, 0, (const uint8_t *)&h, HDR_LEN);
+	if (vq_push_many(q, n->rx_used, k) < 0)
+		return -EIO;
+	*used = true;
+	COUNT(n, rx_frames, 1);
+	COUNT(n, rx_bytes, len);
+	return 1;
+}
+
 /* Peer -> guest. Same returns as process_tx. */
 static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
 {
@@ -372,6 +473,13 @@ static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
 			if (rx_fill(n))
 				continue;
 			return 0;
+		}
+		if (n->mrg) {
+			int r = rx_merged(n, q, frame, len, used);
+			if (r <= 0)
+				return r;
+			rx_consume(n, len);
+			continue;
 		}
 		int r = vq_pop(q, &n->chain);
 		if (r < 0)
@@ -487,6 +595,7 @@ static int net_activate(void *dev, struct virtio_mmio_dev *t)
 	struct virtio_net *n = dev;
 	n->t = t;
 	n->rx_blocked = false;
+	n->mrg = virtio_mmio_driver_features(t) & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
 	/* A frame the previous driver had not received yet, or a stream frame
 	 * half written to the peer, is the peer connection's, not the driver's:
 	 * it stays for this activation. */
@@ -518,6 +627,7 @@ static void net_free(void *dev)
 	net_peer_close(&n->peer);
 	free(n->rxbuf);
 	free(n->txbuf);
+	free(n->rx_used);
 	free(n);
 }
 
@@ -526,7 +636,8 @@ static const struct virtio_dev_ops net_ops = {
 	.num_queues = NET_NUM_QUEUES,
 	.queue_num_max = NET_QUEUE_SIZE,
 	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) |
-		    (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC),
+		    (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
+		    (1ULL << VIRTIO_NET_F_MRG_RXBUF),
 	.config_len = sizeof(struct virtio_net_config_wire),
 	.config_read = net_config_read,
 	.activate = net_activate,
@@ -546,7 +657,8 @@ int virtio_net_new(const struct virtio_net_config *cfg, const struct guest_mem *
 	n->peer = peer;
 	n->rxbuf = malloc(RX_BUF_CAP);
 	n->txbuf = malloc(TX_BUF_CAP);
-	if (!n->rxbuf || !n->txbuf || n->peer.fd < 0) {
+	n->rx_used = calloc(NET_QUEUE_SIZE, sizeof(*n->rx_used));
+	if (!n->rxbuf || !n->txbuf || !n->rx_used || n->peer.fd < 0) {
 		int err = n->peer.fd < 0 ? -EBADF : -ENOMEM;
 		net_free(n);
 		return err;

@@ -27,7 +27,7 @@ struct virtio_net_config {
 struct virtio_net_stats {
 	uint64_t rx_frames, rx_bytes;   /* delivered to the guest */
 	uint64_t tx_frames, tx_bytes;   /* taken from the guest and queued for the peer */
-	uint64_t rx_drop_big;           /* frame longer than the guest's receive buffer */
+	uint64_t rx_drop_big;           /* frame longer than the receive chain (MRG_RXBUF: the whole posted ring) */
 	uint64_t rx_drop_bad_len;       /* peer frame shorter than an Ethernet header or longer than NET_FRAME_MAX */
 	uint64_t rx_drop_partial;       /* peer closed in the middle of a frame */
 	uint64_t rx_buf_unusable;       /* guest receive buffer shorter than the virtio-net header: returned empty */

@@ -262,6 +262,26 @@ int vq_push(struct vq *q, uint16_t head, uint32_t len)
 	return 0;
 }
 
+int vq_push_many(struct vq *q, const struct vq_used *u, unsigned n)
+{
+	if (q->broken || q->size == 0)
+		return -EIO;
+	if (n > q->size)
+		return fail(q); /* our bug: more than the ring holds */
+	for (unsigned i = 0; i < n; i++) {
+		if (u[i].head >= q->size)
+			return fail(q);
+		size_t slot = (uint16_t)(q->used_idx + i) & (q->size - 1);
+		st32(q->used, USED_RING(slot) + offsetof(struct vring_used_elem, id), u[i].head);
+		st32(q->used, USED_RING(slot) + offsetof(struct vring_used_elem, len), u[i].len);
+	}
+	q->used_idx = (uint16_t)(q->used_idx + n);
+	/* One release for all: the driver sees every element of the batch or none. */
+	__atomic_store_n((uint16_t *)(void *)(q->used + USED_IDX), htole16(q->used_idx),
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
 bool vq_should_notify(struct vq *q)
 {
 	if (q->broken || q->size == 0)

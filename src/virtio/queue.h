@@ -84,6 +84,15 @@ void vq_unpop(struct vq *q);
 /* Return a chain; len = bytes actually written into its writable part. 0 or -EIO. */
 int vq_push(struct vq *q, uint16_t head, uint32_t len);
 
+/* Several chains returned together (a frame spread over mergeable receive
+ * buffers): all elements are written, then the used index moves once, so the
+ * driver never sees part of the batch. 0 or -EIO. */
+struct vq_used {
+	uint16_t head;
+	uint32_t len;
+};
+int vq_push_many(struct vq *q, const struct vq_used *u, unsigned n);
+
 /* After pushing: must the driver be interrupted? (EVENT_IDX or NO_INTERRUPT) */
 bool vq_should_notify(struct vq *q);
 

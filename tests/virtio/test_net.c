@@ -252,10 +252,11 @@ static void test_config_and_features(void **state)
 	assert_true(feat & (1ULL << VIRTIO_NET_F_MAC));
 	assert_true(feat & (1ULL << VIRTIO_F_VERSION_1));
 	assert_true(feat & (1ULL << VIRTIO_RING_F_EVENT_IDX));
-	/* Not offered until measured end to end (docs/api.md). */
+	assert_true(feat & (1ULL << VIRTIO_NET_F_MRG_RXBUF));
+	/* No offloads: a stream or datagram peer carries plain frames (docs/architecture.md). */
 	assert_false(feat & ((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
 			     (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO4) |
-			     (1ULL << VIRTIO_NET_F_MRG_RXBUF) | (1ULL << VIRTIO_NET_F_CTRL_VQ)));
+			     (1ULL << VIRTIO_NET_F_CTRL_VQ)));
 	for (int i = 0; i < 6; i++)
 		assert_int_equal(virtio_mmio_read(f->t, VIRTIO_MMIO_CONFIG + (uint64_t)i, 1), MAC[i]);
 	assert_int_equal(virtio_mmio_num_queues(f->t), 2);
@@ -585,6 +586,225 @@ static void test_dgram_tx_backpressure(void **state)
 	assert_int_equal(s.tx_drop_peer, 0);
 }
 
+/* ---- Mergeable receive buffers (MRG_RXBUF negotiated) ---- */
+
+#define FEAT_MRG (FEAT | (1ULL << VIRTIO_NET_F_MRG_RXBUF))
+
+static void start_mrg(struct fx *f)
+{
+	td_negotiate(f->t, FEAT_MRG);
+	assert_true(virtio_mmio_read(f->t, VIRTIO_MMIO_STATUS, 4) & VIRTIO_CONFIG_S_FEATURES_OK);
+	td_setup_queue(f->t, &f->q[RXQ], RXQ);
+	td_setup_queue(f->t, &f->q[TXQ], TXQ);
+	td_driver_ok(f->t);
+}
+
+struct rxc {
+	uint16_t head;
+	uint64_t gpa;
+	uint32_t len;
+};
+
+/* Post one receive chain of len bytes in one descriptor (no kick). */
+static struct rxc post_rx_nokick(struct fx *f, uint32_t len)
+{
+	struct rxc c = { 0, alloc_buf(f, len), len };
+	struct tbuf b = { c.gpa, len, true };
+	c.head = td_post(&f->mem, &f->q[RXQ], &b, 1);
+	return c;
+}
+
+static uint16_t rx_used_idx(struct fx *f)
+{
+	struct vring_used *u = fake_ptr(&f->mem, f->q[RXQ].used);
+	return le16toh(__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE));
+}
+
+/* The frame arrived over chains c[0..nc): one used element per chain in
+ * order, num_buffers = nc in the first header, the bytes in sequence. */
+static void expect_merged(struct fx *f, const struct rxc *c, int nc, const uint8_t *frame, uint32_t len)
+{
+	static uint8_t got[HDR + NET_FRAME_MAX];
+	size_t off = 0;
+	for (int i = 0; i < nc; i++) {
+		uint32_t id = 0xffff, ulen = 0;
+		assert_true(td_wait_used(&f->mem, &f->q[RXQ], &id, &ulen));
+		assert_int_equal(id, c[i].head);
+		assert_true(ulen <= c[i].len);
+		if (i + 1 < nc)
+			assert_int_equal(ulen, c[i].len); /* only the last chain is partly filled */
+		assert_true(off + ulen <= sizeof(got));
+		memcpy(got + off, fake_ptr(&f->mem, c[i].gpa), ulen);
+		off += ulen;
+	}
+	assert_int_equal(off, HDR + len);
+	struct virtio_net_hdr_v1 h;
+	memcpy(&h, got, HDR);
+	assert_int_equal(h.flags, 0);
+	assert_int_equal(h.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(le16toh(h.num_buffers), nc);
+	assert_memory_equal(got + HDR, frame, len);
+}
+
+/* A frame that fits one chain: num_buffers 1, as without the feature. */
+static void test_mrg_one_chain(void **state)
+{
+	struct fx *f = *state;
+	start_mrg(f);
+	uint8_t frame[1000];
+	fill(frame, sizeof(frame), 30);
+	struct rxc c = post_rx_nokick(f, HDR + 1518);
+	kick(f, RXQ);
+	send_stream_frame(f->sock, frame, sizeof(frame));
+	expect_merged(f, &c, 1, frame, sizeof(frame));
+}
+
+/* 3000 bytes over two 2048-byte chains. */
+static void test_mrg_two_chains(void **state)
+{
+	struct fx *f = *state;
+	start_mrg(f);
+	static uint8_t frame[3000];
+	fill(frame, sizeof(frame), 31);
+	struct rxc c[3] = { post_rx_nokick(f, 2048), post_rx_nokick(f, 2048), post_rx_nokick(f, 2048) };
+	kick(f, RXQ);
+	send_stream_frame(f->sock, frame, sizeof(frame));
+	expect_merged(f, c, 2, frame, sizeof(frame));
+	assert_int_equal(rx_used_idx(f), 2); /* the third chain is left for the next frame */
+	send_stream_frame(f->sock, frame, 100);
+	expect_merged(f, &c[2], 1, frame, 100);
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.rx_frames, 2);
+	assert_int_equal(s.rx_bytes, 3100);
+}
+
+/* The largest frame the device carries (NET_FRAME_MAX) over 9 chains; the
+ * first chain's header is split over two descriptors (5 + 7 bytes). */
+static void test_mrg_many_chains_max_frame(void **state)
+{
+	struct fx *f = *state;
+	start_mrg(f);
+	static uint8_t frame[NET_FRAME_MAX];
+	fill(frame, sizeof(frame), 32);
+	struct rxc c[9];
+	uint64_t g = alloc_buf(f, 8192);
+	struct tbuf b[2] = { { g, 5, true }, { g + 5, 8192 - 5, true } };
+	c[0] = (struct rxc){ td_post(&f->mem, &f->q[RXQ], b, 2), g, 8192 };
+	for (int i = 1; i < 9; i++)
+		c[i] = post_rx_nokick(f, 8192);
+	kick(f, RXQ);
+	send_stream_frame(f->sock, frame, sizeof(frame));
+	expect_merged(f, c, 9, frame, sizeof(frame));
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.rx_frames, 1);
+	assert_int_equal(s.rx_drop_big + s.rx_drop_bad_len + s.rx_buf_unusable, 0);
+}
+
+/* Too few buffers posted for the frame: nothing is published (no partial
+ * frame), nothing is dropped; one more buffer delivers it whole. */
+static void test_mrg_wait_for_buffers(void **state)
+{
+	struct fx *f = *state;
+	start_mrg(f);
+	static uint8_t frame[5000];
+	fill(frame, sizeof(frame), 33);
+	struct rxc c[3] = { post_rx_nokick(f, 2048), post_rx_nokick(f, 2048) };
+	kick(f, RXQ);
+	send_stream_frame(f->sock, frame, sizeof(frame));
+	assert_true(WAIT_STAT(f, rx_stalls, 1));
+	sleep_ms(50);
+	assert_int_equal(rx_used_idx(f), 0);
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.rx_frames + s.rx_drop_big, 0);
+	c[2] = post_rx_nokick(f, 2048);
+	kick(f, RXQ);
+	expect_merged(f, c, 3, frame, sizeof(frame));
+	stats(f, &s);
+	assert_int_equal(s.rx_frames, 1);
+	assert_int_equal(s.rx_drop_big, 0);
+}
+
+/* The whole ring posted (TQ_SIZE chains of 256 bytes) cannot hold the frame:
+ * a counted drop, and the chains serve the next frame. */
+static void test_mrg_frame_bigger_than_ring(void **state)
+{
+	struct fx *f = *state;
+	start_mrg(f);
+	static uint8_t frame[5000];
+	fill(frame, sizeof(frame), 34);
+	struct rxc c[TQ_SIZE];
+	for (int i = 0; i < TQ_SIZE; i++)
+		c[i] = post_rx_nokick(f, 256);
+	kick(f, RXQ);
+	send_stream_frame(f->sock, frame, sizeof(frame));
+	send_stream_frame(f->sock, frame, 300); /* 312 bytes: two chains */
+	expect_merged(f, c, 2, frame, 300);
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.rx_drop_big, 1);
+	assert_int_equal(s.rx_frames, 1);
+	assert_false(virtio_mmio_is_broken(f->t));
+}
+
+/* A first chain too short for the header is returned empty and counted; the
+ * frame starts in the next one. */
+static void test_mrg_short_first_chain(void **state)
+{
+	struct fx *f = *state;
+	start_mrg(f);
+	uint8_t frame[2500];
+	fill(frame, sizeof(frame), 35);
+	struct rxc tiny = post_rx_nokick(f, 8);
+	struct rxc c[2] = { post_rx_nokick(f, 2048), post_rx_nokick(f, 2048) };
+	kick(f, RXQ);
+	send_stream_frame(f->sock, frame, sizeof(frame));
+	uint32_t id = 0xffff, ulen = 99;
+	assert_true(td_wait_used(&f->mem, &f->q[RXQ], &id, &ulen));
+	assert_int_equal(id, tiny.head);
+	assert_int_equal(ulen, 0);
+	expect_merged(f, c, 2, frame, sizeof(frame));
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.rx_buf_unusable, 1);
+}
+
+/* A receive chain that claims more than guest RAM holds (in the middle of a
+ * merged frame): the device is marked broken, never a write outside RAM. */
+static void test_mrg_chain_outside_ram(void **state)
+{
+	struct fx *f = *state;
+	start_mrg(f);
+	uint8_t frame[3000];
+	fill(frame, sizeof(frame), 36);
+	post_rx_nokick(f, 2048);
+	struct tbuf b = { FAKE_GPA + FAKE_SIZE - 8, 4096, true };
+	td_post(&f->mem, &f->q[RXQ], &b, 1);
+	kick(f, RXQ);
+	send_stream_frame(f->sock, frame, sizeof(frame));
+	for (int i = 0; i < 5000 && !virtio_mmio_is_broken(f->t); i++)
+		sleep_ms(1);
+	assert_true(virtio_mmio_is_broken(f->t));
+	assert_int_equal(rx_used_idx(f), 0);
+}
+
+/* A datagram peer over merged buffers too. */
+static void test_mrg_dgram(void **state)
+{
+	struct fx *f = *state;
+	start_mrg(f);
+	static uint8_t frame[9000];
+	fill(frame, sizeof(frame), 37);
+	struct rxc c[3] = { post_rx_nokick(f, 4096), post_rx_nokick(f, 4096), post_rx_nokick(f, 4096) };
+	kick(f, RXQ);
+	int big = 1 << 20;
+	setsockopt(f->sock, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	assert_int_equal(send(f->sock, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
+	expect_merged(f, c, 3, frame, sizeof(frame));
+}
+
 static void test_peer_from_fd_checks(void **state)
 {
 	(void)state;
@@ -695,6 +915,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stream_reset_keeps_framing, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_both_ways, setup_dgram, teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_tx_backpressure, setup_dgram, teardown),
+		cmocka_unit_test_setup_teardown(test_mrg_one_chain, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_mrg_two_chains, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_mrg_many_chains_max_frame, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_mrg_wait_for_buffers, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_mrg_frame_bigger_than_ring, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_mrg_short_first_chain, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_mrg_chain_outside_ram, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_mrg_dgram, setup_dgram, teardown),
 		cmocka_unit_test(test_peer_from_fd_checks),
 		cmocka_unit_test(test_unixgram_path_vfkit),
 		cmocka_unit_test(test_unixstream_path),
