@@ -18,9 +18,13 @@
  *   dgram-path   krun_add_net_unixgram(path, flags 0): no greeting may come
  *   vfkit        krun_add_net_unixgram(path, NET_FLAG_VFKIT): "VFKT" must come first
  *   hostile      stream, then the peer misbehaves after the guest's 5 pings: a
- *                length of 0, a 9000-byte frame (bigger than the guest's
- *                buffers), a length of 2^31, close; the guest's next pings must
- *                fail and the VM end normally (the loss report is on stderr)
+ *                length of 0, a 9000-byte junk frame (taken into mergeable
+ *                buffers, dropped by the guest's IP layer), a length of 2^31,
+ *                close; the guest's next pings must fail and the VM end
+ *                normally (the loss report is on stderr)
+ * In modes stream and dgram the guest also sets MTU 9000 and pings with
+ * 8000 bytes: 8042-byte frames both ways in one piece (mergeable receive
+ * buffers); the peer counts the frames above 1514 bytes it gets.
  *   tap          krun_add_net_tap("cktap0"): a tap with 192.168.127.1/24 in a
  *                private netns; the test host's kernel answers, a raw socket pings
  * Usage: netpeer MODE KERNEL ROOTDIR SCRATCHDIR
@@ -74,6 +78,7 @@ struct peer {
 	atomic_bool stop;
 	/* results */
 	bool greeting_ok, greeting_bad;
+	int big_frames_in; /* longer than 1514 bytes: the big ping's requests */
 	int arp_replies, echo_answered, pings_sent, pings_answered, frames_in, wrong_mac;
 	bool know_guest;
 	bool hostile, junk_sent;
@@ -170,6 +175,8 @@ static void send_ping(struct peer *p, uint16_t seq)
 static void handle_frame(struct peer *p, uint8_t *f, size_t len)
 {
 	p->frames_in++;
+	if (len > ETH_FRAME_LEN)
+		p->big_frames_in++;
 	if (len < sizeof(struct ether_header))
 		return;
 	struct ether_header *eh = (void *)f;
@@ -436,6 +443,7 @@ static int setup_vm(const char *kernel, const char *root, const char *mode, stru
 {
 	char script[1024];
 	bool hostile = !strcmp(mode, "hostile");
+	bool big = !strcmp(mode, "stream") || !strcmp(mode, "dgram");
 	const uint8_t *m = strcmp(mode, "passt-fd") == 0 ? legacy_mac : guest_mac;
 	/* No double quotes: the kernel command line cannot carry them. */
 	snprintf(script, sizeof(script),
@@ -448,11 +456,13 @@ static int setup_vm(const char *kernel, const char *root, const char *mode, stru
 		 /* Full-size frames both ways (1514 bytes on the wire). */
 		 "$B ping -c 2 -s 1472 -w 30 " HOST_IP " || exit 6; "
 		 "%s"
+		 "%s"
 		 "$B sleep 3; $B cat /proc/net/dev; echo netpeer-guest: done",
 		 m[0], m[1], m[2], m[3], m[4], m[5],
 		 !strcmp(mode, "dgram") ? "[ $($B cat /sys/class/net/eth1/address) = 02:4b:72:75:6e:01 ] || "
 					  "{ echo netpeer-guest: eth1 missing or wrong MAC; exit 7; }; "
 					: "",
+		 big ? "$B ip link set eth0 mtu 9000 && $B ping -c 2 -s 8000 -w 30 " HOST_IP " || exit 8; " : "",
 		 hostile ? "$B sleep 3; $B ping -c 2 -w 6 " HOST_IP " && { echo netpeer-guest: ping after the peer failed; exit 5; }; " : "");
 	const char *const argv[] = { "-c", script, NULL };
 	const char *const envp[] = { "PATH=/bin", NULL };
@@ -556,15 +566,18 @@ int main(int argc, char **argv)
 		       tp.answered);
 		ok = ok && tp.answered >= 1;
 	} else {
-		printf("netpeer: mode %s: guest exit %d; frames in %d, ARP replies %d, guest pings answered %d, "
+		printf("netpeer: mode %s: guest exit %d; frames in %d (above 1514 bytes %d), ARP replies %d, guest pings answered %d, "
 		       "host pings sent %d, answered %d, frames from a wrong MAC %d%s%s\n",
-		       mode, rc, p.frames_in, p.arp_replies, p.echo_answered, p.pings_sent, p.pings_answered,
+		       mode, rc, p.frames_in, p.big_frames_in, p.arp_replies, p.echo_answered, p.pings_sent, p.pings_answered,
 		       p.wrong_mac, p.greeting_ok ? ", VFKT greeting first" : "",
 		       p.greeting_bad ? ", WRONG greeting behaviour" : "");
 		if (p.hostile)
 			printf("netpeer: hostile peer input %s\n", p.junk_sent ? "sent" : "NOT sent");
 		ok = ok && p.arp_replies >= 1 && p.echo_answered >= 5 && p.pings_answered >= 1 && p.wrong_mac == 0 &&
 		     !p.greeting_bad && (!p.want_vfkit || p.greeting_ok) && (!p.hostile || p.junk_sent);
+		/* The guest's big pings succeeded (else it exits 8) and came as big frames. */
+		if (!strcmp(mode, "stream") || !strcmp(mode, "dgram"))
+			ok = ok && p.big_frames_in >= 2;
 	}
 	printf("netpeer: %s\n", ok ? "PASS" : "FAIL");
 	return ok ? 0 : 1;

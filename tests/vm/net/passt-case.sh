@@ -40,11 +40,15 @@ fd)     gmode=static host=$VM_NET_GW bind=127.0.0.1 probe=$FWD ;;
 socket) gmode=dhcp host=$VM_NET_GW bind=127.0.0.1 probe=$FWD ;;
 *)      vm_fail "unknown mode $mode" ;;
 esac
-printf '{"Cmd": ["/bin/sh", "/guest-net.sh", "%s", "%s", "%s", "%s", "%s"], "Env": ["PATH=/bin"]}\n' \
-    "$gmode" "$host" "$HPORT" "$GPORT" "$nonce" > "$root/.krun_config.json"
+RRPORT=$((HPORT + 300))
+printf '{"Cmd": ["/bin/sh", "/guest-net.sh", "%s", "%s", "%s", "%s", "%s", "%s"], "Env": ["PATH=/bin"]}\n' \
+    "$gmode" "$host" "$HPORT" "$GPORT" "$nonce" "$RRPORT" > "$root/.krun_config.json"
 
-# The host's server first: crun's "-t all" binds every port still free.
+# The host's servers first: crun's "-t all" binds every port still free.
 "$NP" serve -b "$bind" "$HPORT" "host-$nonce" 400 > "$T/host-serve.log" 2>&1 &
+# An echo server for the guest's bulk transfer (frames above 1514 bytes toward the guest).
+"$NP" rr-serve -b "$bind" "$RRPORT" 400 > "$T/host-rr.log" 2>&1 &
+rrpid=$!
 
 ppid= extra=
 case "$mode" in
@@ -75,6 +79,7 @@ grc=0
 wait "$gp" || grc=$?
 t1=$(bb date +%s)
 [ -z "$ppid" ] || kill "$ppid" 2>/dev/null || true
+kill "$rrpid" 2>/dev/null || true
 vm_show "$T/console.log"
 [ -f "$T/passt.log" ] && bb sed 's/^/    passt| /' "$T/passt.log" | bb head -n 40
 vm_log "client status $crc after $((t1 - t0)) s; host probe: $(bb cat "$T/host-get.log")"
@@ -91,5 +96,15 @@ bb grep -q "^NET-GUEST: host said: host-$nonce from-guest-$nonce" "$c" ||
     vm_fail "the guest did not reach the host's server at $host:$HPORT"
 [ "$grc" = 0 ] && bb grep -q "^guest-$nonce from-host-$nonce" "$T/host-get.log" ||
     vm_fail "the host did not reach the guest's server through 127.0.0.1:$probe"
+# passt's MTU (65520) applies: the device offers mergeable receive buffers, so
+# the init's DHCP client takes it (the static guest sets it as passt would).
+bb grep -q '^NET-GUEST: mtu 65520$' "$c" || vm_fail "eth0's MTU is not passt's 65520"
+bulk=$(bb sed -n 's/^NET-GUEST: bulk rx \([0-9]*\) bytes in \([0-9]*\) frames.*/\1 \2/p' "$c")
+[ -n "$bulk" ] || vm_fail "no bulk transfer result"
+set -- $bulk
+# Frames of at most 1514 bytes could not average more than 1514 bytes.
+[ "$2" -gt 0 ] && [ $(($1 / $2)) -gt 1514 ] ||
+    vm_fail "the bulk transfer came in frames of at most 1514 bytes ($1 bytes in $2 frames)"
+vm_log "bulk echo: $1 bytes in $2 frames toward the guest (mean $(($1 / $2)) bytes)"
 [ "$crc" = 0 ] || vm_fail "the client (the guest workload) ended with status $crc"
 vm_log "$mode: traffic both ways through passt"
