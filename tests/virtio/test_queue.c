@@ -633,6 +633,37 @@ static void test_random_rings(void **state)
 	assert_true(broken > 100);
 }
 
+/* A batch of used elements (a frame over mergeable buffers): each element in
+ * its slot across the ring's wrap, the index moved by the whole batch; a
+ * batch larger than the ring or a head outside it breaks the queue. */
+static void test_push_many(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < QSIZE - 2; i++)
+		assert_int_equal(vq_push(&f->q, 0, 0), 0);
+	const struct vq_used b[4] = { { 5, 100 }, { 9, 4096 }, { 2, 1 }, { 15, 0 } };
+	assert_int_equal(vq_push_many(&f->q, b, 4), 0);
+	struct vring_used *u = fake_used(&f->mem);
+	assert_int_equal(le16toh(u->idx), QSIZE + 2);
+	for (int i = 0; i < 4; i++) {
+		const struct vring_used_elem *e = &u->ring[(QSIZE - 2 + i) % QSIZE];
+		assert_int_equal(le32toh(e->id), b[i].head);
+		assert_int_equal(le32toh(e->len), b[i].len);
+	}
+	assert_int_equal(vq_push_many(&f->q, b, 0), 0);
+	assert_int_equal(le16toh(u->idx), QSIZE + 2);
+	struct vq_used many[QSIZE + 1] = { { 0, 0 } };
+	assert_broken(f, vq_push_many(&f->q, many, QSIZE + 1));
+}
+
+static void test_push_many_bad_head(void **state)
+{
+	struct fx *f = *state;
+	const struct vq_used b[2] = { { 1, 10 }, { QSIZE, 10 } };
+	assert_broken(f, vq_push_many(&f->q, b, 2));
+	assert_int_equal(le16toh(fake_used(&f->mem)->idx), 0); /* nothing published */
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define TN(fn) cmocka_unit_test_setup_teardown(fn, setup_noevent, teardown)
 
@@ -641,6 +672,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_good_chain),
 		T(test_ring_wraps),
+		T(test_push_many),
+		T(test_push_many_bad_head),
 		T(test_next_out_of_range),
 		T(test_head_out_of_range),
 		T(test_loop),
