@@ -39,11 +39,13 @@
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <linux/virtio_config.h>
@@ -84,6 +86,7 @@ struct virtio_net {
 	bool rx_blocked;         /* a frame waits and the guest has no buffer: wait for a kick */
 
 	struct vq_chain chain;   /* worker only */
+	struct iovec *tx_iov;    /* IOV_MAX entries: one frame sent straight from guest memory */
 	bool mrg;                /* MRG_RXBUF negotiated in this activation */
 	struct vq_used *rx_used; /* NET_QUEUE_SIZE entries: the chains of one merged frame */
 };
@@ -195,6 +198,70 @@ static void iov_copy_in(const struct iovec *iov, int cnt, size_t skip, const uin
 }
 
 /*
+ * Send a frame straight from the guest's buffers while nothing waits in
+ * txbuf (one copy, by the kernel, instead of two). true: done with it (sent
+ * whole; a stream's unsent tail, at most one frame, copied into txbuf; or a
+ * counted loss); false: nothing sent, buffer it as before. The frame's bytes
+ * are not looked at, only passed on; its length is the host's copy.
+ */
+static bool tx_direct(struct virtio_net *n, const struct vq_chain *c, size_t flen)
+{
+	bool dgram = n->peer.framing == NET_FRAMING_DGRAM;
+	size_t need = flen + (dgram ? 0 : NET_STREAM_PREFIX);
+	uint32_t be = htobe32((uint32_t)flen);
+	struct iovec *v = n->tx_iov;
+	int cnt = 0;
+	if (!dgram)
+		v[cnt++] = (struct iovec){ .iov_base = &be, .iov_len = sizeof(be) };
+	const struct iovec *rd = vq_chain_rd(c);
+	size_t skip = HDR_LEN;
+	for (int i = 0; i < c->nr_rd; i++) {
+		if (skip >= rd[i].iov_len) {
+			skip -= rd[i].iov_len;
+			continue;
+		}
+		if (cnt == IOV_MAX)
+			return false; /* more pieces than one call takes: copy instead */
+		v[cnt++] = (struct iovec){ .iov_base = (uint8_t *)rd[i].iov_base + skip,
+					   .iov_len = rd[i].iov_len - skip };
+		skip = 0;
+	}
+	ssize_t w;
+	do {
+		if (n->peer.is_socket) {
+			struct msghdr m = { .msg_iov = v, .msg_iovlen = (size_t)cnt };
+			w = sendmsg(n->peer.fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		} else {
+			w = writev(n->peer.fd, v, cnt);
+		}
+	} while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+			return false;
+		COUNT(n, tx_drop_peer, 1);
+		if (!dgram || fatal_send_errno(errno))
+			peer_fail(n);
+		return true;
+	}
+	COUNT(n, tx_frames, 1);
+	COUNT(n, tx_bytes, flen);
+	if (dgram || (size_t)w >= need)
+		return true; /* a datagram is all or nothing */
+	/* The stream took part of it: the rest waits for POLLOUT, in order. */
+	size_t done = (size_t)w, pos = 0;
+	if (done < NET_STREAM_PREFIX) {
+		memcpy(n->txbuf, (const uint8_t *)&be + done, NET_STREAM_PREFIX - done);
+		pos = NET_STREAM_PREFIX - done;
+		done = NET_STREAM_PREFIX;
+	}
+	iov_copy_out(rd, c->nr_rd, HDR_LEN + (done - NET_STREAM_PREFIX), n->txbuf + pos, need - done);
+	n->tx_off = 0;
+	n->tx_len = pos + (need - done);
+	n->tx_buf_frames = 1;
+	return true;
+}
+
+/*
  * Guest -> peer. Returns 1 if the budget ran out with work left, 0 otherwise,
  * -EIO on a guest violation. *used: chains were returned.
  */
@@ -236,6 +303,8 @@ static int process_tx(struct virtio_net *n, struct vq *q, bool *used)
 			}
 			if (n->peer_dead) {
 				COUNT(n, tx_drop_peer, 1);
+			} else if (n->tx_len == n->tx_off && tx_direct(n, c, flen)) {
+				/* sent, or its tail buffered, or counted */
 			} else {
 				uint8_t *p = n->txbuf + n->tx_len;
 				if (!dgram) {
@@ -628,6 +697,7 @@ static void net_free(void *dev)
 	free(n->rxbuf);
 	free(n->txbuf);
 	free(n->rx_used);
+	free(n->tx_iov);
 	free(n);
 }
 
@@ -658,7 +728,8 @@ int virtio_net_new(const struct virtio_net_config *cfg, const struct guest_mem *
 	n->rxbuf = malloc(RX_BUF_CAP);
 	n->txbuf = malloc(TX_BUF_CAP);
 	n->rx_used = calloc(NET_QUEUE_SIZE, sizeof(*n->rx_used));
-	if (!n->rxbuf || !n->txbuf || !n->rx_used || n->peer.fd < 0) {
+	n->tx_iov = calloc(IOV_MAX, sizeof(*n->tx_iov));
+	if (!n->rxbuf || !n->txbuf || !n->rx_used || !n->tx_iov || n->peer.fd < 0) {
 		int err = n->peer.fd < 0 ? -EBADF : -ENOMEM;
 		net_free(n);
 		return err;
