@@ -21,6 +21,11 @@
  * frame) lives in the device, not the activation, so a driver reset never
  * puts the stream out of step.
  *
+ * A transmitted frame goes straight from guest memory to the peer (one
+ * sendmsg/writev) while nothing waits for the peer; otherwise, and for what
+ * a stream peer did not take, it is copied into txbuf, so frames stay in
+ * order and the chain can be returned.
+ *
  * Bounds (docs/security.md): a frame is at most NET_FRAME_MAX bytes either
  * way; at most RX_BUF_CAP bytes are read ahead from the peer and at most
  * TX_BUF_CAP bytes wait for it. Reading stops while the guest posts no
