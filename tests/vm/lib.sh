@@ -195,6 +195,20 @@ vm_wait_socket() {
     done
 }
 
+# vm_passt_socket FWD:GPORT: passt on a unix socket in $CKRUN_TMP/passt
+# (log: $CKRUN_TMP/passt.log) forwarding host port FWD to the guest's GPORT;
+# returns once the socket is there (else fails the case). Sets
+# vm_passt_sock and vm_passt_pid.
+vm_passt_socket() {
+    _sdir=$CKRUN_TMP/passt
+    bb mkdir -p "$_sdir"
+    bb chmod 1777 "$_sdir" # passt creates its socket as nobody
+    passt -f -e -s "$_sdir/sock" -t "$1" > "$CKRUN_TMP/passt.log" 2>&1 &
+    vm_passt_pid=$!
+    vm_passt_sock=$_sdir/sock
+    vm_wait_socket "$vm_passt_sock" 60 || { bb cat "$CKRUN_TMP/passt.log"; vm_fail "passt made no socket"; }
+}
+
 # The host side of a guest-net.sh run (tests/vm/net/guest-net.sh, its
 # console in $CKRUN_TMP/console.log, the host's netprobe server's output in
 # $CKRUN_TMP/host-serve.log), shared by net-dhcp-qemu and net/passt-case.sh.

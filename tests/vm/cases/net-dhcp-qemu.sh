@@ -36,22 +36,17 @@ initrd=$T/initrd.gz
 ( cd "$root" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$initrd"
 
 "$NP" serve -b 127.0.0.1 "$HPORT" "host-$nonce" 400 > "$T/host-serve.log" 2>&1 &
-sdir=$T/passt
-bb mkdir -p "$sdir"
-bb chmod 1777 "$sdir" # passt creates its socket as nobody
-passt -f -e -s "$sdir/sock" -t "$FWD:$GPORT" > "$T/passt.log" 2>&1 &
-ppid=$!
-vm_wait_socket "$sdir/sock" 60 || { bb cat "$T/passt.log"; vm_fail "passt made no socket"; }
+vm_passt_socket "$FWD:$GPORT"
 
 bb timeout -s KILL 420 qemu-system-x86_64 \
     -M microvm,isa-serial=on,acpi=off -accel kvm -cpu qemu64 -m 256 -smp 1 \
     -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
-    -netdev stream,id=n0,server=off,addr.type=unix,addr.path="$sdir/sock" \
+    -netdev stream,id=n0,server=off,addr.type=unix,addr.path="$vm_passt_sock" \
     -device virtio-net-device,netdev=n0,mac=5a:94:ef:e4:0c:ee \
     -kernel "$CKRUN_KERNEL" -initrd "$initrd" \
     -append "console=ttyS0 reboot=t panic=-1 quiet rdinit=/init.krun KRUN_DHCP=1 KRUN_INIT=/run.sh" \
     < /dev/null > "$T/console.log" 2>&1 &
-vm_net_finish qemu $! "$FWD" "$nonce" "$ppid"
+vm_net_finish qemu $! "$FWD" "$nonce" "$vm_passt_pid"
 vm_net_check "$nonce" "the host's loopback through the gateway" "-t $FWD:$GPORT" dhcp
 c=$T/console.log
 # passt offers 65520; QEMU's virtio-net offers the TSO/UFO and mergeable-buffer bits, so it is taken.

@@ -51,13 +51,8 @@ case "$mode" in
 crun)   cmode=crun ;;
 fd)     cmode=passt-fd extra="-t $FWD:$GPORT" ;;
 socket)
-    sdir=$T/passt
-    bb mkdir -p "$sdir"
-    bb chmod 1777 "$sdir" # passt creates its socket as nobody
-    passt -f -e -s "$sdir/sock" -t "$FWD:$GPORT" > "$T/passt.log" 2>&1 &
-    ppid=$!
-    vm_wait_socket "$sdir/sock" 60 || { bb cat "$T/passt.log"; vm_fail "passt made no socket"; }
-    cmode=socket:$sdir/sock ;;
+    vm_passt_socket "$FWD:$GPORT"
+    ppid=$vm_passt_pid cmode=socket:$vm_passt_sock ;;
 esac
 # shellcheck disable=SC2086 # $extra is passt's arguments, split on purpose
 bb timeout -s KILL 420 "$CLIENT" "$cmode" "$root" "$CKRUN_KERNEL" $extra \
