@@ -21,10 +21,10 @@
  * frame) lives in the device, not the activation, so a driver reset never
  * puts the stream out of step.
  *
- * A transmitted frame goes straight from guest memory to the peer (one
- * sendmsg/writev) while nothing waits for the peer; otherwise, and for what
- * a stream peer did not take, it is copied into txbuf, so frames stay in
- * order and the chain can be returned.
+ * A transmitted frame of TX_DIRECT_MIN bytes or more goes straight from
+ * guest memory to the peer (one sendmsg/writev) while nothing waits for the
+ * peer; otherwise, and for what a stream peer did not take, it is copied into
+ * txbuf, so frames stay in order and the chain can be returned.
  *
  * Bounds (docs/security.md): a frame is at most NET_FRAME_MAX bytes either
  * way; at most RX_BUF_CAP bytes are read ahead from the peer and at most
@@ -67,6 +67,11 @@
 /* Host-side buffering: read ahead from a stream peer, and frames waiting for the peer. */
 #define RX_BUF_CAP (2 * (NET_STREAM_PREFIX + NET_FRAME_MAX))
 #define TX_BUF_CAP (4 * (NET_STREAM_PREFIX + NET_FRAME_MAX))
+/* Transmitted frames at least this long go straight from guest memory to the
+ * peer (their copy costs more than a syscall); shorter ones are gathered in
+ * txbuf and written together (one syscall and one peer wake-up for many
+ * ACKs). */
+#define TX_DIRECT_MIN 2048
 /* Frames handled per direction before looking at the other fds again. */
 #define BUDGET 256
 
@@ -308,7 +313,7 @@ static int process_tx(struct virtio_net *n, struct vq *q, bool *used)
 			}
 			if (n->peer_dead) {
 				COUNT(n, tx_drop_peer, 1);
-			} else if (n->tx_len == n->tx_off && tx_direct(n, c, flen)) {
+			} else if (flen >= TX_DIRECT_MIN && n->tx_len == n->tx_off && tx_direct(n, c, flen)) {
 				/* sent, or its tail buffered, or counted */
 			} else {
 				uint8_t *p = n->txbuf + n->tx_len;
