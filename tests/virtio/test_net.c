@@ -805,6 +805,27 @@ static void test_mrg_dgram(void **state)
 	expect_merged(f, c, 3, frame, sizeof(frame));
 }
 
+/* A long frame goes to a datagram peer straight from guest memory (header
+ * and frame over two descriptors): one datagram, the frame's bytes only. */
+static void test_dgram_tx_direct(void **state)
+{
+	struct fx *f = *state;
+	start(f);
+	static uint8_t frame[9000], got[9100];
+	fill(frame, sizeof(frame), 40);
+	post_tx(f, frame, sizeof(frame));
+	struct pollfd pf = { f->sock, POLLIN, 0 };
+	assert_int_equal(poll(&pf, 1, 5000), 1);
+	assert_int_equal(recv(f->sock, got, sizeof(got), 0), (ssize_t)sizeof(frame));
+	assert_memory_equal(got, frame, sizeof(frame));
+	assert_true(td_wait_used(&f->mem, &f->q[TXQ], NULL, NULL));
+	assert_true(WAIT_STAT(f, tx_frames, 1));
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.tx_bytes, sizeof(frame));
+	assert_int_equal(s.tx_drop_peer + s.tx_drop_bad, 0);
+}
+
 static void test_peer_from_fd_checks(void **state)
 {
 	(void)state;
@@ -923,6 +944,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mrg_short_first_chain, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_mrg_chain_outside_ram, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_mrg_dgram, setup_dgram, teardown),
+		cmocka_unit_test_setup_teardown(test_dgram_tx_direct, setup_dgram, teardown),
 		cmocka_unit_test(test_peer_from_fd_checks),
 		cmocka_unit_test(test_unixgram_path_vfkit),
 		cmocka_unit_test(test_unixstream_path),
