@@ -415,6 +415,8 @@ static void *usernet_thread(void *arg)
 {
 	struct usernet *u = arg;
 
+	/* A name to tell it from the device workers in /proc (the bench's counters). */
+	pthread_setname_np(pthread_self(), "ckrun-usernet");
 	if (u->thread_init && u->thread_init(u->thread_arg)) {
 		fprintf(stderr, "ckrun: the user-mode network could not drop its privileges; stopped\n");
 		atomic_store(&u->running, false);
