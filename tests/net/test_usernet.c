@@ -100,19 +100,15 @@ static size_t ip_frame(uint8_t *buf, uint8_t proto, uint32_t src, uint32_t dst, 
 	memcpy(buf, &eh, sizeof(eh));
 	memcpy(buf + sizeof(eh), &ip, sizeof(ip));
 	memcpy(buf + sizeof(eh) + sizeof(ip), l4, l4len);
-	uint8_t *seg = buf + sizeof(eh) + sizeof(ip);
-	if (proto == IPPROTO_TCP) {
-		struct tcphdr *th = (struct tcphdr *)seg;
-		th->check = 0;
-		th->check = l4_csum(&ip, seg, l4len);
-	} else if (proto == IPPROTO_UDP) {
-		struct udphdr *uh = (struct udphdr *)seg;
-		uh->check = 0;
-		uh->check = l4_csum(&ip, seg, l4len);
-	} else if (proto == IPPROTO_ICMP) {
-		struct icmphdr *ih = (struct icmphdr *)seg;
-		ih->checksum = 0;
-		ih->checksum = csum(seg, l4len);
+	uint8_t *seg = buf + sizeof(eh) + sizeof(ip); /* 2 bytes off 4-byte alignment: memcpy only */
+	size_t at = proto == IPPROTO_TCP ? offsetof(struct tcphdr, check)
+		    : proto == IPPROTO_UDP ? offsetof(struct udphdr, check)
+					   : offsetof(struct icmphdr, checksum);
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP) {
+		uint16_t ck = 0;
+		memcpy(seg + at, &ck, sizeof(ck));
+		ck = proto == IPPROTO_ICMP ? csum(seg, l4len) : l4_csum(&ip, seg, l4len);
+		memcpy(seg + at, &ck, sizeof(ck));
 	}
 	return sizeof(eh) + sizeof(ip) + l4len;
 }
