@@ -1,7 +1,8 @@
 # Per-thread totals from the BENCH-THREAD lines of bench/net-compare.sh
-# (BENCH_NET_THREADS=1): for each VM run and thread, the CPU ticks
-# (utime + stime, USER_HZ) and the voluntary / involuntary context switches
-# between the first and the last sample, and the run's sampled span.
+# (BENCH_NET_THREADS=1): for each VM run and thread, the CPU seconds
+# (utime + stime) and the voluntary / involuntary context switches over the
+# thread's life up to the last sample (at most a second before the VMM
+# ended), and the run's sampled span.
 #   awk -f bench/net-threads.awk BUILD/bench/net-compare-*.log
 { sub(/\r$/, "") }
 /BENCH-THREAD: / {
@@ -24,8 +25,8 @@ END {
         tc = 0
         for (k = 1; k <= n; k++) {
             key = run SUBSEP tl[k]
-            tc += c1[key] - c0[key]
-            printf "  %-8s %-16s %8.2f %10d %10d\n", tl[k], name[key], (c1[key] - c0[key]) / 100, v1[key] - v0[key], n1[key] - n0[key]
+            tc += c1[key]
+            printf "  %-8s %-16s %8.2f %10d %10d\n", tl[k], name[key], c1[key] / 100, v1[key], n1[key]
         }
         printf "  %-25s %8.2f\n", "all threads", tc / 100
     }
