@@ -82,3 +82,9 @@ size_t tcp_ack_thin(const uint8_t *const *frames, const size_t *lens, size_t n, 
 	}
 	return marked;
 }
+
+bool tcp_ack_is_pure(const uint8_t *frame, size_t len)
+{
+	struct seg s;
+	return frame && parse(frame, len, &s) && s.pure;
+}

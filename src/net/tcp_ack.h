@@ -32,4 +32,8 @@
 #define TCP_ACK_FLOWS 16
 size_t tcp_ack_thin(const uint8_t *const *frames, const size_t *lens, size_t n, bool *drop);
 
+/* Whether a frame is one tcp_ack_thin may drop: IPv4 TCP, only the ACK flag,
+ * no payload, no options. */
+bool tcp_ack_is_pure(const uint8_t *frame, size_t len);
+
 #endif

@@ -12,10 +12,12 @@
  * Frames to the guest are sent without blocking; the socketpair holds what
  * its send buffer admits (net.core.wmem_max caps it), so bursts wait in a
  * bounded queue and the loop polls for POLLOUT; beyond the queue a frame is
- * dropped and counted (TCP resends it). The frames the stack answers a batch
- * of guest frames with are queued, not sent one by one: pure ACKs that a
- * later frame of the same connection supersedes are dropped (tcp_ack.h), and
- * the rest leave in one sendmmsg call.
+ * dropped and counted (TCP resends it). The pure ACKs the stack answers a
+ * batch of guest frames with are queued, not sent one by one: those that a
+ * later frame of the same connection supersedes are dropped (tcp_ack.h) and
+ * the rest leave in one sendmmsg call, at the end of the batch or before the
+ * next frame of another kind (order is kept). Data frames still leave at
+ * once, so the device delivers them while the stack makes more.
  *
  * The socket bound: every guest frame that can make the stack open a host
  * socket (TCP SYN, UDP, ICMP echo) is admitted only while an upper bound of
@@ -182,9 +184,11 @@ static void outq_thin_flush(struct usernet *u)
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct usernet *u = opaque;
-	if (u->batching && u->outq_len == OUTQ_LEN)
+	/* In a batch, pure ACKs wait for the batch's end: later ones may supersede them. */
+	bool hold = u->batching && tcp_ack_is_pure(buf, len);
+	if (hold && u->outq_len == OUTQ_LEN)
 		outq_thin_flush(u); /* make room: the batch so far leaves now */
-	if (u->outq_len == 0 && !u->batching) {
+	if (u->outq_len == 0 && !hold) {
 		ssize_t n = send(u->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n >= 0) {
 			atomic_fetch_add(&u->to_guest, 1);
@@ -206,6 +210,8 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	f->data = copy;
 	f->len = len;
 	u->outq_len++;
+	if (u->batching && !hold)
+		outq_thin_flush(u); /* held ACKs, then this frame, in order */
 	return (ssize_t)len;
 }
 

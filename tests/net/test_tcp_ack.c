@@ -220,6 +220,24 @@ static void test_not_tcp_or_short(void **state)
 	assert_int_equal(tcp_ack_thin(frames, lens, 2, d), 0);
 }
 
+static void test_is_pure(void **state)
+{
+	(void)state;
+	uint8_t f[FLEN];
+	struct spec pure = { .ack = 1 };
+	size_t l = build(f, &pure);
+	assert_true(tcp_ack_is_pure(f, l));
+	assert_false(tcp_ack_is_pure(f, l - 1));
+	assert_false(tcp_ack_is_pure(NULL, l));
+	struct spec not_pure[] = { { .ack = 1, .psh = true }, { .ack = 1, .payload = 1 }, { .ack = 1, .fin = true },
+				   { .ack = 1, .syn = true }, { .ack = 1, .rst = true }, { .ack = 1, .doff = 6 },
+				   { .ack = 1, .noack = true }, { .ack = 1, .ihl = 6 }, { .ack = 1, .frag = IP_MF } };
+	for (size_t k = 0; k < sizeof(not_pure) / sizeof(not_pure[0]); k++) {
+		l = build(f, &not_pure[k]);
+		assert_false(tcp_ack_is_pure(f, l));
+	}
+}
+
 static void test_random_bytes(void **state)
 {
 	(void)state;
@@ -268,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_order_queue),
 		cmocka_unit_test(test_many_connections),
 		cmocka_unit_test(test_not_tcp_or_short),
+		cmocka_unit_test(test_is_pure),
 		cmocka_unit_test(test_random_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
