@@ -28,6 +28,10 @@ meson test -C build-asan --no-suite vm --no-suite vm-stress --no-suite cgo --pri
 echo "== unit tests and VM tests"
 # vm-stress holds reproducers of test-host limits (docs/testing.md); they run on demand.
 meson test -C build --no-suite vm-stress --print-errorlogs || status=1
+# Passing VM groups print nothing above: keep each case's time and any test-host
+# restart in the output, so a slow or retried run can be told from a quick one.
+echo "== VM cases: results and times"
+grep -hE '^(\| )?CKRUN-TEST: |vm-run: (the test host|restarting|total)' build/meson-logs/testlog.txt || true
 echo "== benchmarks at a tiny size (kept working; figures come from bench/run)"
 meson test -C build --benchmark --print-errorlogs || status=1
 exit $status

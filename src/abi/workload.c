@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The workload file's encoder (host) and decoder (guest); see workload.h. */
 #include "abi/workload.h"
+#include "abi/readfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,38 +135,19 @@ fail:
 int workload_load(const char *path, struct workload *w)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *buf;
-	size_t len = 0;
+	char *buf;
+	size_t len;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
 	if (fd < 0)
 		return -errno;
 	/* Read to the end with a hard cap, whatever the file's size says. */
-	buf = malloc(WORKLOAD_MAX_BYTES + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + len, WORKLOAD_MAX_BYTES + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > WORKLOAD_MAX_BYTES) {
-			rc = -E2BIG;
-			goto out;
-		}
-	}
-	rc = workload_decode(buf, len, w);
-out:
-	free(buf);
+	rc = read_capped(fd, WORKLOAD_MAX_BYTES, &buf, &len);
 	close(fd);
+	if (rc < 0)
+		return rc;
+	rc = workload_decode((const uint8_t *)buf, len, w);
+	free(buf);
 	return rc;
 }

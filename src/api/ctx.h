@@ -52,6 +52,21 @@ struct ckrun_config *ckrun_ctx_lock(uint32_t id);
 void ckrun_ctx_unlock(void);
 
 /*
+ * A setter's last step: runs the statements given, which name the record
+ * `cfg`, under the table lock. 0, or -ENOENT (nothing run) if the context is
+ * gone. The statements only assign: no I/O, nothing that fails.
+ */
+#define CKRUN_CTX_UPDATE(id, cfg, ...)                         \
+	__extension__({                                        \
+		struct ckrun_config *cfg = ckrun_ctx_lock(id); \
+		if (cfg) {                                     \
+			__VA_ARGS__;                           \
+			ckrun_ctx_unlock();                    \
+		}                                              \
+		cfg ? 0 : -ENOENT;                             \
+	})
+
+/*
  * Remove a context from the table and hand its configuration to the caller,
  * who must ckrun_config_free() and free() it. 0 or -ENOENT.
  */

@@ -26,7 +26,6 @@ CKRUN_EXPORT int32_t krun_free_ctx(uint32_t ctx_id)
 
 CKRUN_EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint32_t ram_mib)
 {
-	struct ckrun_config *cfg;
 	int max, ret;
 
 	if (ckrun_ctx_check(ctx_id))
@@ -40,13 +39,7 @@ CKRUN_EXPORT int32_t krun_set_vm_config(uint32_t ctx_id, uint8_t num_vcpus, uint
 	if (ram_mib == 0)
 		return -EINVAL;
 
-	cfg = ckrun_ctx_lock(ctx_id);
-	if (!cfg)
-		return -ENOENT;
-	cfg->vcpus = num_vcpus;
-	cfg->ram_mib = ram_mib;
-	ckrun_ctx_unlock();
-	return 0;
+	return CKRUN_CTX_UPDATE(ctx_id, cfg, cfg->vcpus = num_vcpus; cfg->ram_mib = ram_mib);
 }
 
 CKRUN_EXPORT int32_t krun_get_max_vcpus(void)
@@ -58,13 +51,7 @@ CKRUN_EXPORT int32_t krun_get_max_vcpus(void)
 
 CKRUN_EXPORT int32_t ckrun_set_boot_timeout(uint32_t ctx_id, uint32_t seconds)
 {
-	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
-
-	if (!cfg)
-		return -ENOENT;
-	cfg->boot_timeout_s = seconds;
-	ckrun_ctx_unlock();
-	return 0;
+	return CKRUN_CTX_UPDATE(ctx_id, cfg, cfg->boot_timeout_s = seconds);
 }
 
 /*
@@ -81,8 +68,6 @@ static int32_t only_off(uint32_t ctx_id, bool on)
 CKRUN_EXPORT int32_t krun_set_nested_virt(uint32_t ctx_id, bool enabled)
 {
 	static const char *const params[] = CKRUN_KVM_NESTED_PARAMS;
-	struct ckrun_config *cfg;
-
 	int err = ckrun_ctx_check(ctx_id);
 
 	if (err)
@@ -91,12 +76,7 @@ CKRUN_EXPORT int32_t krun_set_nested_virt(uint32_t ctx_id, bool enabled)
 	 * than boot a guest without what was asked for. */
 	if (enabled && ckrun_kvm_nested(params) != 1)
 		return -ENOTSUP;
-	cfg = ckrun_ctx_lock(ctx_id);
-	if (!cfg)
-		return -ENOENT;
-	cfg->nested_virt = enabled;
-	ckrun_ctx_unlock();
-	return 0;
+	return CKRUN_CTX_UPDATE(ctx_id, cfg, cfg->nested_virt = enabled);
 }
 
 CKRUN_EXPORT int32_t krun_split_irqchip(uint32_t ctx_id, bool enable)
@@ -119,26 +99,12 @@ CKRUN_EXPORT int32_t krun_check_nested_virt(void)
 /* Recorded here, applied by the start call (krun_start.c) as libkrun does. */
 CKRUN_EXPORT int32_t krun_setuid(uint32_t ctx_id, uid_t uid)
 {
-	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
-
-	if (!cfg)
-		return -ENOENT;
-	cfg->uid = uid;
-	cfg->set_uid = true;
-	ckrun_ctx_unlock();
-	return 0;
+	return CKRUN_CTX_UPDATE(ctx_id, cfg, cfg->uid = uid; cfg->set_uid = true);
 }
 
 CKRUN_EXPORT int32_t krun_setgid(uint32_t ctx_id, gid_t gid)
 {
-	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
-
-	if (!cfg)
-		return -ENOENT;
-	cfg->gid = gid;
-	cfg->set_gid = true;
-	ckrun_ctx_unlock();
-	return 0;
+	return CKRUN_CTX_UPDATE(ctx_id, cfg, cfg->gid = gid; cfg->set_gid = true);
 }
 
 /*

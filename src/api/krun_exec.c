@@ -52,20 +52,11 @@ static int copy_str_arg(uint32_t ctx_id, const char *s, char **copy)
 
 /* Swap `local` into the record field `field` under the table lock: 0, or
  * -ENOENT (and `local` unchanged) if the context is gone. */
-#define SWAP_LOCKED(ctx_id, field, local)                          \
-	__extension__({                                            \
-		struct ckrun_config *cfg_ = ckrun_ctx_lock(ctx_id); \
-		if (cfg_) {                                        \
-			SWAP(cfg_->field, local);                  \
-			ckrun_ctx_unlock();                        \
-		}                                                  \
-		cfg_ ? 0 : -ENOENT;                                \
-	})
+#define SWAP_LOCKED(ctx_id, field, local) CKRUN_CTX_UPDATE(ctx_id, cfg, SWAP(cfg->field, local))
 
 CKRUN_EXPORT int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path,
 				   const char *const argv[], const char *const envp[])
 {
-	struct ckrun_config *cfg;
 	char *path = NULL, **args = NULL, **env = NULL;
 	int ret = copy_str_arg(ctx_id, exec_path, &path);
 
@@ -73,20 +64,9 @@ CKRUN_EXPORT int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path,
 		ret = ckrun_strv_dup(argv, &args);
 	if (!ret)
 		ret = copy_env(envp, &env);
-	if (ret)
-		goto out;
-
-	cfg = ckrun_ctx_lock(ctx_id);
-	if (!cfg) {
-		ret = -ENOENT;
-		goto out;
-	}
-	SWAP(cfg->exec_path, path);
-	SWAP(cfg->argv, args);
-	SWAP(cfg->envp, env);
-	cfg->env_set = true;
-	ckrun_ctx_unlock();
-out:
+	if (!ret)
+		ret = CKRUN_CTX_UPDATE(ctx_id, cfg, SWAP(cfg->exec_path, path); SWAP(cfg->argv, args);
+				       SWAP(cfg->envp, env); cfg->env_set = true);
 	free(path);
 	ckrun_strv_free(args);
 	ckrun_strv_free(env);
@@ -95,7 +75,6 @@ out:
 
 CKRUN_EXPORT int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
 {
-	struct ckrun_config *cfg;
 	char **env = NULL;
 	int ret;
 
@@ -104,14 +83,9 @@ CKRUN_EXPORT int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
 	ret = copy_env(envp, &env);
 	if (ret)
 		return ret;
-	cfg = ckrun_ctx_lock(ctx_id);
-	if (cfg) {
-		SWAP(cfg->envp, env);
-		cfg->env_set = true;
-		ckrun_ctx_unlock();
-	}
+	ret = CKRUN_CTX_UPDATE(ctx_id, cfg, SWAP(cfg->envp, env); cfg->env_set = true);
 	ckrun_strv_free(env);
-	return cfg ? 0 : -ENOENT;
+	return ret;
 }
 
 CKRUN_EXPORT int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
@@ -174,7 +148,6 @@ CKRUN_EXPORT int32_t krun_set_kernel(uint32_t ctx_id, const char *kernel_path,
 				     uint32_t kernel_format, const char *initramfs,
 				     const char *cmdline)
 {
-	struct ckrun_config *cfg;
 	char *kernel = NULL, *initrd = NULL, *cmd = NULL;
 	int ret;
 
@@ -193,20 +166,10 @@ CKRUN_EXPORT int32_t krun_set_kernel(uint32_t ctx_id, const char *kernel_path,
 		ret = ckrun_check_file(initramfs, &initrd);
 	if (!ret)
 		ret = ckrun_str_replace(&cmd, cmdline);
-	if (ret)
-		goto out;
-
-	cfg = ckrun_ctx_lock(ctx_id);
-	if (!cfg) {
-		ret = -ENOENT;
-		goto out;
-	}
-	SWAP(cfg->kernel_path, kernel);
-	SWAP(cfg->initramfs_path, initrd);
-	SWAP(cfg->kernel_cmdline, cmd);
-	cfg->kernel_format = kernel_format;
-	ckrun_ctx_unlock();
-out:
+	if (!ret)
+		ret = CKRUN_CTX_UPDATE(ctx_id, cfg, SWAP(cfg->kernel_path, kernel);
+				       SWAP(cfg->initramfs_path, initrd); SWAP(cfg->kernel_cmdline, cmd);
+				       cfg->kernel_format = kernel_format);
 	free(kernel);
 	free(initrd);
 	free(cmd);

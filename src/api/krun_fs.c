@@ -97,13 +97,7 @@ CKRUN_EXPORT int32_t krun_set_mapped_volumes(uint32_t ctx_id, const char *const 
  */
 CKRUN_EXPORT int32_t krun_disable_implicit_init(uint32_t ctx_id)
 {
-	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
-
-	if (!cfg)
-		return -ENOENT;
-	cfg->no_implicit_init = true;
-	ckrun_ctx_unlock();
-	return 0;
+	return CKRUN_CTX_UPDATE(ctx_id, cfg, cfg->no_implicit_init = true);
 }
 
 CKRUN_EXPORT int32_t krun_get_default_init(const uint8_t **data_out, size_t *len_out)

@@ -110,22 +110,10 @@ CKRUN_EXPORT int32_t krun_set_port_map(uint32_t ctx_id, const char *const port_m
 
 CKRUN_EXPORT int32_t krun_disable_implicit_vsock(uint32_t ctx_id)
 {
-	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
-
-	if (!cfg)
-		return -ENOENT;
-	cfg->implicit_vsock_disabled = true;
-	ckrun_ctx_unlock();
-	return 0;
+	return CKRUN_CTX_UPDATE(ctx_id, cfg, cfg->implicit_vsock_disabled = true);
 }
 
 CKRUN_EXPORT int32_t ckrun_set_net_host_loopback(uint32_t ctx_id, bool allow)
 {
-	struct ckrun_config *cfg = ckrun_ctx_lock(ctx_id);
-
-	if (!cfg)
-		return -ENOENT;
-	cfg->net_host_loopback = allow;
-	ckrun_ctx_unlock();
-	return 0;
+	return CKRUN_CTX_UPDATE(ctx_id, cfg, cfg->net_host_loopback = allow);
 }

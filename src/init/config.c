@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Workload configuration for the guest init: config file shapes, env, rlimits. */
 #include "config.h"
+#include "abi/readfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -162,28 +163,11 @@ int init_config_load(const char *path, struct init_config *out, char *err, size_
 		goto out;
 	}
 	/* Read until EOF with a hard cap, whatever fstat said. */
-	text = malloc(JSON_MAX_INPUT + 1);
-	if (!text) {
-		rc = -ENOMEM;
+	rc = read_capped(fd, JSON_MAX_INPUT, &text, &len);
+	if (rc == -E2BIG)
+		snprintf(err, errlen, "larger than %u bytes", JSON_MAX_INPUT);
+	if (rc < 0)
 		goto out;
-	}
-	for (;;) {
-		ssize_t r = read(fd, text + len, JSON_MAX_INPUT + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > JSON_MAX_INPUT) {
-			snprintf(err, errlen, "larger than %u bytes", JSON_MAX_INPUT);
-			rc = -E2BIG;
-			goto out;
-		}
-	}
 	if ((rc = json_parse(text, len, &doc, err, errlen)) < 0)
 		goto out;
 	rc = init_config_from_json(doc, out, err, errlen);

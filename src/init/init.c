@@ -108,15 +108,14 @@ static void ensure_stdio(void)
 /* The implicit network: eth0 as the VMM describes it (netcfg.h). */
 static void configure_net(void)
 {
-	const char *v = getenv(GUEST_NET_ENV), *step;
+	const char *v = getenv(GUEST_NET_ENV);
 	struct init_net n;
-	int r;
 	if (!v)
 		return;
 	if (init_net_parse(v, &n))
 		msg("ignoring malformed %s=%s", GUEST_NET_ENV, v);
-	else if ((r = init_net_apply(GUEST_NET_IFNAME, &n, &step)))
-		msg("%s: cannot set the %s: %s", GUEST_NET_IFNAME, step, strerror(-r));
+	else
+		init_net_apply(GUEST_NET_IFNAME, &n); /* says what failed */
 	unsetenv(GUEST_NET_ENV); /* not the workload's */
 }
 

@@ -150,59 +150,103 @@ static void apply_mtu(int ctl, const char *ifname, unsigned offered, char *note,
 		snprintf(note, notelen, ", mtu %u", current);
 }
 
-static void write_resolv_conf(const struct dhcp_reply *r, char *note, size_t notelen)
+/*
+ * Replaces /etc/resolv.conf with text. A root that keeps its own (read-only,
+ * no /etc, a symlink: never followed) gets a note; another failure is said.
+ */
+static void write_resolv_conf(const char *ifname, const char *text, int ndns, char *note,
+			      size_t notelen)
 {
-	char text[1024];
-	size_t len = dhcp_resolv_conf(r, text, sizeof(text));
-	if (len == 0)
-		return;
-	/* A read-only root (or none of /etc) keeps whatever it has. */
+	size_t len = strlen(text);
 	int fd = open("/etc/resolv.conf", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		snprintf(note, notelen, ", /etc/resolv.conf not written (%s)", strerror(errno));
+		int e = errno;
+		if (e == EROFS || e == EACCES || e == EPERM || e == ENOENT || e == ELOOP)
+			snprintf(note, notelen, ", /etc/resolv.conf not written (%s)", strerror(e));
+		else
+			say("%s: cannot set the /etc/resolv.conf: %s", ifname, strerror(e));
 		return;
 	}
 	ssize_t w = write(fd, text, len);
 	if (w != (ssize_t)len)
-		snprintf(note, notelen, ", /etc/resolv.conf write failed");
+		say("%s: cannot set the /etc/resolv.conf: %s", ifname,
+		    w < 0 ? strerror(errno) : "short write");
 	else
-		snprintf(note, notelen, ", %d DNS server%s", r->ndns, r->ndns > 1 ? "s" : "");
+		snprintf(note, notelen, ", %d DNS server%s", ndns, ndns > 1 ? "s" : "");
 	close(fd);
 }
 
-static int apply_lease(int ctl, const char *ifname, const struct dhcp_reply *r, long took_ms)
+int init_net_set(const char *ifname, const struct init_ipv4 *c, struct init_net_notes *notes)
 {
-	int prefix = r->prefix >= 0 ? r->prefix : 32;
+	int prefix = c->prefix;
 	struct in_addr mask = { .s_addr = htonl(prefix ? ~0u << (32 - prefix) : 0) };
 	struct in_addr any = { .s_addr = 0 };
-	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN] = "none", mtu_note[96] = "", dns_note[96] = "";
-	int rc;
+	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+	int ctl, rc;
 
-	inet_ntop(AF_INET, &r->addr, a, sizeof(a));
-	if ((rc = if_addr_ioctl(ctl, ifname, SIOCSIFADDR, r->addr)) < 0 ||
-	    (rc = if_addr_ioctl(ctl, ifname, SIOCSIFNETMASK, mask)) < 0) {
-		say("%s: cannot set the address %s/%d: %s", ifname, a, prefix, strerror(-rc));
+	memset(notes, 0, sizeof(*notes));
+	ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ctl < 0) {
+		rc = -errno;
+		say("%s: no IPv4 socket (%s)", ifname, strerror(-rc));
 		return rc;
 	}
+	inet_ntop(AF_INET, &c->addr, a, sizeof(a));
+	if ((rc = if_addr_ioctl(ctl, ifname, SIOCSIFADDR, c->addr)) < 0 ||
+	    (rc = if_addr_ioctl(ctl, ifname, SIOCSIFNETMASK, mask)) < 0) {
+		say("%s: cannot set the address %s/%d: %s", ifname, a, prefix, strerror(-rc));
+		goto out;
+	}
 	if (prefix < 31) {
-		struct in_addr brd = { .s_addr = r->addr.s_addr | ~mask.s_addr };
+		struct in_addr brd = { .s_addr = c->addr.s_addr | ~mask.s_addr };
 		if_addr_ioctl(ctl, ifname, SIOCSIFBRDADDR, brd);
 	}
-	apply_mtu(ctl, ifname, r->mtu, mtu_note, sizeof(mtu_note));
-	if (r->router.s_addr) {
-		inet_ntop(AF_INET, &r->router, g, sizeof(g));
+	if ((rc = if_up(ctl, ifname)) < 0) {
+		say("%s: cannot bring it up: %s", ifname, strerror(-rc));
+		goto out;
+	}
+	apply_mtu(ctl, ifname, c->mtu, notes->mtu, sizeof(notes->mtu));
+	if (c->gateway.s_addr) {
+		inet_ntop(AF_INET, &c->gateway, g, sizeof(g));
 		struct in_addr host = { .s_addr = 0xffffffffu };
 		/* A gateway outside the subnet (a /32 lease, say) needs its own route first. */
-		if ((r->router.s_addr & mask.s_addr) != (r->addr.s_addr & mask.s_addr) &&
-		    (rc = add_route(ctl, ifname, r->router, host, any, RTF_HOST)) < 0)
+		if ((c->gateway.s_addr & mask.s_addr) != (c->addr.s_addr & mask.s_addr) &&
+		    (rc = add_route(ctl, ifname, c->gateway, host, any, RTF_HOST)) < 0)
 			say("%s: cannot add a route to the gateway %s: %s", ifname, g, strerror(-rc));
-		if ((rc = add_route(ctl, ifname, any, any, r->router, RTF_GATEWAY)) < 0) {
+		if ((rc = add_route(ctl, ifname, any, any, c->gateway, RTF_GATEWAY)) < 0) {
 			say("%s: cannot add the default route via %s: %s", ifname, g, strerror(-rc));
-			return rc;
+			goto out;
 		}
 	}
-	write_resolv_conf(r, dns_note, sizeof(dns_note));
-	say("%s: %s/%d, gateway %s%s%s (DHCP, %ld ms)", ifname, a, prefix, g, mtu_note, dns_note,
+	if (c->resolv)
+		write_resolv_conf(ifname, c->resolv, c->ndns, notes->dns, sizeof(notes->dns));
+	rc = 0;
+out:
+	close(ctl);
+	return rc;
+}
+
+static int apply_lease(const char *ifname, const struct dhcp_reply *r, long took_ms)
+{
+	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN] = "none", text[1024];
+	size_t len = dhcp_resolv_conf(r, text, sizeof(text));
+	struct init_ipv4 c = {
+		.addr = r->addr,
+		.prefix = r->prefix >= 0 ? r->prefix : 32,
+		.gateway = r->router,
+		.mtu = r->mtu,
+		.resolv = len ? text : NULL,
+		.ndns = r->ndns,
+	};
+	struct init_net_notes notes;
+	int rc = init_net_set(ifname, &c, &notes);
+
+	if (rc < 0)
+		return rc;
+	inet_ntop(AF_INET, &r->addr, a, sizeof(a));
+	if (r->router.s_addr)
+		inet_ntop(AF_INET, &r->router, g, sizeof(g));
+	say("%s: %s/%d, gateway %s%s%s (DHCP, %ld ms)", ifname, a, c.prefix, g, notes.mtu, notes.dns,
 	    took_ms);
 	return 0;
 }
@@ -382,7 +426,7 @@ int init_net_dhcp(const char *ifname, int budget_ms)
 			say("%s: DHCP failed (%s): going on without a network", ifname, strerror(-rc));
 		goto out;
 	}
-	rc = apply_lease(ctl, ifname, &lease, now_ms() - d.t0);
+	rc = apply_lease(ifname, &lease, now_ms() - d.t0);
 out:
 	if (d.ps >= 0)
 		close(d.ps);

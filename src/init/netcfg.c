@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eth0's static configuration for the implicit network (netcfg.h). */
 #include "netcfg.h"
+#include "net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <net/if.h>
-#include <net/route.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 static int parse_addr(const char *s, size_t len, struct in_addr *a)
 {
@@ -39,78 +34,25 @@ int init_net_parse(const char *s, struct init_net *out)
 	long len = strtol(slash + 1, &end, 10);
 	if (end != c1 || slash + 1 == c1 || errno || len < 1 || len > 32)
 		return -EINVAL;
+	out->prefix = (int)len;
 	out->netmask.s_addr = htonl(len == 32 ? 0xffffffffu : ~(0xffffffffu >> len));
 	return 0;
 }
 
-static void set_sin(struct sockaddr *sa, struct in_addr a)
+int init_net_apply(const char *ifname, const struct init_net *n)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = a };
-	memcpy(sa, &sin, sizeof(sin));
-}
+	char dns[INET_ADDRSTRLEN], resolv[64];
+	struct init_net_notes notes;
 
-static int write_resolv_conf(struct in_addr dns)
-{
-	char ip[INET_ADDRSTRLEN], line[64];
-	inet_ntop(AF_INET, &dns, ip, sizeof(ip));
-	int n = snprintf(line, sizeof(line), "nameserver %s\n", ip);
-	int fd = open("/etc/resolv.conf", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	int r = write(fd, line, (size_t)n) == n ? 0 : -EIO;
-	close(fd);
-	return r;
-}
-
-int init_net_apply(const char *ifname, const struct init_net *n, const char **err)
-{
-	struct ifreq ifr;
-	int r = 0, s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	*err = "socket";
-	if (s < 0)
-		return -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-
-	set_sin(&ifr.ifr_addr, n->addr);
-	if (ioctl(s, SIOCSIFADDR, &ifr) < 0) {
-		*err = "address";
-		goto fail;
-	}
-	set_sin(&ifr.ifr_netmask, n->netmask);
-	if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0) {
-		*err = "netmask";
-		goto fail;
-	}
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
-		*err = "flags";
-		goto fail;
-	}
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
-		*err = "up";
-		goto fail;
-	}
-	struct rtentry rt;
-	memset(&rt, 0, sizeof(rt));
-	set_sin(&rt.rt_dst, (struct in_addr){ 0 });
-	set_sin(&rt.rt_genmask, (struct in_addr){ 0 });
-	set_sin(&rt.rt_gateway, n->gateway);
-	rt.rt_flags = RTF_UP | RTF_GATEWAY;
-	rt.rt_dev = ifr.ifr_name;
-	if (ioctl(s, SIOCADDRT, &rt) < 0 && errno != EEXIST) {
-		*err = "default route";
-		goto fail;
-	}
-	close(s);
-	/* A read-only root keeps the image's resolv.conf: not an error. */
-	r = write_resolv_conf(n->dns);
-	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ENOENT)
-		r = 0;
-	*err = "/etc/resolv.conf";
-	return r;
-fail:
-	r = -errno;
-	close(s);
-	return r;
+	inet_ntop(AF_INET, &n->dns, dns, sizeof(dns));
+	snprintf(resolv, sizeof(resolv), "nameserver %s\n", dns);
+	struct init_ipv4 c = {
+		.addr = n->addr,
+		.prefix = n->prefix,
+		.gateway = n->gateway,
+		.resolv = resolv,
+		.ndns = 1,
+	};
+	/* Quiet when it works: the notes are for DHCP's summary line. */
+	return init_net_set(ifname, &c, &notes);
 }

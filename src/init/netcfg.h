@@ -12,14 +12,15 @@
 
 struct init_net {
 	struct in_addr addr, netmask, gateway, dns;
+	int prefix; /* netmask's length */
 };
 
 /* "A.B.C.D/LEN,GW,DNS" -> out. 0 or -EINVAL. */
 int init_net_parse(const char *s, struct init_net *out);
 
-/* Configure ifname (address, netmask, up), the default route and, when it
- * is writable, /etc/resolv.conf. 0 or -errno of the first step that failed;
- * err names that step. */
-int init_net_apply(const char *ifname, const struct init_net *n, const char **err);
+/* Configures ifname with n through the setter DHCP uses too (init_net_set,
+ * net.h): address, up, default route, /etc/resolv.conf when writable. Says on
+ * stderr what failed; 0 or -errno. */
+int init_net_apply(const char *ifname, const struct init_net *n);
 
 #endif

@@ -44,40 +44,81 @@ static int grow(struct obuf *o)
 	return 0;
 }
 
+/*
+ * One step of a codec: decode from in (*in_left bytes) into out (*out_left
+ * bytes of room), leaving in both what it did not use. 1 at the stream's
+ * end, 0 to go on, -ENOMEM or -EBADMSG.
+ */
+typedef int (*step_fn)(void *s, const uint8_t *in, size_t *in_left, uint8_t *out,
+		       size_t *out_left);
+
+/* zlib and bzip2 count in 32 bits: at most 1 GiB of input and of room a step. */
+#define STEP_MAX ((size_t)1 << 30)
+
+/* Runs a codec's steps over in[0..n) until its stream ends, growing o as it fills. */
+static int decode(void *s, step_fn step, const uint8_t *in, size_t n, struct obuf *o)
+{
+	size_t off = 0;
+	for (;;) {
+		int r = grow(o);
+		if (r)
+			return r;
+		size_t in_now = n - off > STEP_MAX ? STEP_MAX : n - off;
+		size_t out_now = o->cap - o->len > STEP_MAX ? STEP_MAX : o->cap - o->len;
+		size_t in_left = in_now, out_left = out_now;
+		r = step(s, in + off, &in_left, o->p + o->len, &out_left);
+		off += in_now - in_left;
+		o->len += out_now - out_left;
+		if (r)
+			return r < 0 ? r : 0;
+		if (off == n && out_left > 0)
+			return -EBADMSG; /* the input ended before the stream did: truncated */
+	}
+}
+
+static int gunzip_step(void *s, const uint8_t *in, size_t *in_left, uint8_t *out, size_t *out_left)
+{
+	z_stream *z = s;
+	z->next_in = (Bytef *)(uintptr_t)in;
+	z->avail_in = (uInt)*in_left;
+	z->next_out = out;
+	z->avail_out = (uInt)*out_left;
+	int r = inflate(z, Z_NO_FLUSH);
+	*in_left = z->avail_in;
+	*out_left = z->avail_out;
+	if (r == Z_STREAM_END)
+		return 1;
+	if (r == Z_OK || r == Z_BUF_ERROR) /* BUF_ERROR: no progress, told by the caller */
+		return 0;
+	return r == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
+}
+
 static int gunzip(const uint8_t *in, size_t n, struct obuf *o)
 {
 	z_stream z;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) /* 16: gzip wrapper only */
 		return -ENOMEM;
-	int err = 0;
-	size_t off = 0;
-	for (;;) {
-		if ((err = grow(o)))
-			break;
-		/* zlib counts in uInt: feed and drain at most 1 GiB at a time. */
-		size_t in_now = n - off > (1u << 30) ? (1u << 30) : n - off;
-		z.next_in = (Bytef *)(uintptr_t)(in + off);
-		z.avail_in = (uInt)in_now;
-		z.next_out = o->p + o->len;
-		z.avail_out = (uInt)(o->cap - o->len > (1u << 30) ? (1u << 30) : o->cap - o->len);
-		uInt out_before = z.avail_out;
-		int r = inflate(&z, Z_NO_FLUSH);
-		off += in_now - z.avail_in;
-		o->len += out_before - z.avail_out;
-		if (r == Z_STREAM_END)
-			break;
-		if (r == Z_BUF_ERROR && off == n) {
-			err = -EBADMSG; /* the input ended before the stream did: truncated */
-			break;
-		}
-		if (r != Z_OK && r != Z_BUF_ERROR) {
-			err = r == Z_MEM_ERROR ? -ENOMEM : -EBADMSG;
-			break;
-		}
-	}
+	int err = decode(&z, gunzip_step, in, n, o);
 	inflateEnd(&z);
 	return err;
+}
+
+static int bunzip2_step(void *s, const uint8_t *in, size_t *in_left, uint8_t *out, size_t *out_left)
+{
+	bz_stream *b = s;
+	b->next_in = (char *)(uintptr_t)in;
+	b->avail_in = (unsigned)*in_left;
+	b->next_out = (char *)out;
+	b->avail_out = (unsigned)*out_left;
+	int r = BZ2_bzDecompress(b);
+	*in_left = b->avail_in;
+	*out_left = b->avail_out;
+	if (r == BZ_STREAM_END)
+		return 1;
+	if (r == BZ_OK)
+		return 0;
+	return r == BZ_MEM_ERROR ? -ENOMEM : -EBADMSG;
 }
 
 static int bunzip2(const uint8_t *in, size_t n, struct obuf *o)
@@ -86,33 +127,21 @@ static int bunzip2(const uint8_t *in, size_t n, struct obuf *o)
 	memset(&b, 0, sizeof(b));
 	if (BZ2_bzDecompressInit(&b, 0, 0) != BZ_OK)
 		return -ENOMEM;
-	int err = 0;
-	size_t off = 0;
-	for (;;) {
-		if ((err = grow(o)))
-			break;
-		size_t in_now = n - off > (1u << 30) ? (1u << 30) : n - off;
-		b.next_in = (char *)(uintptr_t)(in + off);
-		b.avail_in = (unsigned)in_now;
-		b.next_out = (char *)o->p + o->len;
-		b.avail_out = (unsigned)(o->cap - o->len > (1u << 30) ? (1u << 30) : o->cap - o->len);
-		unsigned out_before = b.avail_out;
-		int r = BZ2_bzDecompress(&b);
-		off += in_now - b.avail_in;
-		o->len += out_before - b.avail_out;
-		if (r == BZ_STREAM_END)
-			break;
-		if (r != BZ_OK) {
-			err = r == BZ_MEM_ERROR ? -ENOMEM : -EBADMSG;
-			break;
-		}
-		if (off == n && b.avail_out > 0) {
-			err = -EBADMSG; /* truncated */
-			break;
-		}
-	}
+	int err = decode(&b, bunzip2_step, in, n, o);
 	BZ2_bzDecompressEnd(&b);
 	return err;
+}
+
+static int unzstd_step(void *s, const uint8_t *in, size_t *in_left, uint8_t *out, size_t *out_left)
+{
+	ZSTD_inBuffer ib = { in, *in_left, 0 };
+	ZSTD_outBuffer ob = { out, *out_left, 0 };
+	size_t r = ZSTD_decompressStream(s, &ob, &ib);
+	*in_left -= ib.pos;
+	*out_left -= ob.pos;
+	if (ZSTD_isError(r))
+		return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -ENOMEM : -EBADMSG;
+	return r == 0; /* 0: a whole frame decoded */
 }
 
 static int unzstd(const uint8_t *in, size_t n, struct obuf *o)
@@ -120,25 +149,7 @@ static int unzstd(const uint8_t *in, size_t n, struct obuf *o)
 	ZSTD_DStream *z = ZSTD_createDStream();
 	if (!z)
 		return -ENOMEM;
-	ZSTD_inBuffer ib = { in, n, 0 };
-	int err = 0;
-	for (;;) {
-		if ((err = grow(o)))
-			break;
-		ZSTD_outBuffer ob = { o->p, o->cap, o->len };
-		size_t r = ZSTD_decompressStream(z, &ob, &ib);
-		o->len = ob.pos;
-		if (ZSTD_isError(r)) {
-			err = ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -ENOMEM : -EBADMSG;
-			break;
-		}
-		if (r == 0)
-			break; /* a whole frame decoded */
-		if (ib.pos == ib.size && ob.pos < ob.size) {
-			err = -EBADMSG; /* truncated */
-			break;
-		}
-	}
+	int err = decode(z, unzstd_step, in, n, o);
 	ZSTD_freeDStream(z);
 	return err;
 }

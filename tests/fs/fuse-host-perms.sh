@@ -22,34 +22,9 @@ if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ] || ! command -v setpriv >/dev/null;
 	exit 77
 fi
 
-WORK=$(mktemp -d /tmp/ckrun-fuse-perms.XXXXXX)
-SRC=$WORK/src
-MNT=$WORK/mnt
-PID=
+NAME=fuse-host-perms
+. "$(dirname "$0")/fuse-host-lib.sh"
 fails=0
-
-stop_host() {
-	if mountpoint -q "$MNT" 2>/dev/null; then
-		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
-	fi
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-	fi
-	PID=
-}
-trap 'stop_host; rm -rf "$WORK"' EXIT
-
-start_host() {
-	"$HOST_TOOL" "$@" "$SRC" "$MNT" &
-	PID=$!
-	for _ in $(seq 100); do
-		mountpoint -q "$MNT" && return 0
-		sleep 0.05
-	done
-	echo "fuse-host-perms: the mount did not appear" >&2
-	exit 1
-}
 
 fail() {
 	echo "FAIL: $*"
@@ -60,7 +35,6 @@ as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
 }
 
-mkdir -p "$SRC" "$MNT"
 chmod 0755 "$WORK" "$SRC" "$MNT"
 echo secret >"$SRC/root-file" && chmod 0644 "$SRC/root-file"
 echo hidden >"$SRC/zero" && chmod 0000 "$SRC/zero"

@@ -18,25 +18,10 @@ if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ]; then
 	exit 77
 fi
 
-WORK=$(mktemp -d /tmp/ckrun-ro-syscalls.XXXXXX)
-SRC=$WORK/src
-MNT=$WORK/mnt
-PID=
+NAME=ro-syscalls
+. "$(dirname "$0")/fuse-host-lib.sh"
 fail=0
 
-cleanup() {
-	if mountpoint -q "$MNT" 2>/dev/null; then
-		umount "$MNT" 2>/dev/null || umount -l "$MNT" 2>/dev/null
-	fi
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-	fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-mkdir -p "$SRC" "$MNT"
 # The share: files (one big enough for dd), a directory with a file in it,
 # an empty directory, a symlink, extended attributes.
 head -c 65536 /dev/urandom >"$SRC/f"
@@ -61,24 +46,7 @@ snapshot() {
 
 snapshot >"$WORK/before"
 
-"$HOST_TOOL" --ro "$SRC" "$MNT" >"$WORK/host.log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do
-	if findmnt -n -M "$MNT" -o FSTYPE 2>/dev/null | grep -q fuse; then
-		break
-	fi
-	if ! kill -0 "$PID" 2>/dev/null && ! findmnt -n -M "$MNT" >/dev/null 2>&1; then
-		echo "ro-syscalls: $HOST_TOOL exited before mounting:" >&2
-		cat "$WORK/host.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if ! findmnt -n -M "$MNT" -o FSTYPE | grep -q fuse; then
-	echo "ro-syscalls: $MNT not mounted after 10 s" >&2
-	cat "$WORK/host.log" >&2
-	exit 1
-fi
+start_host --ro
 
 # The share must be usable for reading, or every refusal below proves nothing.
 if ! cmp -s "$SRC/f" "$MNT/f" || [ "$(readlink "$MNT/l")" != f ] ||

@@ -31,13 +31,16 @@ static void parses_what_the_vmm_writes(void **state)
 	assert_int_equal(init_net_parse(v, &n), 0);
 	assert_int_equal(n.addr.s_addr, a(USERNET_GUEST_ADDR));
 	assert_int_equal(n.netmask.s_addr, a(USERNET_NETMASK));
+	assert_int_equal(n.prefix, USERNET_PREFIX_LEN);
 	assert_int_equal(n.gateway.s_addr, a(USERNET_GATEWAY));
 	assert_int_equal(n.dns.s_addr, a(USERNET_DNS));
 
 	assert_int_equal(init_net_parse("192.168.1.7/32,192.168.1.1,1.1.1.1", &n), 0);
 	assert_int_equal(n.netmask.s_addr, 0xffffffffu);
+	assert_int_equal(n.prefix, 32);
 	assert_int_equal(init_net_parse("10.1.2.3/1,10.0.0.1,10.0.0.2", &n), 0);
 	assert_int_equal(n.netmask.s_addr, a("128.0.0.0"));
+	assert_int_equal(n.prefix, 1);
 }
 
 static void refuses_malformed(void **state)

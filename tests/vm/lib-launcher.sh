@@ -28,8 +28,30 @@
 #   fs_root DIR APPLET...
 #                     a root for the virtio-fs cases: DIR/{bin,dev,proc,sys,tmp},
 #                     busybox with the APPLETs, and $PROBE as /bin/fsprobe
+#   fs_one_share APPLET...
+#                     a one-share case's start: root=$T/root (fs_root with
+#                     the APPLETs, and /mnt to mount the share on) and
+#                     share=$T/share holding fsprobe's data set (mkdata)
+#   xattr_ns FILE SUFFIX VALUE
+#                     sets xns to the first of user, trusted in which the
+#                     host file system takes the xattr "$xns.SUFFIX"=VALUE on
+#                     FILE (left set), else ends the case; for trusted.*
+#                     (CAP_SYS_ADMIN, which the VMM's threads drop: see
+#                     docs/security.md, "Privileges") exports
+#                     CKRUN_PRIVS_DROP=0
 #   PROBE             the fs cases' helper, $CKRUN_BUILD/tests/vm/fs/fsprobe
 #                     (declare tests/vm/fs/fsprobe in ckrun-vm-build-files)
+#   guest_passed TAG [FIELDS]
+#                     the verdict of a guest script that counts its failed
+#                     checks: exit status 42, a "TAG-END $nonce FIELDSfails=0"
+#                     line (FIELDS: a regex, e.g. "refused=[1-9][0-9]* "), no
+#                     "TAG-BAD" line in $T/log; a failed check for each miss
+#   heq WHAT GOT WANT a host-side check: "host-ok: WHAT", or a failed check
+#   snapshot DIR      DIR's tree as a sorted listing: stat fields of every
+#                     entry, then the sha256 of every file
+#   unchanged WHAT DIR NAME.before
+#                     a failed check (with the diff) unless DIR's snapshot is
+#                     still the one in NAME.before (the new one: NAME.after)
 # Harness contract: CKRUN_BUILD, CKRUN_KERNEL, CKRUN_BUSYBOX, CKRUN_TMP;
 # exit 0 = pass.
 
@@ -94,4 +116,52 @@ fs_root() {
 	for a in "$@"; do
 		ln -s busybox "$_dir/bin/$a"
 	done
+}
+
+fs_one_share() {
+	root="$T/root"
+	share="$T/share"
+	fs_root "$root" "$@"
+	mkdir -p "$root/mnt" "$share"
+	"$PROBE" mkdata "$share" || { echo "FAIL: fsprobe mkdata"; exit 1; }
+}
+
+xattr_ns() {
+	xns=
+	for _ns in user trusted; do
+		if "$PROBE" xset "$1" "$_ns.$2" "$3" 2>/dev/null; then
+			xns=$_ns
+			break
+		fi
+	done
+	[ -n "$xns" ] || { echo "FAIL ${0##*/}: the host file system under $1 takes neither user.* nor trusted.* xattrs"; exit 1; }
+	echo "== xattr namespace: $xns.*"
+	[ "$xns" = trusted ] && export CKRUN_PRIVS_DROP=0
+}
+
+guest_passed() {
+	[ "$rc" -eq 42 ] || fail "exit status $rc, expected 42 (the guest's 'all checks passed')"
+	grep -q "^$1-END $nonce ${2:-}fails=0\$" "$T/log" || fail "no '$1-END $nonce ${2:-}fails=0' line from the guest"
+	! grep -q "^$1-BAD" "$T/log" || fail "the guest reported failed checks"
+}
+
+heq() { if [ "$2" = "$3" ]; then echo "host-ok: $1"; else fail "host: $1: got '$2', want '$3'"; fi; }
+
+snapshot() {
+	(
+		cd "$1" || exit 1
+		find . -exec stat -c '%n|%F|%s|%a|%u|%g|%h|%i|%Y|%Z' {} + | sort
+		find . -type f -exec sha256sum {} + | sort
+	)
+}
+
+unchanged() {
+	_after="${3%.before}.after"
+	snapshot "$2" >"$_after" 2>&1
+	if cmp -s "$3" "$_after"; then
+		echo "== host: $1 is unchanged"
+	else
+		fail "$1 changed on the host:"
+		diff "$3" "$_after"
+	fi
 }

@@ -194,3 +194,64 @@ vm_wait_socket() {
         bb sleep 0.1
     done
 }
+
+# vm_passt_socket FWD:GPORT: passt on a unix socket in $CKRUN_TMP/passt
+# (log: $CKRUN_TMP/passt.log) forwarding host port FWD to the guest's GPORT;
+# returns once the socket is there (else fails the case). Sets
+# vm_passt_sock and vm_passt_pid.
+vm_passt_socket() {
+    _sdir=$CKRUN_TMP/passt
+    bb mkdir -p "$_sdir"
+    bb chmod 1777 "$_sdir" # passt creates its socket as nobody
+    passt -f -e -s "$_sdir/sock" -t "$1" > "$CKRUN_TMP/passt.log" 2>&1 &
+    vm_passt_pid=$!
+    vm_passt_sock=$_sdir/sock
+    vm_wait_socket "$vm_passt_sock" 60 || { bb cat "$CKRUN_TMP/passt.log"; vm_fail "passt made no socket"; }
+}
+
+# The host side of a guest-net.sh run (tests/vm/net/guest-net.sh, its
+# console in $CKRUN_TMP/console.log, the host's netprobe server's output in
+# $CKRUN_TMP/host-serve.log), shared by net-dhcp-qemu and net/passt-case.sh.
+# vm_net_finish WHAT PID PORT NONCE [PASST_PID]: while the VMM (WHAT, PID)
+# runs, probes the guest's server through 127.0.0.1:PORT (retried until it
+# answers; it ends with the VMM at the latest); then stops passt, shows the
+# console and passt's log. Sets vm_net_rc (the VMM's status) and
+# vm_net_probe_rc (the probe's).
+vm_net_finish() {
+    _t0=$(bb date +%s)
+    "$CKRUN_BUILD/tests/vm/net/netprobe" get 127.0.0.1 "$3" "from-host-$4" 400 \
+        > "$CKRUN_TMP/host-get.log" 2>&1 &
+    _gp=$!
+    vm_net_rc=0
+    wait "$2" || vm_net_rc=$?
+    kill "$_gp" 2>/dev/null || true
+    vm_net_probe_rc=0
+    wait "$_gp" || vm_net_probe_rc=$?
+    _t1=$(bb date +%s)
+    [ -z "${5:-}" ] || kill "$5" 2>/dev/null || true
+    vm_show "$CKRUN_TMP/console.log"
+    if [ -f "$CKRUN_TMP/passt.log" ]; then
+        bb sed 's/^/    passt| /' "$CKRUN_TMP/passt.log" | bb head -n 40
+    fi
+    vm_log "$1 status $vm_net_rc after $((_t1 - _t0)) s; host probe: $(bb cat "$CKRUN_TMP/host-get.log")"
+    vm_log "host server: $(bb cat "$CKRUN_TMP/host-serve.log" | bb tr '\n' ' ')"
+}
+
+# vm_net_check NONCE SERVER PROBE [dhcp]: after vm_net_finish, what every
+# such run must show: (with dhcp) the init's lease line, eth0 at
+# VM_NET_HOST_ADDR/24 with the default route via VM_NET_GW, the host's server
+# (SERVER, for the message) answered the guest, the guest's server answered
+# the host's probe (through PROBE).
+vm_net_check() {
+    _c=$CKRUN_TMP/console.log
+    if [ "${4:-}" = dhcp ]; then
+        bb grep -q "ckrun init: eth0: $VM_NET_HOST_ADDR/24, gateway $VM_NET_GW.*(DHCP" "$_c" ||
+            vm_fail "the init reported no DHCP lease for $VM_NET_HOST_ADDR/24 via $VM_NET_GW"
+    fi
+    bb grep -q "^NET-GUEST: addr $VM_NET_HOST_ADDR/24" "$_c" || vm_fail "eth0 has not passt's address"
+    bb grep -q "^NET-GUEST: route default via $VM_NET_GW" "$_c" || vm_fail "no default route via the gateway"
+    bb grep -q "^NET-GUEST: host said: host-$1 from-guest-$1" "$_c" ||
+        vm_fail "the guest did not reach the host's server at $2"
+    [ "$vm_net_probe_rc" = 0 ] && bb grep -q "^guest-$1 from-host-$1" "$CKRUN_TMP/host-get.log" ||
+        vm_fail "the host did not reach the guest's server through $3"
+}

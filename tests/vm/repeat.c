@@ -6,25 +6,12 @@
  * and after. Each VM runs `/bin/sh -c "exit K"` for K = i % 50 and must return K.
  * Usage: repeat KERNEL ROOTDIR N TMPDIR
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ckrun.h"
 #include "libkrun.h"
-
-static int count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		n++;
-	closedir(d);
-	return n;
-}
+#include "../dircount.h"
 
 static int run_one(const char *kernel, const char *root, int code)
 {

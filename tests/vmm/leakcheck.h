@@ -11,28 +11,15 @@
 #ifndef CKRUN_TESTS_LEAKCHECK_H
 #define CKRUN_TESTS_LEAKCHECK_H
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
+#include "../dircount.h"
+
 #ifndef LEAKCHECK_MAP_SIZES
 #error "define LEAKCHECK_MAP_SIZES before including leakcheck.h"
 #endif
-
-static int count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 struct snapshot {
 	int fds, threads, maps;

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-files: ../lib-launcher.sh
 # ckrun-vm-build-files: examples/ckrun-run tests/vm/fs/fsprobe
 # ckrun-vm-timeout: 720
 # An abusive but legal workload on two shares at once ("ab-ro" read-only,
@@ -47,18 +48,9 @@
 # the workload's exit status comes back through the VMM; on the host, each
 # writer's last file is intact, the FIFO and device nodes are what the guest
 # made, and the RO share is unchanged (stat + sha256 listing).
-# Harness contract: CKRUN_BUILD, CKRUN_KERNEL, CKRUN_BUSYBOX, CKRUN_TMP; exit 0 = pass.
-set -u
-: "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
-RUN="$CKRUN_BUILD/examples/ckrun-run"
-PROBE="$CKRUN_BUILD/tests/vm/fs/fsprobe"
+. "$(dirname "$0")/../lib-launcher.sh"
 WORKERS="${FS_ABUSE_WORKERS:-16}"
 SECS="${FS_ABUSE_SECS:-20}"
-# Guests boot slowly in the TCG test host.
-export CKRUN_BOOT_TIMEOUT="${CKRUN_BOOT_TIMEOUT:-150}"
-T=$(mktemp -d "$CKRUN_TMP/${0##*/}.XXXXXX")
-fails=0
-fail() { echo "FAIL ${0##*/}: $*"; fails=$((fails + 1)); }
 
 root="$T/root"
 ro="$T/ro"
@@ -74,13 +66,6 @@ done
 echo "ro share" >"$ro/hello.txt"
 mkfifo "$rw/host-fifo"
 
-snapshot() {
-	(
-		cd "$1" || exit 1
-		find . -exec stat -c '%n|%F|%s|%a|%u|%g|%h|%i|%Y|%Z' {} + | sort
-		find . -type f -exec sha256sum {} + | sort
-	)
-}
 snapshot "$ro" >"$T/ro.before" || { echo "FAIL: host snapshot"; exit 1; }
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
@@ -191,29 +176,16 @@ exit 1
 GUEST
 
 echo "== running the guest: $WORKERS workers x $SECS s on $ro (ab-ro, ro) and $rw (ab-rw)"
-start=$(date +%s)
-# The console is streamed (a run stopped by the runner still shows how far
-# it got) and kept for the checks.
-{
-	timeout -s KILL 660 "$RUN" --kernel "$CKRUN_KERNEL" --cpus 2 --mem 512 \
-		--volume "$ro:ab-ro:ro" --volume "$rw:ab-rw" "$root" -- /bin/sh /abuse.sh \
-		</dev/null 2>&1
-	echo $? >"$T/rc"
-} | tee "$T/out" | tr -d '\r' | sed 's/^/    guest| /'
-rc=$(cat "$T/rc" 2>/dev/null || echo 255)
-echo "== guest ended after $(($(date +%s) - start)) s with status $rc"
-tr -d '\r' <"$T/out" >"$T/log"
+vm_console 660 --cpus 2 --mem 512 \
+	--volume "$ro:ab-ro:ro" --volume "$rw:ab-rw" "$root" -- /bin/sh /abuse.sh
 
-[ "$rc" -eq 42 ] || fail "exit status $rc, expected 42"
-grep -q "^FSAB-END $nonce rounds=[1-9][0-9]* fails=0\$" "$T/log" || fail "no 'FSAB-END $nonce ... fails=0' line from the guest"
-! grep -q '^FSAB-BAD' "$T/log" || fail "the guest reported failed checks"
+guest_passed FSAB "rounds=[1-9][0-9]* "
 nw=$(grep -c '^hammer .* rc=0$' "$T/log")
 [ "$nw" -eq "$WORKERS" ] || fail "$nw of $WORKERS workers reported success"
 # Every worker did real work.
 ! grep -q '^hammer .* ops=0 ' "$T/log" || fail "a worker completed no operation"
 
 # The host's view.
-heq() { if [ "$2" = "$3" ]; then echo "host-ok: $1"; else fail "host: $1: got '$2', want '$3'"; fi; }
 i=0
 while [ "$i" -lt "$WORKERS" ]; do
 	if [ $((i % 4)) -eq 0 ]; then
@@ -230,18 +202,6 @@ heq "host-fifo" "$(stat -c %F "$rw/host-fifo" 2>&1)" fifo
 heq "null node" "$(stat -c '%F %t %T' "$rw/null" 2>&1)" "character special file 1 3"
 heq "zero node" "$(stat -c '%F %t %T' "$rw/zero" 2>&1)" "character special file 1 5"
 heq "driverless node" "$(stat -c '%F %t %T' "$rw/nodev" 2>&1)" "character special file 3c 7"
-snapshot "$ro" >"$T/ro.after" 2>&1
-if cmp -s "$T/ro.before" "$T/ro.after"; then
-	echo "== host: the RO share is unchanged"
-else
-	fail "the RO share changed on the host:"
-	diff "$T/ro.before" "$T/ro.after"
-fi
+unchanged "the RO share" "$ro" "$T/ro.before"
 
-if [ "$fails" -eq 0 ]; then
-	echo "PASS ${0##*/} ($WORKERS workers x $SECS s)"
-	rm -rf "$T"
-	exit 0
-fi
-echo "FAIL ${0##*/}: $fails check(s) failed; files kept in $T"
-exit 1
+finish "($WORKERS workers x $SECS s)"

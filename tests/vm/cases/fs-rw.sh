@@ -27,30 +27,14 @@
 NFILES="${FS_RW_NFILES:-1000}"
 . "$(dirname "$0")/../lib-launcher.sh"
 
-root="$T/root"
-share="$T/share"
-fs_root "$root" sh echo cat mount umount mv ln chmod chown truncate dd mkdir rm rmdir ls wc \
-	touch stat sync cut tr grep readlink head cmp
-mkdir -p "$root/mnt" "$share"
-
 # Host-written content the guest must read back intact.
-"$PROBE" mkdata "$share" || { echo "FAIL: fsprobe mkdata"; exit 1; }
+fs_one_share sh echo cat mount umount mv ln chmod chown truncate dd mkdir rm rmdir ls wc \
+	touch stat sync cut tr grep readlink head cmp
 printf 'from the host\n' >"$share/host.txt"
 
 # Which xattr namespace the host file system under the share accepts.
-xns=
-for ns in user trusted; do
-	if "$PROBE" xset "$share/host.txt" "$ns.ckrun-probe" v 2>/dev/null; then
-		"$PROBE" xdel "$share/host.txt" "$ns.ckrun-probe"
-		xns=$ns
-		break
-	fi
-done
-[ -n "$xns" ] || { echo "FAIL ${0##*/}: the host file system under $share takes neither user.* nor trusted.* xattrs"; exit 1; }
-echo "== xattr namespace: $xns.*"
-# trusted.* needs CAP_SYS_ADMIN, which the VMM's threads drop (docs/security.md,
-# "Privileges"): where only trusted.* works, keep the capabilities for this case.
-[ "$xns" = trusted ] && export CKRUN_PRIVS_DROP=0
+xattr_ns "$share/host.txt" ckrun-probe v
+"$PROBE" xdel "$share/host.txt" "$xns.ckrun-probe"
 
 nonce=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 {
@@ -165,13 +149,10 @@ echo "== running the guest (share $share as tag rwshare, $NFILES files)"
 vm_console 540 --cpus 1 --mem 256 \
 	--volume "$share:rwshare" "$root" -- /bin/sh /rw.sh
 
-[ "$rc" -eq 42 ] || fail "exit status $rc, expected 42 (the guest's 'all checks passed')"
-grep -qx "FSRW-END $nonce fails=0" "$T/log" || fail "no 'FSRW-END $nonce fails=0' line from the guest"
-! grep -q '^FSRW-BAD' "$T/log" || fail "the guest reported failed checks"
+guest_passed FSRW
 
 # --- the host's view, after the VM has exited -----------------------------
 S=$share
-heq() { if [ "$2" = "$3" ]; then echo "host-ok: $1"; else fail "host: $1: got '$2', want '$3'"; fi; }
 hok() { d=$1; shift; if out=$("$@" 2>&1); then echo "host-ok: $d"; else fail "host: $d: $out"; fi; }
 heq "new.txt" "$(cat "$S/new.txt" 2>&1)" "hello rw
 second line"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
+# ckrun-vm-files: ../lib-launcher.sh
 # ckrun-vm-build-files: examples/ckrun-run tests/vm/fs/hostile
 # ckrun-vm-timeout: 1200
 # A hostile guest, for real (issue 11, item 4): tests/vm/fs/hostile runs in
@@ -17,15 +18,8 @@
 # never reached the guest, that "hro" is unchanged on the host (stat +
 # sha256 listing), that nothing appeared outside the shares, and that
 # "other" holds what the guest wrote.
-# Harness contract: CKRUN_BUILD, CKRUN_KERNEL, CKRUN_BUSYBOX, CKRUN_TMP; exit 0 = pass.
-set -u
-: "${CKRUN_BUILD:?}" "${CKRUN_KERNEL:?}" "${CKRUN_BUSYBOX:?}" "${CKRUN_TMP:?}"
-RUN="$CKRUN_BUILD/examples/ckrun-run"
+. "$(dirname "$0")/../lib-launcher.sh"
 HOSTILE="$CKRUN_BUILD/tests/vm/fs/hostile"
-export CKRUN_BOOT_TIMEOUT="${CKRUN_BOOT_TIMEOUT:-150}"
-T=$(mktemp -d "$CKRUN_TMP/${0##*/}.XXXXXX")
-fails=0
-fail() { echo "FAIL ${0##*/}: $*"; fails=$((fails + 1)); }
 
 root="$T/root"
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/other" "$root/slow"
@@ -58,13 +52,6 @@ mkdir -p "$T/other" "$T/slow"
 echo "I am other" >"$T/other/whoami"
 mkfifo "$T/slow/fifo"
 
-snapshot() {
-	(
-		cd "$1" || exit 1
-		find . -exec stat -c '%n|%F|%s|%a|%u|%g|%h|%i|%Y|%Z' {} + | sort
-		find . -type f -exec sha256sum {} + | sort
-	)
-}
 snapshot "$T/hro" >"$T/hro.before" || { echo "FAIL: host snapshot"; exit 1; }
 sha256sum "$T/secret" >"$T/secret.sum"
 # Everything next to the shares, minus this script's own bookkeeping files.
@@ -113,19 +100,12 @@ touch "$T/racing"
 racer=$!
 
 echo "== running the guest"
-start=$(date +%s)
-{
-	timeout -s KILL 1100 "$RUN" --kernel "$CKRUN_KERNEL" --cpus 1 --mem 256 \
-		--env "HOSTILE_SECRET=$secret" \
-		--volume "$T/hro:hro:ro" --volume "$T/hrw:hrw" --volume "$T/other:other" \
-		--volume "$T/slow:slow:ro" "$root" -- /bin/sh /hostile.sh </dev/null 2>&1
-	echo $? >"$T/rc"
-} | tee "$T/out" | tr -d '\r' | sed 's/^/    guest| /'
-rc=$(cat "$T/rc" 2>/dev/null || echo 255)
+vm_console 1100 --cpus 1 --mem 256 \
+	--env "HOSTILE_SECRET=$secret" \
+	--volume "$T/hro:hro:ro" --volume "$T/hrw:hrw" --volume "$T/other:other" \
+	--volume "$T/slow:slow:ro" "$root" -- /bin/sh /hostile.sh
 rm -f "$T/racing"
 wait "$racer"
-echo "== guest ended after $(($(date +%s) - start)) s with status $rc"
-tr -d '\r' <"$T/out" >"$T/log"
 
 [ "$rc" -eq 42 ] || fail "exit status $rc, expected 42 (the guest script's status: the VMM must survive)"
 grep -qx "HOSTILE-GUEST-END $nonce fails=0" "$T/log" || fail "no 'HOSTILE-GUEST-END $nonce fails=0' from the guest"
@@ -142,13 +122,7 @@ grep -qF "$secret" "$T/log" && fail "the secret appeared on the console"
 
 # The host's view.
 [ "$(sha256sum "$T/secret")" = "$(cat "$T/secret.sum")" ] || fail "the secret file changed"
-snapshot "$T/hro" >"$T/hro.after" 2>&1
-if cmp -s "$T/hro.before" "$T/hro.after"; then
-	echo "== host: hro is unchanged"
-else
-	fail "the read-only share hro changed on the host:"
-	diff "$T/hro.before" "$T/hro.after"
-fi
+unchanged "the read-only share hro" "$T/hro" "$T/hro.before"
 [ "$(tops)" = "$top_before" ] || { fail "entries appeared next to the shares:"; ls -la "$T"; }
 for p in /tmp-escape /escape "$T/escape" "$T/hrw/../escape"; do
 	[ -e "$p" ] && fail "$p exists: a name escaped the share"
@@ -156,10 +130,4 @@ done
 [ "$(cat "$T/other/written" 2>&1)" = "$nonce" ] || fail "host: other/written"
 [ -d "$T/other/made" ] || fail "host: other/made"
 
-if [ "$fails" -eq 0 ]; then
-	echo "PASS ${0##*/}"
-	rm -rf "$T"
-	exit 0
-fi
-echo "FAIL ${0##*/}: $fails check(s) failed; files kept in $T"
-exit 1
+finish

@@ -36,47 +36,20 @@ initrd=$T/initrd.gz
 ( cd "$root" && bb find . | bb cpio -o -H newc 2>/dev/null ) | bb gzip -1 > "$initrd"
 
 "$NP" serve -b 127.0.0.1 "$HPORT" "host-$nonce" 400 > "$T/host-serve.log" 2>&1 &
-sdir=$T/passt
-bb mkdir -p "$sdir"
-bb chmod 1777 "$sdir" # passt creates its socket as nobody
-passt -f -e -s "$sdir/sock" -t "$FWD:$GPORT" > "$T/passt.log" 2>&1 &
-ppid=$!
-vm_wait_socket "$sdir/sock" 60 || { bb cat "$T/passt.log"; vm_fail "passt made no socket"; }
+vm_passt_socket "$FWD:$GPORT"
 
-t0=$(bb date +%s)
 bb timeout -s KILL 420 qemu-system-x86_64 \
     -M microvm,isa-serial=on,acpi=off -accel kvm -cpu qemu64 -m 256 -smp 1 \
     -nodefaults -no-user-config -nographic -serial stdio -no-reboot \
-    -netdev stream,id=n0,server=off,addr.type=unix,addr.path="$sdir/sock" \
+    -netdev stream,id=n0,server=off,addr.type=unix,addr.path="$vm_passt_sock" \
     -device virtio-net-device,netdev=n0,mac=5a:94:ef:e4:0c:ee \
     -kernel "$CKRUN_KERNEL" -initrd "$initrd" \
     -append "console=ttyS0 reboot=t panic=-1 quiet rdinit=/init.krun KRUN_DHCP=1 KRUN_INIT=/run.sh" \
     < /dev/null > "$T/console.log" 2>&1 &
-qpid=$!
-
-# The host's probe through the forward: retried until the guest serves.
-# In the background: it ends with the VM at the latest.
-"$NP" get 127.0.0.1 "$FWD" "from-host-$nonce" 400 > "$T/host-get.log" 2>&1 &
-gp=$!
-qrc=0
-wait "$qpid" || qrc=$?
-kill "$gp" 2>/dev/null || true
-grc=0
-wait "$gp" || grc=$?
-t1=$(bb date +%s)
-kill "$ppid" 2>/dev/null || true
-vm_show "$T/console.log"
-bb sed 's/^/    passt| /' "$T/passt.log" | bb head -n 40
-vm_log "qemu status $qrc after $((t1 - t0)) s; host probe: $(bb cat "$T/host-get.log")"
-vm_log "host server: $(bb cat "$T/host-serve.log" | bb tr '\n' ' ')"
-
+vm_net_finish qemu $! "$FWD" "$nonce" "$vm_passt_pid"
+vm_net_check "$nonce" "the host's loopback through the gateway" "-t $FWD:$GPORT" dhcp
 c=$T/console.log
-bb grep -q 'ckrun init: eth0: 10\.0\.2\.15/24, gateway 10\.0\.2\.2.*(DHCP' "$c" || vm_fail "the init reported no DHCP lease for 10.0.2.15/24 via 10.0.2.2"
-bb grep -q '^NET-GUEST: addr 10.0.2.15/24' "$c" || vm_fail "eth0 has not the leased address"
-bb grep -q '^NET-GUEST: route default via 10.0.2.2' "$c" || vm_fail "no default route via the gateway"
 # passt offers 65520; QEMU's virtio-net offers the TSO/UFO and mergeable-buffer bits, so it is taken.
 bb grep -q '^NET-GUEST: mtu 65520' "$c" || vm_fail "eth0's MTU is not passt's 65520"
-bb grep -q "^NET-GUEST: host said: host-$nonce from-guest-$nonce" "$c" || vm_fail "the guest did not reach the host's loopback server through the gateway"
-[ "$grc" = 0 ] && bb grep -q "^guest-$nonce from-host-$nonce" "$T/host-get.log" || vm_fail "the host did not reach the guest's server through -t $FWD:$GPORT"
 bb grep -q '^NET-GUEST: done' "$c" || vm_fail "the guest workload did not finish"
 vm_log "DHCP lease, guest->host and host->guest traffic through passt"

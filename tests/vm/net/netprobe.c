@@ -105,22 +105,36 @@ static int listen_on(const char *bind_addr, const char *port)
 	return s;
 }
 
-static int cmd_serve(int argc, char **argv)
+/*
+ * The servers' common start, "[-b ADDR] PORT ARG...": listens on ADDR (any by
+ * default) and PORT and says so ("netprobe: <what> on ADDR:PORT"); argc/argv
+ * then start at PORT. The socket, or -2 (usage: fewer than nargs from PORT
+ * on), or -1.
+ */
+static int serve_start(const char *what, int nargs, int *argc, char ***argv)
 {
 	const char *b = "0.0.0.0";
-	if (argc >= 2 && strcmp(argv[0], "-b") == 0) {
-		b = argv[1];
-		argc -= 2;
-		argv += 2;
+	if (*argc >= 2 && strcmp((*argv)[0], "-b") == 0) {
+		b = (*argv)[1];
+		*argc -= 2;
+		*argv += 2;
 	}
-	if (argc < 2)
-		return 2;
-	double secs = argc > 2 ? atof(argv[2]) : 120;
-	int s = listen_on(b, argv[0]);
+	if (*argc < nargs)
+		return -2;
+	int s = listen_on(b, (*argv)[0]);
 	if (s < 0)
-		return 1;
-	printf("netprobe: listening on %s:%s\n", b, argv[0]);
+		return -1;
+	printf("netprobe: %s on %s:%s\n", what, b, (*argv)[0]);
 	fflush(stdout);
+	return s;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	int s = serve_start("listening", 2, &argc, &argv);
+	if (s < 0)
+		return -s;
+	double secs = argc > 2 ? atof(argv[2]) : 120;
 	double deadline = now_s() + secs;
 	while (wait_fd(s, POLLIN, deadline) == 1) {
 		int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
@@ -191,20 +205,10 @@ static int cmd_get(int argc, char **argv)
 
 static int cmd_rr_serve(int argc, char **argv)
 {
-	const char *b = "0.0.0.0";
-	if (argc >= 2 && strcmp(argv[0], "-b") == 0) {
-		b = argv[1];
-		argc -= 2;
-		argv += 2;
-	}
-	if (argc < 1)
-		return 2;
-	double secs = argc > 1 ? atof(argv[1]) : 600;
-	int s = listen_on(b, argv[0]);
+	int s = serve_start("rr-serve", 1, &argc, &argv);
 	if (s < 0)
-		return 1;
-	printf("netprobe: rr-serve on %s:%s\n", b, argv[0]);
-	fflush(stdout);
+		return -s;
+	double secs = argc > 1 ? atof(argv[1]) : 600;
 	while (wait_fd(s, POLLIN, now_s() + secs) == 1) {
 		int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)

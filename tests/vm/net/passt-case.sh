@@ -51,45 +51,14 @@ case "$mode" in
 crun)   cmode=crun ;;
 fd)     cmode=passt-fd extra="-t $FWD:$GPORT" ;;
 socket)
-    sdir=$T/passt
-    bb mkdir -p "$sdir"
-    bb chmod 1777 "$sdir" # passt creates its socket as nobody
-    passt -f -e -s "$sdir/sock" -t "$FWD:$GPORT" > "$T/passt.log" 2>&1 &
-    ppid=$!
-    vm_wait_socket "$sdir/sock" 60 || { bb cat "$T/passt.log"; vm_fail "passt made no socket"; }
-    cmode=socket:$sdir/sock ;;
+    vm_passt_socket "$FWD:$GPORT"
+    ppid=$vm_passt_pid cmode=socket:$vm_passt_sock ;;
 esac
-t0=$(bb date +%s)
 # shellcheck disable=SC2086 # $extra is passt's arguments, split on purpose
 bb timeout -s KILL 420 "$CLIENT" "$cmode" "$root" "$CKRUN_KERNEL" $extra \
     < /dev/null > "$T/console.log" 2>&1 &
-cpid=$!
-
-# In the background: it ends with the VM at the latest.
-"$NP" get 127.0.0.1 "$probe" "from-host-$nonce" 400 > "$T/host-get.log" 2>&1 &
-gp=$!
-crc=0
-wait "$cpid" || crc=$?
-kill "$gp" 2>/dev/null || true
-grc=0
-wait "$gp" || grc=$?
-t1=$(bb date +%s)
-[ -z "$ppid" ] || kill "$ppid" 2>/dev/null || true
-vm_show "$T/console.log"
-[ -f "$T/passt.log" ] && bb sed 's/^/    passt| /' "$T/passt.log" | bb head -n 40
-vm_log "client status $crc after $((t1 - t0)) s; host probe: $(bb cat "$T/host-get.log")"
-vm_log "host server: $(bb cat "$T/host-serve.log" | bb tr '\n' ' ')"
-
-c=$T/console.log
-if [ "$gmode" = dhcp ]; then
-    bb grep -q 'ckrun init: eth0: 10\.0\.2\.15/24, gateway 10\.0\.2\.2.*(DHCP' "$c" ||
-        vm_fail "the init reported no DHCP lease for 10.0.2.15/24 via 10.0.2.2"
-fi
-bb grep -q '^NET-GUEST: addr 10.0.2.15/24' "$c" || vm_fail "eth0 has not passt's address"
-bb grep -q '^NET-GUEST: route default via 10.0.2.2' "$c" || vm_fail "no default route via the gateway"
-bb grep -q "^NET-GUEST: host said: host-$nonce from-guest-$nonce" "$c" ||
-    vm_fail "the guest did not reach the host's server at $host:$HPORT"
-[ "$grc" = 0 ] && bb grep -q "^guest-$nonce from-host-$nonce" "$T/host-get.log" ||
-    vm_fail "the host did not reach the guest's server through 127.0.0.1:$probe"
+vm_net_finish client $! "$probe" "$nonce" "$ppid"
+crc=$vm_net_rc
+vm_net_check "$nonce" "$host:$HPORT" "127.0.0.1:$probe" "$gmode"
 [ "$crc" = 0 ] || vm_fail "the client (the guest workload) ended with status $crc"
 vm_log "$mode: traffic both ways through passt"
