@@ -186,7 +186,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	struct usernet *u = opaque;
 	/* In a batch, pure ACKs wait for the batch's end: later ones may supersede them. */
 	bool hold = u->batching && tcp_ack_is_pure(buf, len);
-	if (hold && u->outq_len == OUTQ_LEN)
+	if (u->batching && u->outq_len == OUTQ_LEN)
 		outq_thin_flush(u); /* make room: the batch so far leaves now */
 	if (u->outq_len == 0 && !hold) {
 		ssize_t n = send(u->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
