@@ -73,8 +73,8 @@ start_passt() { # DIR -> $pp, socket DIR/sock
 
 # Once a second until killed: "BENCH-THREAD: t=UPTIME tid=T comm=C utime=U stime=S
 # vcs=V nvcs=N" (clock ticks; voluntary and involuntary context switches) for
-# each thread of the process named COMM. Shell builtins only (no fork per
-# sample), so the sampler costs the measured VMM little.
+# each thread of the process named COMM. Shell builtins only (busybox ash;
+# no fork per sample but the sleep), so the sampler costs the VMM little.
 threads_sample() { # COMM
     want=$1
     while :; do
@@ -93,7 +93,7 @@ threads_sample() { # COMM
                     nonvoluntary_ctxt_switches:) nv=$val ;;
                     esac
                 done < "$t/status"
-                echo "BENCH-THREAD: t=$up tid=${t##*/} comm=$(echo "$tc" | bb tr ' ' _) utime=$ut stime=$sy vcs=$v nvcs=$nv"
+                echo "BENCH-THREAD: t=$up tid=${t##*/} comm=${tc// /_} utime=$ut stime=$sy vcs=$v nvcs=$nv"
             done
         done
         bb sleep 1
