@@ -17,7 +17,8 @@
 # Run through bench/net-run (one tests/vm/run per pair). Knobs (env):
 #   BENCH_PAIRS (3) BENCH_PAIR_FROM (1) BENCH_NET_SECS (10) BENCH_NET_RR
 #   (2000) BENCH_VMS ("ckrun qemu") BENCH_NET_BACKEND (passt|slirp)
-#   BENCH_VM_TIMEOUT (per VM, 900 s)
+#   BENCH_VM_TIMEOUT (per VM, 900 s) BENCH_NET_THREADS (0; 1: print the
+#   VMM's threads' CPU ticks and context switches once a second)
 # ckrun-vm-build-files: src/init/init.krun tests/vm/net/netprobe tests/vm/net/passt-client
 # ckrun-vm-files: net-guest.sh /usr/bin/passt /usr/bin/iperf3 /usr/bin/qemu-system-x86_64 /usr/share/qemu/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin
 # ckrun-vm-timeout: 3000
@@ -27,6 +28,7 @@ vm_require_kvm
 vm_netns_enter "$0" "$@"
 PAIRS=${BENCH_PAIRS:-3} FROM=${BENCH_PAIR_FROM:-1} SECS=${BENCH_NET_SECS:-10} RR=${BENCH_NET_RR:-2000}
 VMS=${BENCH_VMS:-ckrun qemu} BACKEND=${BENCH_NET_BACKEND:-passt} VM_TMO=${BENCH_VM_TIMEOUT:-900}
+THREADS=${BENCH_NET_THREADS:-0}
 MEM=256
 here=$(bb dirname "$0")
 T=$CKRUN_TMP
@@ -69,10 +71,45 @@ start_passt() { # DIR -> $pp, socket DIR/sock
     vm_wait_socket "$1/sock" 60 || { bb cat "$1.log"; pp=; return 1; }
 }
 
+# Once a second until killed: "BENCH-THREAD: t=UPTIME tid=T comm=C utime=U stime=S
+# vcs=V nvcs=N" (clock ticks; voluntary and involuntary context switches) for
+# each thread of the process named COMM. Shell builtins only (busybox ash;
+# no fork per sample but the sleep), so the sampler costs the VMM little.
+threads_sample() { # COMM
+    want=$1
+    while :; do
+        read -r up _ < /proc/uptime
+        for p in /proc/[0-9]*; do
+            read -r c < "$p/comm" 2>/dev/null || continue
+            [ "$c" = "$want" ] || continue
+            for t in "$p"/task/*; do
+                read -r st < "$t/stat" 2>/dev/null || continue
+                read -r tc < "$t/comm"
+                set -- ${st##*) }
+                ut=${12} sy=${13} v= nv=
+                while read -r k val; do
+                    case "$k" in
+                    voluntary_ctxt_switches:) v=$val ;;
+                    nonvoluntary_ctxt_switches:) nv=$val ;;
+                    esac
+                done < "$t/status"
+                echo "BENCH-THREAD: t=$up tid=${t##*/} comm=${tc// /_} utime=$ut stime=$sy vcs=$v nvcs=$nv"
+            done
+        done
+        bb sleep 1
+    done
+}
+
 run_vm() { # VMM PAIR
     log=$T/$1-$2.log
     pp=
     t0=$(bb date +%s)
+    sp=
+    if [ "$THREADS" = 1 ]; then
+        case $1 in ckrun) comm=passt-client ;; *) comm=qemu-system-x86 ;; esac
+        threads_sample "$comm" > "$T/threads-$1-$2" 2>/dev/null &
+        sp=$!
+    fi
     case "$1.$BACKEND" in
     ckrun.passt)
         start_passt "$T/passt-$1-$2" || return 1
@@ -100,6 +137,11 @@ run_vm() { # VMM PAIR
     esac
     rc=$?
     [ -n "$pp" ] && kill "$pp" 2>/dev/null
+    if [ -n "$sp" ]; then
+        kill "$sp" 2>/dev/null
+        wait "$sp" 2>/dev/null
+        bb sed "s/^BENCH-THREAD: /BENCH-THREAD: vmm=$1 pair=$2 /" "$T/threads-$1-$2"
+    fi
     line=$(bb tr -d '\r' < "$log" | bb sed -n 's/^BENCH-NET-GUEST: //p' | bb tail -n1)
     lease=$(bb tr -d '\r' < "$log" | bb sed -n 's/^ckrun init: eth0: //p' | bb head -n1)
     echo "BENCH-NET: vmm=$1 pair=$2 backend=$BACKEND rc=$rc secs=$(($(bb date +%s) - t0)) $line"

@@ -9,10 +9,15 @@
  * up to FRAMES_PER_ROUND guest frames to the stack, (3) let the stack serve
  * its sockets, (4) fire due timers.
  *
- * Frames to the guest are sent without blocking; a connected AF_UNIX
- * datagram socket admits only net.unix.max_dgram_qlen (10 by default)
- * unread datagrams, so bursts wait in a bounded queue and the loop polls for
- * POLLOUT; beyond the queue a frame is dropped and counted (TCP resends it).
+ * Frames to the guest are sent without blocking; the socketpair holds what
+ * its send buffer admits (net.core.wmem_max caps it), so bursts wait in a
+ * bounded queue and the loop polls for POLLOUT; beyond the queue a frame is
+ * dropped and counted (TCP resends it). The pure ACKs the stack answers a
+ * batch of guest frames with are queued, not sent one by one: those that a
+ * later frame of the same connection supersedes are dropped (tcp_ack.h) and
+ * the rest leave in one sendmmsg call, at the end of the batch or before the
+ * next frame of another kind (order is kept). Data frames still leave at
+ * once, so the device delivers them while the stack makes more.
  *
  * The socket bound: every guest frame that can make the stack open a host
  * socket (TCP SYN, UDP, ICMP echo) is admitted only while an upper bound of
@@ -29,6 +34,7 @@
 #include <string.h>
 
 #include "net/features.h"
+#include "net/tcp_ack.h"
 
 #if CKRUN_HAVE_SLIRP
 #include <arpa/inet.h>
@@ -55,6 +61,7 @@
 #include <slirp/libslirp.h> /* also found without pkg-config (meson.build) */
 
 #define FRAMES_PER_ROUND 64
+#define SEND_BATCH 64             /* frames per sendmmsg call */
 #define OUTQ_LEN 256              /* frames waiting for the guest end */
 #define FRAME_MAX 65536           /* larger datagrams are cut: counted as bad */
 #define MIN_SOCKETS 16
@@ -87,13 +94,14 @@ struct usernet {
 	struct frame outq[OUTQ_LEN];
 	unsigned outq_head, outq_len;
 	uint8_t *rxbuf;
+	bool batching; /* answers to guest frames go to outq first (tcp_ack.h) */
 
 	unsigned max_sockets;
 	long baseline_sockets; /* sockets open when the network started */
 	unsigned sockets_ub;   /* upper bound of the sockets held now */
 	uint64_t round, recount_round;
 
-	_Atomic uint64_t from_guest, to_guest, dropped_to_guest, dropped_bad, dropped_limit;
+	_Atomic uint64_t from_guest, to_guest, dropped_to_guest, dropped_bad, dropped_limit, acks_thinned;
 	atomic_bool running;
 };
 
@@ -115,25 +123,72 @@ static int64_t now_ms(void)
 static void outq_flush(struct usernet *u)
 {
 	while (u->outq_len) {
-		struct frame *f = &u->outq[u->outq_head];
-		ssize_t n = send(u->fd, f->data, f->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+		struct mmsghdr mm[SEND_BATCH];
+		struct iovec iov[SEND_BATCH];
+		unsigned k;
+		for (k = 0; k < u->outq_len && k < SEND_BATCH; k++) {
+			struct frame *f = &u->outq[(u->outq_head + k) % OUTQ_LEN];
+			iov[k] = (struct iovec){ .iov_base = f->data, .iov_len = f->len };
+			mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };
+		}
+		int r = sendmmsg(u->fd, mm, k, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
 			return;
-		if (n < 0)
-			atomic_fetch_add(&u->dropped_to_guest, 1); /* the device end is gone */
+		if (r < 0)
+			atomic_fetch_add(&u->dropped_to_guest, 1); /* the device end is gone: this frame */
 		else
-			atomic_fetch_add(&u->to_guest, 1);
-		free(f->data);
-		f->data = NULL;
-		u->outq_head = (u->outq_head + 1) % OUTQ_LEN;
-		u->outq_len--;
+			atomic_fetch_add(&u->to_guest, (uint64_t)r);
+		unsigned done = r < 0 ? 1 : (unsigned)r;
+		for (unsigned i = 0; i < done; i++) {
+			struct frame *f = &u->outq[u->outq_head];
+			free(f->data);
+			f->data = NULL;
+			u->outq_head = (u->outq_head + 1) % OUTQ_LEN;
+			u->outq_len--;
+		}
+		if (r >= 0 && (unsigned)r < k)
+			return; /* the socket is full: POLLOUT resumes */
 	}
+}
+
+/* Drop the queued pure ACKs a later queued frame supersedes, then send. */
+static void outq_thin_flush(struct usernet *u)
+{
+	const uint8_t *frames[OUTQ_LEN];
+	size_t lens[OUTQ_LEN];
+	bool drop[OUTQ_LEN] = { false };
+	unsigned n = u->outq_len;
+	for (unsigned i = 0; i < n; i++) {
+		struct frame *f = &u->outq[(u->outq_head + i) % OUTQ_LEN];
+		frames[i] = f->data;
+		lens[i] = f->len;
+	}
+	if (n > 1 && tcp_ack_thin(frames, lens, n, drop)) {
+		unsigned kept = 0;
+		for (unsigned i = 0; i < n; i++) {
+			struct frame *f = &u->outq[(u->outq_head + i) % OUTQ_LEN];
+			if (drop[i]) {
+				free(f->data);
+				atomic_fetch_add(&u->acks_thinned, 1);
+				continue;
+			}
+			u->outq[(u->outq_head + kept++) % OUTQ_LEN] = *f;
+		}
+		for (unsigned i = kept; i < n; i++)
+			u->outq[(u->outq_head + i) % OUTQ_LEN].data = NULL;
+		u->outq_len = kept;
+	}
+	outq_flush(u);
 }
 
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct usernet *u = opaque;
-	if (u->outq_len == 0) {
+	/* In a batch, pure ACKs wait for the batch's end: later ones may supersede them. */
+	bool hold = u->batching && tcp_ack_is_pure(buf, len);
+	if (u->batching && u->outq_len == OUTQ_LEN)
+		outq_thin_flush(u); /* make room: the batch so far leaves now */
+	if (u->outq_len == 0 && !hold) {
 		ssize_t n = send(u->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n >= 0) {
 			atomic_fetch_add(&u->to_guest, 1);
@@ -155,6 +210,8 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	f->data = copy;
 	f->len = len;
 	u->outq_len++;
+	if (u->batching && !hold)
+		outq_thin_flush(u); /* held ACKs, then this frame, in order */
 	return (ssize_t)len;
 }
 
@@ -396,10 +453,11 @@ static bool opens_flow(const uint8_t *f, size_t len)
 
 static void read_guest_frames(struct usernet *u)
 {
+	u->batching = true;
 	for (int i = 0; i < FRAMES_PER_ROUND; i++) {
 		ssize_t n = recv(u->fd, u->rxbuf, FRAME_MAX, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0)
-			return; /* EAGAIN, or the device end is gone: the owner stops us */
+			break; /* EAGAIN, or the device end is gone: the owner stops us */
 		if (n < ETH_HLEN || n > FRAME_MAX) {
 			atomic_fetch_add(&u->dropped_bad, 1);
 			continue;
@@ -409,12 +467,16 @@ static void read_guest_frames(struct usernet *u)
 		atomic_fetch_add(&u->from_guest, 1);
 		slirp_input(u->slirp, u->rxbuf, (int)n);
 	}
+	u->batching = false;
+	outq_thin_flush(u);
 }
 
 static void *usernet_thread(void *arg)
 {
 	struct usernet *u = arg;
 
+	/* A name to tell it from the device workers in /proc (the bench's counters). */
+	pthread_setname_np(pthread_self(), "ckrun-usernet");
 	if (u->thread_init && u->thread_init(u->thread_arg)) {
 		fprintf(stderr, "ckrun: the user-mode network could not drop its privileges; stopped\n");
 		atomic_store(&u->running, false);
@@ -637,6 +699,7 @@ void usernet_get_stats(struct usernet *u, struct usernet_stats *st)
 	st->dropped_to_guest = atomic_load(&u->dropped_to_guest);
 	st->dropped_bad = atomic_load(&u->dropped_bad);
 	st->dropped_limit = atomic_load(&u->dropped_limit);
+	st->acks_thinned = atomic_load(&u->acks_thinned);
 	st->max_sockets = u->max_sockets;
 	st->running = atomic_load(&u->running);
 }

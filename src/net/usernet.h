@@ -54,6 +54,7 @@ struct usernet_stats {
 	uint64_t dropped_to_guest;   /* output queue full */
 	uint64_t dropped_bad;        /* runt or oversized frames from the guest */
 	uint64_t dropped_limit;      /* new flows refused at the socket bound */
+	uint64_t acks_thinned;       /* superseded pure ACKs not sent (tcp_ack.h) */
 	unsigned max_sockets;        /* the bound in force */
 	bool running;                /* false once the thread has ended */
 };

@@ -261,9 +261,11 @@ static void report_internal_error(struct vcpu *c)
 		fprintf(stderr, "ckrun: vCPU %d: registers: %s\n", c->id, buf);
 }
 
-/* CKRUN_TRACE: the exit that ended this vCPU's loop, with its registers,
- * and how many exits of each kind it had (vm.h, vm_trace_enabled). */
-static void trace_end(struct vcpu *c, const char *why, const uint64_t *counts, size_t n)
+/* The exit that ended this vCPU's loop, with its registers, and how many
+ * exits of each kind it had: always after a triple fault, and for every end
+ * under CKRUN_TRACE (vm.h, vm_trace_enabled). A guest that dies before its
+ * console exists leaves nothing else to map to a guest symbol. */
+static void trace_end(struct vcpu *c, const char *tag, const char *why, const uint64_t *counts, size_t n)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
@@ -271,19 +273,19 @@ static void trace_end(struct vcpu *c, const char *why, const uint64_t *counts, s
 	size_t len = 0;
 
 	if (ioctl(c->fd, KVM_GET_REGS, &r) == 0 && ioctl(c->fd, KVM_GET_SREGS, &s) == 0)
-		fprintf(stderr, "ckrun-trace: vCPU %d: %s: rip %llx rsp %llx rflags %llx cs %x cpl %u cr0 %llx "
-				"cr2 %llx cr3 %llx\n", c->id, why, (unsigned long long)r.rip,
+		fprintf(stderr, "%s: vCPU %d: %s: rip %llx rsp %llx rflags %llx cs %x cpl %u cr0 %llx "
+				"cr2 %llx cr3 %llx\n", tag, c->id, why, (unsigned long long)r.rip,
 			(unsigned long long)r.rsp, (unsigned long long)r.rflags, s.cs.selector, s.cs.dpl,
 			(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3);
 	else
-		fprintf(stderr, "ckrun-trace: vCPU %d: %s (registers unreadable)\n", c->id, why);
+		fprintf(stderr, "%s: vCPU %d: %s (registers unreadable)\n", tag, c->id, why);
 	for (size_t i = 0; i < n && len < sizeof(buf); i++) {
 		if (!counts[i])
 			continue;
 		int w = snprintf(buf + len, sizeof(buf) - len, " %zu:%llu", i, (unsigned long long)counts[i]);
 		len = w < 0 ? sizeof(buf) : len + (size_t)w;
 	}
-	fprintf(stderr, "ckrun-trace: vCPU %d: exits by KVM_EXIT_* number:%s\n", c->id, len ? buf : " none");
+	fprintf(stderr, "%s: vCPU %d: exits by KVM_EXIT_* number:%s\n", tag, c->id, len ? buf : " none");
 }
 
 static void *vcpu_thread(void *arg)
@@ -306,6 +308,7 @@ static void *vcpu_thread(void *arg)
 	const bool trace = vm_trace_enabled();
 	uint64_t counts[64] = { 0 }, dropped = 0;
 	const char *why = "stopped by the VMM";
+	bool dump = trace;
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(c->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -347,6 +350,7 @@ static void *vcpu_thread(void *arg)
 		case KVM_EXIT_HLT:
 		case KVM_EXIT_SHUTDOWN:
 			why = run->exit_reason == KVM_EXIT_HLT ? "HLT exit" : "SHUTDOWN exit (triple fault)";
+			dump = dump || run->exit_reason == KVM_EXIT_SHUTDOWN;
 			vm_request_end(vm, VM_END_SHUTDOWN, 0);
 			goto out;
 		case KVM_EXIT_SYSTEM_EVENT:
@@ -374,8 +378,9 @@ static void *vcpu_thread(void *arg)
 		}
 	}
 out:
+	if (dump)
+		trace_end(c, trace ? "ckrun-trace" : "ckrun", why, counts, sizeof(counts) / sizeof(counts[0]));
 	if (trace) {
-		trace_end(c, why, counts, sizeof(counts) / sizeof(counts[0]));
 		fprintf(stderr, "ckrun-trace: vCPU %d: %llu MMIO writes no device claimed (dropped)\n", c->id,
 			(unsigned long long)dropped);
 	}

@@ -5,8 +5,8 @@
  * <cmocka.h>, with LEAKCHECK_MAP_SIZES defined first as the comma-separated
  * sizes (bytes) of the guest RAM mappings the test file makes: only those
  * are counted, as other mappings may come and go legitimately (glibc's
- * cached thread stacks, ASan's allocator). Also need_kvm(), which the tests
- * that run a guest call first.
+ * cached thread stacks, ASan's allocator). It brings need_kvm()
+ * (needkvm.h), which the tests that run a guest call first.
  */
 #ifndef CKRUN_TESTS_LEAKCHECK_H
 #define CKRUN_TESTS_LEAKCHECK_H
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../dircount.h"
+#include "needkvm.h"
 
 #ifndef LEAKCHECK_MAP_SIZES
 #error "define LEAKCHECK_MAP_SIZES before including leakcheck.h"
@@ -58,16 +59,6 @@ static void assert_same(struct snapshot a, struct snapshot b)
 	assert_int_equal(a.fds, b.fds);
 	assert_int_equal(a.threads, b.threads);
 	assert_int_equal(a.maps, b.maps);
-}
-
-/* A test that needs /dev/kvm is skipped without it: reported as skipped by
- * meson, never as a pass. */
-static void need_kvm(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		skip();
-	close(fd);
 }
 
 #endif

@@ -27,6 +27,7 @@
 #include "vmm/krunfw.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
+#include "capture.h"
 
 static struct tiny_files tf;
 static char err_path[128];
@@ -57,33 +58,6 @@ static void cfg_default(struct ckrun_config *c)
 	c->ram_mib = 32;
 	c->kernel_path = NULL; /* the default kernel */
 	c->console_output = tf.out_path;
-}
-
-static void read_file(const char *path, char *buf, size_t len)
-{
-	memset(buf, 0, len);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
-/* Run with stderr captured into err (the builder's one-line messages). */
-static int run_capture(const struct ckrun_config *c, struct vm_result *r, char *err, size_t len)
-{
-	fflush(stderr);
-	int saved = dup(STDERR_FILENO);
-	int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(saved >= 0 && fd >= 0);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-	int ret = ckrun_vm_run_ex(c, r);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	read_file(err_path, err, len);
-	return ret;
 }
 
 /* No kernel path, no installed default: libkrunfw's bundle boots, entered at entry_addr. */
@@ -140,12 +114,12 @@ static void test_lookup_order(void **state)
 	/* An explicit path that does not exist is an error, not a fallback. */
 	cfg_default(&c);
 	c.kernel_path = "/nonexistent/explicit/vmlinuz";
-	assert_int_equal(run_capture(&c, &r, err, sizeof(err)), -ENOENT);
+	assert_int_equal(run_capture(&c, &r, err_path, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/explicit/vmlinuz"));
 	/* A default that exists but is broken is reported, not skipped. */
 	cfg_default(&c);
 	setenv("CKRUN_KERNEL", tf.bad_kernel, 1);
-	assert_int_equal(run_capture(&c, &r, err, sizeof(err)), -ENOEXEC);
+	assert_int_equal(run_capture(&c, &r, err_path, err, sizeof(err)), -ENOEXEC);
 	setenv("CKRUN_KERNEL", "/nonexistent/ckrun/vmlinuz", 1);
 }
 
@@ -161,13 +135,13 @@ static void test_bad_bundles(void **state)
 	struct snapshot before = snap();
 
 	setenv("FAKE_KRUNFW_MODE", "big", 1); /* 48 MiB at 2 MiB in 32 MiB of RAM */
-	assert_int_equal(run_capture(&c, &r, err, sizeof(err)), -ENOMEM);
+	assert_int_equal(run_capture(&c, &r, err_path, err, sizeof(err)), -ENOMEM);
 	assert_non_null(strstr(err, "does not fit"));
 	setenv("FAKE_KRUNFW_MODE", "hole", 1); /* reaches into the MMIO hole */
-	assert_int_equal(run_capture(&c, &r, err, sizeof(err)), -EINVAL);
+	assert_int_equal(run_capture(&c, &r, err_path, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, KRUNFW_SONAME));
 	setenv("FAKE_KRUNFW_MODE", "null", 1); /* libkrunfw gives no kernel */
-	assert_int_equal(run_capture(&c, &r, err, sizeof(err)), -ENOENT);
+	assert_int_equal(run_capture(&c, &r, err_path, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "gave no kernel"));
 	unsetenv("FAKE_KRUNFW_MODE");
 
@@ -220,7 +194,7 @@ static void test_missing_everything(void **state)
 	char err[512];
 	cfg_default(&c);
 	struct snapshot before = snap();
-	assert_int_equal(run_capture(&c, &r, err, sizeof(err)), -ENOENT);
+	assert_int_equal(run_capture(&c, &r, err_path, err, sizeof(err)), -ENOENT);
 	assert_same(before, snap());
 	/* One line naming all three places. */
 	assert_non_null(strstr(err, "krun_set_kernel"));

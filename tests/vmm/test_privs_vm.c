@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "needkvm.h"
 #include "tinyguest.h"
 #include "vmm/features.h"
 #include "vmm/privs.h"
@@ -114,13 +115,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void need_kvm(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		skip(); /* reported as skipped by meson, never as a pass */
-	close(fd);
-}
 
 /* Run the spinning guest with nshares shares (read-only or not) and look. */
 static void run_and_watch(int nshares, bool read_only, uint64_t keep, bool seccomp)

@@ -23,7 +23,9 @@
  *       passt the caller started with --socket PATH.
  *   passt-client implicit ROOTDIR KERNEL
  *       no network call at all: the library's implicit network, if any
- *       (the bench's user-mode comparison).
+ *       (the bench's user-mode comparison), with ckrun's extension
+ *       ckrun_set_net_host_loopback(ctx, true) so that 10.0.2.2 reaches the
+ *       host's loopback, as QEMU's -netdev user does by default.
  *
  * $PASST_CLIENT_LOG, when set, gets passt's output instead of /dev/null.
  * $PASST_CLIENT_MEM sets the guest memory in MiB (default 256).
@@ -39,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ckrun.h"
 #include "libkrun.h"
 
 static int fail(const char *what, int rc)
@@ -136,7 +139,10 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "passt-fd") == 0) {
 		if ((rc = krun_set_passt_fd((uint32_t)ctx, fds[0])) < 0)
 			return fail("krun_set_passt_fd", rc);
-	} else if (strcmp(mode, "implicit") != 0) {
+	} else if (strcmp(mode, "implicit") == 0) {
+		if ((rc = ckrun_set_net_host_loopback((uint32_t)ctx, true)) < 0)
+			return fail("ckrun_set_net_host_loopback", rc);
+	} else {
 		rc = krun_add_net_unixstream((uint32_t)ctx, mode + 7, -1, mac, COMPAT_NET_FEATURES,
 					     NET_FLAG_DHCP_CLIENT);
 		if (rc < 0)
