@@ -473,6 +473,26 @@ static void rx_copy_window(const struct iovec *iov, int cnt, const struct virtio
  * (delivered or a counted drop), 0 when the guest must post more buffers
  * (every chain taken is given back, the frame stays), -EIO on a violation.
  */
+/* The next receive chain into n->chain: 1. None posted: 0, with the driver's
+ * next kick asked for (it comes once one more buffer is posted) and the wait
+ * counted; -EIO on a broken ring. */
+static int rx_pop(struct virtio_net *n, struct vq *q)
+{
+	for (;;) {
+		int r = vq_pop(q, &n->chain);
+		if (r < 0)
+			return -EIO;
+		if (r > 0)
+			return 1;
+		if (!vq_enable_notify(q)) {
+			n->rx_blocked = true;
+			COUNT(n, rx_stalls, 1);
+			return 0;
+		}
+		/* buffers arrived meanwhile */
+	}
+}
+
 static int rx_merged(struct virtio_net *n, struct vq *q, const uint8_t *frame, size_t len, bool *used)
 {
 	const size_t total = HDR_LEN + len;
@@ -484,18 +504,13 @@ static int rx_merged(struct virtio_net *n, struct vq *q, const uint8_t *frame, s
 	size_t done = 0;
 	unsigned k = 0;
 	while (done < total) {
-		int r = vq_pop(q, &n->chain);
+		int r = rx_pop(n, q);
 		if (r < 0)
-			return -EIO;
+			return r;
 		if (r == 0) {
-			if (vq_enable_notify(q))
-				continue; /* buffers arrived meanwhile */
-			/* Too few buffers for this frame yet: wait, do not drop. The
-			 * kick asked for above comes once one more buffer is posted. */
+			/* Too few buffers for this frame yet: wait, do not drop. */
 			for (unsigned i = 0; i < k; i++)
 				vq_unpop(q);
-			n->rx_blocked = true;
-			COUNT(n, rx_stalls, 1);
 			return 0;
 		}
 		const struct vq_chain *c = &n->chain;
@@ -560,16 +575,9 @@ static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
 			rx_consume(n, len);
 			continue;
 		}
-		int r = vq_pop(q, &n->chain);
-		if (r < 0)
-			return -EIO;
-		if (r == 0) {
-			if (vq_enable_notify(q))
-				continue; /* buffers arrived meanwhile */
-			n->rx_blocked = true;
-			COUNT(n, rx_stalls, 1);
-			return 0;
-		}
+		int r = rx_pop(n, q);
+		if (r <= 0)
+			return r;
 		const struct vq_chain *c = &n->chain;
 		if (c->wr_len < HDR_LEN) {
 			/* Useless for any frame: give it back empty (the driver counts a length error). */
