@@ -1,23 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The user-mode network (see usernet.h): libslirp behind a datagram
- * socketpair, one poll loop on one thread.
+ * The user-mode network (see usernet.h): libslirp driven by the poll loop of
+ * the virtio-net device's worker (backend.h).
  *
- * The loop, each round: libslirp lists the sockets it wants polled and the
- * time of its next TCP timer; we add the stop eventfd and the guest end of
- * the socketpair, poll, then (1) flush frames queued for the guest, (2) feed
- * up to FRAMES_PER_ROUND guest frames to the stack, (3) let the stack serve
- * its sockets, (4) fire due timers.
- *
- * Frames to the guest are sent without blocking; the socketpair holds what
- * its send buffer admits (net.core.wmem_max caps it), so bursts wait in a
- * bounded queue and the loop polls for POLLOUT; beyond the queue a frame is
- * dropped and counted (TCP resends it). The pure ACKs the stack answers a
- * batch of guest frames with are queued, not sent one by one: those that a
- * later frame of the same connection supersedes are dropped (tcp_ack.h) and
- * the rest leave in one sendmmsg call, at the end of the batch or before the
- * next frame of another kind (order is kept). Data frames still leave at
- * once, so the device delivers them while the stack makes more.
+ * Each round of that loop: fill lists the sockets libslirp wants polled (and
+ * while the device holds frames the guest has no room for, only their
+ * output side: the stack then reads nothing more from its sockets, so a
+ * sender outside waits in TCP instead of the VMM queueing) and the time of
+ * its next timer; after the poll, the guest's frames go to slirp_input one
+ * by one and dispatch lets the stack serve its sockets and fire due timers.
+ * Every frame the stack emits goes to the device at once (deliver), which
+ * copies it into the guest's receive buffers.
  *
  * The socket bound: every guest frame that can make the stack open a host
  * socket (TCP SYN, UDP, ICMP echo) is admitted only while an upper bound of
@@ -34,7 +27,6 @@
 #include <string.h>
 
 #include "net/features.h"
-#include "net/tcp_ack.h"
 
 #if CKRUN_HAVE_SLIRP
 #include <arpa/inet.h>
@@ -49,23 +41,17 @@
 #include <netinet/udp.h>
 #include <linux/if_ether.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "net/peer.h"
+
 #include <slirp/libslirp.h> /* also found without pkg-config (meson.build) */
 
-#define FRAMES_PER_ROUND 64
-#define SEND_BATCH 64             /* frames per sendmmsg call */
-#define OUTQ_LEN 256              /* frames waiting for the guest end */
-#define FRAME_MAX 65536           /* larger datagrams are cut: counted as bad */
 #define MIN_SOCKETS 16
-#define SOCK_BUF (4 << 20)        /* socketpair buffers: a burst of full-size frames */
 
 struct timer {
 	struct timer *next;
@@ -74,35 +60,22 @@ struct timer {
 	int64_t expire_ms; /* -1: not armed */
 };
 
-struct frame {
-	uint8_t *data;
-	size_t len;
-};
-
 struct usernet {
 	Slirp *slirp;
-	int fd;      /* our end of the socketpair */
-	int stop_fd;
-	pthread_t thread;
-	bool started;
-	int (*thread_init)(void *);
-	void *thread_arg;
+	net_deliver_fn deliver;
+	void *dev;
 
-	struct pollfd *pfds;
-	size_t nr_pfds, cap_pfds;
+	struct net_pollset *ps; /* during fill: where cb_add_poll adds */
+	const struct net_pollset *ready; /* during dispatch */
+	bool want_input;
 	struct timer *timers;
-	struct frame outq[OUTQ_LEN];
-	unsigned outq_head, outq_len;
-	uint8_t *rxbuf;
-	bool batching; /* answers to guest frames go to outq first (tcp_ack.h) */
 
 	unsigned max_sockets;
 	long baseline_sockets; /* sockets open when the network started */
 	unsigned sockets_ub;   /* upper bound of the sockets held now */
 	uint64_t round, recount_round;
 
-	_Atomic uint64_t from_guest, to_guest, dropped_to_guest, dropped_bad, dropped_limit, acks_thinned;
-	atomic_bool running;
+	_Atomic uint64_t from_guest, to_guest, dropped_bad, dropped_limit;
 };
 
 bool usernet_available(void)
@@ -117,101 +90,15 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* ---- the frame queue toward the guest ---- */
-
-/* Send queued frames until the socket is full. */
-static void outq_flush(struct usernet *u)
-{
-	while (u->outq_len) {
-		struct mmsghdr mm[SEND_BATCH];
-		struct iovec iov[SEND_BATCH];
-		unsigned k;
-		for (k = 0; k < u->outq_len && k < SEND_BATCH; k++) {
-			struct frame *f = &u->outq[(u->outq_head + k) % OUTQ_LEN];
-			iov[k] = (struct iovec){ .iov_base = f->data, .iov_len = f->len };
-			mm[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };
-		}
-		int r = sendmmsg(u->fd, mm, k, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
-			return;
-		if (r < 0)
-			atomic_fetch_add(&u->dropped_to_guest, 1); /* the device end is gone: this frame */
-		else
-			atomic_fetch_add(&u->to_guest, (uint64_t)r);
-		unsigned done = r < 0 ? 1 : (unsigned)r;
-		for (unsigned i = 0; i < done; i++) {
-			struct frame *f = &u->outq[u->outq_head];
-			free(f->data);
-			f->data = NULL;
-			u->outq_head = (u->outq_head + 1) % OUTQ_LEN;
-			u->outq_len--;
-		}
-		if (r >= 0 && (unsigned)r < k)
-			return; /* the socket is full: POLLOUT resumes */
-	}
-}
-
-/* Drop the queued pure ACKs a later queued frame supersedes, then send. */
-static void outq_thin_flush(struct usernet *u)
-{
-	const uint8_t *frames[OUTQ_LEN];
-	size_t lens[OUTQ_LEN];
-	bool drop[OUTQ_LEN] = { false };
-	unsigned n = u->outq_len;
-	for (unsigned i = 0; i < n; i++) {
-		struct frame *f = &u->outq[(u->outq_head + i) % OUTQ_LEN];
-		frames[i] = f->data;
-		lens[i] = f->len;
-	}
-	if (n > 1 && tcp_ack_thin(frames, lens, n, drop)) {
-		unsigned kept = 0;
-		for (unsigned i = 0; i < n; i++) {
-			struct frame *f = &u->outq[(u->outq_head + i) % OUTQ_LEN];
-			if (drop[i]) {
-				free(f->data);
-				atomic_fetch_add(&u->acks_thinned, 1);
-				continue;
-			}
-			u->outq[(u->outq_head + kept++) % OUTQ_LEN] = *f;
-		}
-		for (unsigned i = kept; i < n; i++)
-			u->outq[(u->outq_head + i) % OUTQ_LEN].data = NULL;
-		u->outq_len = kept;
-	}
-	outq_flush(u);
-}
-
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct usernet *u = opaque;
-	/* In a batch, pure ACKs wait for the batch's end: later ones may supersede them. */
-	bool hold = u->batching && tcp_ack_is_pure(buf, len);
-	if (u->batching && u->outq_len == OUTQ_LEN)
-		outq_thin_flush(u); /* make room: the batch so far leaves now */
-	if (u->outq_len == 0 && !hold) {
-		ssize_t n = send(u->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n >= 0) {
-			atomic_fetch_add(&u->to_guest, 1);
-			return (ssize_t)len;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-			atomic_fetch_add(&u->dropped_to_guest, 1);
-			return (ssize_t)len;
-		}
+	/* The device copies it, or counts it lost (as libslirp allows: TCP
+	 * retransmits, the rest is datagrams). */
+	if (u->deliver) {
+		atomic_fetch_add_explicit(&u->to_guest, 1, memory_order_relaxed);
+		u->deliver(u->dev, buf, len);
 	}
-	uint8_t *copy = u->outq_len < OUTQ_LEN ? malloc(len) : NULL;
-	if (!copy) {
-		/* As libslirp allows: TCP retransmits, the rest is datagrams. */
-		atomic_fetch_add(&u->dropped_to_guest, 1);
-		return (ssize_t)len;
-	}
-	memcpy(copy, buf, len);
-	struct frame *f = &u->outq[(u->outq_head + u->outq_len) % OUTQ_LEN];
-	f->data = copy;
-	f->len = len;
-	u->outq_len++;
-	if (u->batching && !hold)
-		outq_thin_flush(u); /* held ACKs, then this frame, in order */
 	return (ssize_t)len;
 }
 
@@ -276,7 +163,7 @@ static void cb_unregister_poll_fd(int fd, void *opaque)
 
 static void cb_notify(void *opaque)
 {
-	(void)opaque; /* the loop is the only caller of libslirp: nothing to wake */
+	(void)opaque; /* only the device's worker calls libslirp: nothing to wake */
 }
 
 static const SlirpCb callbacks = {
@@ -293,40 +180,29 @@ static const SlirpCb callbacks = {
 
 /* ---- poll set ---- */
 
-static int pfd_add(struct usernet *u, int fd, short events)
-{
-	if (u->nr_pfds == u->cap_pfds) {
-		size_t cap = u->cap_pfds ? u->cap_pfds * 2 : 64;
-		struct pollfd *p = realloc(u->pfds, cap * sizeof(*p));
-		if (!p)
-			return -1;
-		u->pfds = p;
-		u->cap_pfds = cap;
-	}
-	u->pfds[u->nr_pfds] = (struct pollfd){ .fd = fd, .events = events };
-	return (int)u->nr_pfds++;
-}
-
 static int cb_add_poll(int fd, int events, void *opaque)
 {
 	struct usernet *u = opaque;
 	short ev = 0;
-	if (events & SLIRP_POLL_IN)
+	if ((events & SLIRP_POLL_IN) && u->want_input)
 		ev |= POLLIN;
+	if ((events & SLIRP_POLL_PRI) && u->want_input)
+		ev |= POLLPRI;
 	if (events & SLIRP_POLL_OUT)
 		ev |= POLLOUT;
-	if (events & SLIRP_POLL_PRI)
-		ev |= POLLPRI;
-	/* -1 (no room): libslirp then sees no events for this fd this round. */
-	return pfd_add(u, fd, ev);
+	/* -1 (not polled, or no room): libslirp then sees no events for this fd this round. */
+	if (!ev)
+		return -1;
+	int idx = net_pollset_add(u->ps, fd, ev);
+	return idx < 0 ? -1 : idx;
 }
 
 static int cb_get_revents(int idx, void *opaque)
 {
 	struct usernet *u = opaque;
-	if (idx < 0 || (size_t)idx >= u->nr_pfds)
+	if (idx < 0 || (size_t)idx >= u->ready->nr)
 		return 0;
-	short re = u->pfds[idx].revents;
+	short re = u->ready->fds[idx].revents;
 	int r = 0;
 	if (re & POLLIN)
 		r |= SLIRP_POLL_IN;
@@ -384,7 +260,7 @@ static bool admit_new_flow(struct usernet *u)
 			return true;
 		}
 	}
-	atomic_fetch_add(&u->dropped_limit, 1);
+	atomic_fetch_add_explicit(&u->dropped_limit, 1, memory_order_relaxed);
 	return false;
 }
 
@@ -449,76 +325,81 @@ static bool opens_flow(const uint8_t *f, size_t len)
 	return false;
 }
 
-/* ---- the thread ---- */
+/* ---- the device's side (backend.h), on its worker ---- */
 
-static void read_guest_frames(struct usernet *u)
+static void be_attach(void *be, net_deliver_fn deliver, void *dev)
 {
-	u->batching = true;
-	for (int i = 0; i < FRAMES_PER_ROUND; i++) {
-		ssize_t n = recv(u->fd, u->rxbuf, FRAME_MAX, MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0)
-			break; /* EAGAIN, or the device end is gone: the owner stops us */
-		if (n < ETH_HLEN || n > FRAME_MAX) {
-			atomic_fetch_add(&u->dropped_bad, 1);
-			continue;
-		}
-		if (opens_flow(u->rxbuf, (size_t)n) && !admit_new_flow(u))
-			continue;
-		atomic_fetch_add(&u->from_guest, 1);
-		slirp_input(u->slirp, u->rxbuf, (int)n);
-	}
-	u->batching = false;
-	outq_thin_flush(u);
+	struct usernet *u = be;
+	u->deliver = deliver;
+	u->dev = dev;
 }
 
-static void *usernet_thread(void *arg)
+static void be_fill(void *be, struct net_pollset *ps, int *timeout_ms, bool want_input)
 {
-	struct usernet *u = arg;
+	struct usernet *u = be;
+	uint32_t timeout = UINT32_MAX;
+	u->round++;
+	u->ps = ps;
+	u->want_input = want_input;
+	slirp_pollfds_fill(u->slirp, &timeout, cb_add_poll, u);
+	u->ps = NULL;
 
-	/* A name to tell it from the device workers in /proc (the bench's counters). */
-	pthread_setname_np(pthread_self(), "ckrun-usernet");
-	if (u->thread_init && u->thread_init(u->thread_arg)) {
-		fprintf(stderr, "ckrun: the user-mode network could not drop its privileges; stopped\n");
-		atomic_store(&u->running, false);
-		return NULL;
+	int64_t now = now_ms();
+	for (struct timer *t = u->timers; t; t = t->next)
+		if (t->expire_ms >= 0) {
+			int64_t left = t->expire_ms > now ? t->expire_ms - now : 0;
+			if (left < (int64_t)timeout)
+				timeout = (uint32_t)left;
+		}
+	if (timeout <= INT_MAX && (*timeout_ms < 0 || (int)timeout < *timeout_ms))
+		*timeout_ms = (int)timeout;
+}
+
+static void be_dispatch(void *be, const struct net_pollset *ps)
+{
+	struct usernet *u = be;
+	u->ready = ps;
+	slirp_pollfds_poll(u->slirp, 0, cb_get_revents, u);
+	u->ready = NULL;
+
+	int64_t now = now_ms();
+	for (struct timer *t = u->timers; t; t = t->next)
+		if (t->expire_ms >= 0 && t->expire_ms <= now) {
+			t->expire_ms = -1;
+			slirp_handle_timer(u->slirp, t->id, t->cb_opaque);
+			break; /* the handler may re-arm or free timers: next round */
+		}
+}
+
+static void be_input(void *be, const uint8_t *frame, size_t len)
+{
+	struct usernet *u = be;
+	if (len < ETH_HLEN || len > NET_FRAME_MAX) {
+		atomic_fetch_add_explicit(&u->dropped_bad, 1, memory_order_relaxed);
+		return;
 	}
-	for (;;) {
-		uint32_t timeout = UINT32_MAX;
-		u->round++;
-		u->nr_pfds = 0;
-		pfd_add(u, u->stop_fd, POLLIN); /* slots 0 and 1 exist from the start */
-		pfd_add(u, u->fd, (short)((u->outq_len < OUTQ_LEN ? POLLIN : 0) | (u->outq_len ? POLLOUT : 0)));
-		slirp_pollfds_fill(u->slirp, &timeout, cb_add_poll, u);
+	if (opens_flow(frame, len) && !admit_new_flow(u))
+		return;
+	atomic_fetch_add_explicit(&u->from_guest, 1, memory_order_relaxed);
+	slirp_input(u->slirp, frame, (int)len);
+}
 
-		int64_t now = now_ms();
-		for (struct timer *t = u->timers; t; t = t->next)
-			if (t->expire_ms >= 0) {
-				int64_t left = t->expire_ms > now ? t->expire_ms - now : 0;
-				if (left < (int64_t)timeout)
-					timeout = (uint32_t)left;
-			}
-		int ms = timeout > INT_MAX ? -1 : (int)timeout;
-		int r = poll(u->pfds, u->nr_pfds, ms);
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r > 0 && (u->pfds[0].revents & POLLIN))
-			break;
-		if (r > 0 && (u->pfds[1].revents & POLLOUT))
-			outq_flush(u);
-		if (r > 0 && (u->pfds[1].revents & POLLIN))
-			read_guest_frames(u);
-		slirp_pollfds_poll(u->slirp, r < 0, cb_get_revents, u);
+static void be_free(void *be)
+{
+	usernet_free(be);
+}
 
-		now = now_ms();
-		for (struct timer *t = u->timers; t; t = t->next)
-			if (t->expire_ms >= 0 && t->expire_ms <= now) {
-				t->expire_ms = -1;
-				slirp_handle_timer(u->slirp, t->id, t->cb_opaque);
-				break; /* the handler may re-arm or free timers: next round */
-			}
-	}
-	atomic_store(&u->running, false);
-	return NULL;
+static const struct net_backend_ops usernet_ops = {
+	.attach = be_attach,
+	.fill = be_fill,
+	.dispatch = be_dispatch,
+	.input = be_input,
+	.free = be_free,
+};
+
+void usernet_backend(struct usernet *u, struct net_backend *out)
+{
+	*out = (struct net_backend){ .ops = &usernet_ops, .be = u };
 }
 
 /* ---- start and stop ---- */
@@ -554,15 +435,10 @@ static void check_ping_sockets(void)
 		strerror(errno));
 }
 
-static void set_bufs(int fd)
+void usernet_free(struct usernet *u)
 {
-	int sz = SOCK_BUF;
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-}
-
-static void usernet_free(struct usernet *u)
-{
+	if (!u)
+		return;
 	if (u->slirp)
 		slirp_cleanup(u->slirp); /* closes its sockets, frees its timers */
 	while (u->timers) {
@@ -570,43 +446,18 @@ static void usernet_free(struct usernet *u)
 		u->timers = t->next;
 		free(t);
 	}
-	for (unsigned i = 0; i < u->outq_len; i++)
-		free(u->outq[(u->outq_head + i) % OUTQ_LEN].data);
-	if (u->fd >= 0)
-		close(u->fd);
-	if (u->stop_fd >= 0)
-		close(u->stop_fd);
-	free(u->pfds);
-	free(u->rxbuf);
 	free(u);
 }
 
-int usernet_start(const struct usernet_config *cfg, struct usernet **out, int *guest_fd)
+int usernet_new(const struct usernet_config *cfg, struct usernet **out)
 {
-	if (!cfg || !out || !guest_fd || cfg->nr_fwds < 0 || cfg->nr_fwds > USERNET_MAX_FWDS ||
-	    (cfg->nr_fwds && !cfg->fwds))
+	if (!cfg || !out || cfg->nr_fwds < 0 || cfg->nr_fwds > USERNET_MAX_FWDS || (cfg->nr_fwds && !cfg->fwds))
 		return -EINVAL;
+	*out = NULL;
 	struct usernet *u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	u->fd = u->stop_fd = -1;
-	int sv[2] = { -1, -1 }, err;
-
-	u->rxbuf = malloc(FRAME_MAX);
-	u->cap_pfds = 64; /* the loop's own two slots never need a realloc */
-	u->pfds = calloc(u->cap_pfds, sizeof(*u->pfds));
-	if (!u->rxbuf || !u->pfds) {
-		err = -ENOMEM;
-		goto fail;
-	}
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0 ||
-	    (u->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-		err = -errno;
-		goto fail;
-	}
-	u->fd = sv[0];
-	set_bufs(sv[0]);
-	set_bufs(sv[1]);
+	int err;
 
 	SlirpConfig sc = { .version = 4 };
 	sc.restricted = 0;
@@ -648,45 +499,12 @@ int usernet_start(const struct usernet_config *cfg, struct usernet **out, int *g
 
 	u->max_sockets = cfg->max_sockets ? cfg->max_sockets : default_max_sockets();
 	u->baseline_sockets = count_sockets();
-	u->thread_init = cfg->thread_init;
-	u->thread_arg = cfg->thread_arg;
-	atomic_store(&u->running, true);
-
-	/* The thread takes no signals: the embedder's handlers run elsewhere. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = -pthread_create(&u->thread, NULL, usernet_thread, u);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (err) {
-		atomic_store(&u->running, false);
-		goto fail;
-	}
-	u->started = true;
 	*out = u;
-	*guest_fd = sv[1];
 	return 0;
 
 fail:
-	if (sv[1] >= 0)
-		close(sv[1]);
-	if (u->fd < 0 && sv[0] >= 0)
-		close(sv[0]);
 	usernet_free(u);
 	return err;
-}
-
-void usernet_stop(struct usernet *u)
-{
-	if (!u)
-		return;
-	if (u->started) {
-		uint64_t one = 1;
-		while (write(u->stop_fd, &one, sizeof(one)) < 0 && errno == EINTR)
-			;
-		pthread_join(u->thread, NULL);
-	}
-	usernet_free(u);
 }
 
 void usernet_get_stats(struct usernet *u, struct usernet_stats *st)
@@ -696,12 +514,9 @@ void usernet_get_stats(struct usernet *u, struct usernet_stats *st)
 		return;
 	st->frames_from_guest = atomic_load(&u->from_guest);
 	st->frames_to_guest = atomic_load(&u->to_guest);
-	st->dropped_to_guest = atomic_load(&u->dropped_to_guest);
 	st->dropped_bad = atomic_load(&u->dropped_bad);
 	st->dropped_limit = atomic_load(&u->dropped_limit);
-	st->acks_thinned = atomic_load(&u->acks_thinned);
 	st->max_sockets = u->max_sockets;
-	st->running = atomic_load(&u->running);
 }
 
 #else /* !CKRUN_HAVE_SLIRP */
@@ -711,15 +526,20 @@ bool usernet_available(void)
 	return false;
 }
 
-int usernet_start(const struct usernet_config *cfg, struct usernet **out, int *guest_fd)
+int usernet_new(const struct usernet_config *cfg, struct usernet **out)
 {
 	(void)cfg;
 	(void)out;
-	(void)guest_fd;
 	return -ENOTSUP;
 }
 
-void usernet_stop(struct usernet *u)
+void usernet_backend(struct usernet *u, struct net_backend *out)
+{
+	(void)u;
+	*out = (struct net_backend){ .ops = NULL };
+}
+
+void usernet_free(struct usernet *u)
 {
 	(void)u;
 }

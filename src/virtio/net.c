@@ -26,6 +26,15 @@
  * peer; otherwise, and for what a stream peer did not take, it is copied into
  * txbuf, so frames stay in order and the chain can be returned.
  *
+ * An in-process peer (net/backend.h, the user-mode network) runs on this
+ * worker: its fds join the worker's poll set, each transmitted frame is
+ * copied out of guest memory once (txbuf) and handed to it by a call, and
+ * each frame it emits is written straight into the guest's receive buffers
+ * (be_deliver). While the guest has posted none, frames wait in a queue of
+ * at most HELD_FRAMES frames and HELD_BYTES bytes (beyond it they are
+ * counted drops), and the peer is told to wait for no input, so it reads
+ * nothing more from its sockets until the guest catches up.
+ *
  * Bounds (docs/security.md): a frame is at most NET_FRAME_MAX bytes either
  * way; at most RX_BUF_CAP bytes are read ahead from the peer and at most
  * TX_BUF_CAP bytes wait for it. Reading stops while the guest posts no
@@ -74,6 +83,14 @@
 #define TX_DIRECT_MIN 2048
 /* Frames handled per direction before looking at the other fds again. */
 #define BUDGET 256
+/* In-process peer: frames held while the guest has no receive buffers. */
+#define HELD_FRAMES 512
+#define HELD_BYTES (4 << 20)
+
+struct held_frame {
+	size_t len;
+	uint8_t data[];
+};
 
 struct virtio_net {
 	struct virtio_mmio_dev *t;
@@ -82,6 +99,7 @@ struct virtio_net {
 	uint32_t requested_features; /* the client's NET_FEATURE_* bits (none implemented) */
 	char name[16];
 
+	struct net_backend be;      /* in-process peer (ops NULL: the fd peer) */
 	struct virtio_net_stats st; /* updated with __atomic adds, read with loads */
 
 	/* Worker state, kept across device resets (it belongs to the peer). */
@@ -95,10 +113,20 @@ struct virtio_net {
 	bool peer_dead;          /* peer closed, failed or broke the framing: nothing goes to it */
 	bool rx_blocked;         /* a frame waits and the guest has no buffer: wait for a kick */
 
-	struct vq_chain chain;   /* worker only */
+	struct vq_chain chain;   /* worker only: TX */
+	struct vq_chain rx_chain; /* worker only: RX (an in-process peer delivers during TX) */
 	struct iovec *tx_iov;    /* IOV_MAX entries: one frame sent straight from guest memory */
 	bool mrg;                /* MRG_RXBUF negotiated in this activation */
 	struct vq_used *rx_used; /* NET_QUEUE_SIZE entries: the chains of one merged frame */
+
+	/* In-process peer, worker only. */
+	struct net_pollset ps;
+	struct vq *rxq;          /* while the worker runs */
+	bool rx_used_pending;    /* frames delivered this round: maybe interrupt */
+	bool rx_violation;       /* the receive ring broke during a delivery */
+	struct held_frame **held; /* HELD_FRAMES slots, a ring */
+	unsigned held_head, held_len;
+	size_t held_bytes;
 };
 
 #define COUNT(n, field, v) __atomic_fetch_add(&(n)->st.field, (uint64_t)(v), __ATOMIC_RELAXED)
@@ -311,6 +339,19 @@ static int process_tx(struct virtio_net *n, struct vq *q, bool *used)
 				COUNT(n, tx_stalls, 1);
 				return 0; /* the peer is full: leave the chain in the guest's queue */
 			}
+			if (n->be.ops) {
+				/* Copied once out of guest memory; the chain goes back
+				 * before the peer answers (its answers may need the RX
+				 * ring, never this chain). */
+				iov_copy_out(vq_chain_rd(c), c->nr_rd, HDR_LEN, n->txbuf, flen);
+				COUNT(n, tx_frames, 1);
+				COUNT(n, tx_bytes, flen);
+				if (vq_push(q, c->head, 0) < 0)
+					return -EIO;
+				*used = true;
+				n->be.ops->input(n->be.be, n->txbuf, flen);
+				continue;
+			}
 			if (n->peer_dead) {
 				COUNT(n, tx_drop_peer, 1);
 			} else if (flen >= TX_DIRECT_MIN && n->tx_len == n->tx_off && tx_direct(n, c, flen)) {
@@ -473,13 +514,13 @@ static void rx_copy_window(const struct iovec *iov, int cnt, const struct virtio
  * (delivered or a counted drop), 0 when the guest must post more buffers
  * (every chain taken is given back, the frame stays), -EIO on a violation.
  */
-/* The next receive chain into n->chain: 1. None posted: 0, with the driver's
+/* The next receive chain into n->rx_chain: 1. None posted: 0, with the driver's
  * next kick asked for (it comes once one more buffer is posted) and the wait
  * counted; -EIO on a broken ring. */
 static int rx_pop(struct virtio_net *n, struct vq *q)
 {
 	for (;;) {
-		int r = vq_pop(q, &n->chain);
+		int r = vq_pop(q, &n->rx_chain);
 		if (r < 0)
 			return -EIO;
 		if (r > 0)
@@ -513,7 +554,7 @@ static int rx_merged(struct virtio_net *n, struct vq *q, const uint8_t *frame, s
 				vq_unpop(q);
 			return 0;
 		}
-		const struct vq_chain *c = &n->chain;
+		const struct vq_chain *c = &n->rx_chain;
 		if (k == 0 && c->wr_len < HDR_LEN) {
 			/* Cannot start a frame: give it back empty, as without MRG_RXBUF. */
 			COUNT(n, rx_buf_unusable, 1);
@@ -557,28 +598,20 @@ static int rx_merged(struct virtio_net *n, struct vq *q, const uint8_t *frame, s
 	return 1;
 }
 
-/* Peer -> guest. Same returns as process_tx. */
-static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
+/*
+ * One frame into the guest's receive buffers. 1: done with it (delivered or
+ * a counted drop); 0: the guest must post buffers first (rx_blocked is set,
+ * the frame stays with the caller); -EIO on a violation.
+ */
+static int rx_place(struct virtio_net *n, struct vq *q, const uint8_t *frame, size_t len, bool *used)
 {
-	for (int k = 0; k < BUDGET; k++) {
-		const uint8_t *frame;
-		size_t len;
-		if (!rx_next(n, &frame, &len)) {
-			if (rx_fill(n))
-				continue;
-			return 0;
-		}
-		if (n->mrg) {
-			int r = rx_merged(n, q, frame, len, used);
-			if (r <= 0)
-				return r;
-			rx_consume(n, len);
-			continue;
-		}
+	if (n->mrg)
+		return rx_merged(n, q, frame, len, used);
+	for (;;) {
 		int r = rx_pop(n, q);
 		if (r <= 0)
 			return r;
-		const struct vq_chain *c = &n->chain;
+		const struct vq_chain *c = &n->rx_chain;
 		if (c->wr_len < HDR_LEN) {
 			/* Useless for any frame: give it back empty (the driver counts a length error). */
 			COUNT(n, rx_buf_unusable, 1);
@@ -590,8 +623,7 @@ static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
 		if (c->wr_len - HDR_LEN < len) {
 			COUNT(n, rx_drop_big, 1);
 			vq_unpop(q); /* the buffer may fit the next frame */
-			rx_consume(n, len);
-			continue;
+			return 1;
 		}
 		struct virtio_net_hdr_v1 h;
 		memset(&h, 0, sizeof(h));
@@ -603,9 +635,84 @@ static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
 		*used = true;
 		COUNT(n, rx_frames, 1);
 		COUNT(n, rx_bytes, len);
+		return 1;
+	}
+}
+
+/* Peer -> guest. Same returns as process_tx. */
+static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
+{
+	for (int k = 0; k < BUDGET; k++) {
+		const uint8_t *frame;
+		size_t len;
+		if (!rx_next(n, &frame, &len)) {
+			if (rx_fill(n))
+				continue;
+			return 0;
+		}
+		int r = rx_place(n, q, frame, len, used);
+		if (r <= 0)
+			return r;
 		rx_consume(n, len);
 	}
 	return 1;
+}
+
+/* ---- the in-process peer (net/backend.h) ---- */
+
+static void held_pop(struct virtio_net *n)
+{
+	struct held_frame *h = n->held[n->held_head];
+	n->held[n->held_head] = NULL;
+	n->held_bytes -= h->len;
+	n->held_head = (n->held_head + 1) % HELD_FRAMES;
+	n->held_len--;
+	free(h);
+}
+
+/* The held frames, oldest first, into the guest's buffers. Same returns as process_tx. */
+static int process_held(struct virtio_net *n, struct vq *q, bool *used)
+{
+	for (int k = 0; k < BUDGET && n->held_len; k++) {
+		struct held_frame *h = n->held[n->held_head];
+		int r = rx_place(n, q, h->data, h->len, used);
+		if (r <= 0)
+			return r;
+		held_pop(n);
+	}
+	return n->held_len ? 1 : 0;
+}
+
+/* A frame from the in-process peer, during its input or dispatch on this worker. */
+static void be_deliver(void *dev, const uint8_t *frame, size_t len)
+{
+	struct virtio_net *n = dev;
+	if (len < ETH_HLEN || len > NET_FRAME_MAX) {
+		COUNT(n, rx_drop_bad_len, 1);
+		return;
+	}
+	/* Straight into the ring unless older frames wait (order is kept). */
+	if (!n->held_len && !n->rx_blocked && !n->rx_violation && n->rxq && n->rxq->size) {
+		int r = rx_place(n, n->rxq, frame, len, &n->rx_used_pending);
+		if (r > 0)
+			return;
+		if (r < 0)
+			n->rx_violation = true; /* the worker marks the device broken after this round */
+	}
+	if (n->held_len == HELD_FRAMES || n->held_bytes + len > HELD_BYTES) {
+		COUNT(n, rx_drop_queue, 1);
+		return;
+	}
+	struct held_frame *h = malloc(sizeof(*h) + len);
+	if (!h) {
+		COUNT(n, rx_drop_queue, 1);
+		return;
+	}
+	h->len = len;
+	memcpy(h->data, frame, len);
+	n->held[(n->held_head + n->held_len) % HELD_FRAMES] = h;
+	n->held_len++;
+	n->held_bytes += len;
 }
 
 static void drain_fd(int fd)
@@ -620,30 +727,37 @@ static void net_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
 	struct virtio_net *n = dev;
 	struct vq *rxq = virtio_mmio_queue(t, NET_RXQ);
 	struct vq *txq = virtio_mmio_queue(t, NET_TXQ);
+	const bool be = n->be.ops != NULL;
+	n->rxq = rxq;
 
 	bool more = true; /* buffers posted before DRIVER_OK, data read before a reset */
 	for (;;) {
 		bool broken = virtio_mmio_is_broken(t);
+		int timeout = more && !broken ? 0 : -1;
+		struct net_pollset *ps = &n->ps;
+		ps->nr = 0;
+		/* Its own four slots fit the capacity allocated at creation. */
+		net_pollset_add(ps, stop_fd, POLLIN);
+		net_pollset_add(ps, broken ? -1 : virtio_mmio_notify_fd(t, NET_RXQ), POLLIN);
+		net_pollset_add(ps, broken ? -1 : virtio_mmio_notify_fd(t, NET_TXQ), POLLIN);
 		short pev = 0;
-		if (!broken && !n->peer_dead) {
+		if (!broken && !be && !n->peer_dead) {
 			if (!n->peer_eof && !n->rx_blocked && rx_room(n) && rxq->size)
 				pev |= POLLIN;
 			if (n->tx_len > n->tx_off)
 				pev |= POLLOUT;
 		}
-		struct pollfd pf[4] = {
-			{ .fd = stop_fd, .events = POLLIN },
-			{ .fd = broken ? -1 : virtio_mmio_notify_fd(t, NET_RXQ), .events = POLLIN },
-			{ .fd = broken ? -1 : virtio_mmio_notify_fd(t, NET_TXQ), .events = POLLIN },
-			/* Not polled without interest: a hung-up peer would wake us forever. */
-			{ .fd = pev ? n->peer.fd : -1, .events = pev },
-		};
-		if (poll(pf, 4, more && !broken ? 0 : -1) < 0) {
+		/* Not polled without interest: a hung-up peer would wake us forever. */
+		net_pollset_add(ps, pev ? n->peer.fd : -1, pev);
+		if (be && !broken)
+			n->be.ops->fill(n->be.be, ps, &timeout, n->held_len == 0);
+		if (poll(ps->fds, ps->nr, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			virtio_mmio_set_broken(t); /* cannot wait any more: say so */
 			break;
 		}
+		struct pollfd *pf = ps->fds;
 		if (pf[0].revents)
 			break;
 		if (pf[1].revents & POLLIN) {
@@ -658,22 +772,34 @@ static void net_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
 
 		bool used = false;
 		int r = 0;
-		if (txq->size) {
+		if (be && rxq->size && !n->rx_blocked) {
+			/* Held frames first: what the peer emits below may then go straight in. */
+			r = process_held(n, rxq, &n->rx_used_pending);
+			more |= r > 0;
+		}
+		if (r >= 0 && txq->size) {
 			r = process_tx(n, txq, &used);
 			if (used && vq_should_notify(txq))
 				virtio_mmio_signal_used(t);
 			more |= r > 0;
 		}
-		if (r >= 0 && rxq->size && !n->rx_blocked) {
+		if (r >= 0 && be && !n->rx_violation)
+			n->be.ops->dispatch(n->be.be, ps);
+		if (r >= 0 && !be && rxq->size && !n->rx_blocked) {
 			used = false;
 			r = process_rx(n, rxq, &used);
-			if (used && vq_should_notify(rxq))
-				virtio_mmio_signal_used(t);
+			n->rx_used_pending |= used;
 			more |= r > 0;
 		}
-		if (r < 0 || rxq->broken || txq->broken)
+		if (n->rx_used_pending) {
+			n->rx_used_pending = false;
+			if (vq_should_notify(rxq))
+				virtio_mmio_signal_used(t);
+		}
+		if (r < 0 || n->rx_violation || rxq->broken || txq->broken)
 			virtio_mmio_set_broken(t);
 	}
+	n->rxq = NULL;
 }
 
 /* DRIVER_OK, under the transport's lock, before the worker starts. */
@@ -682,6 +808,7 @@ static int net_activate(void *dev, struct virtio_mmio_dev *t)
 	struct virtio_net *n = dev;
 	n->t = t;
 	n->rx_blocked = false;
+	n->rx_violation = false;
 	n->mrg = virtio_mmio_driver_features(t) & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
 	/* A frame the previous driver had not received yet, or a stream frame
 	 * half written to the peer, is the peer connection's, not the driver's:
@@ -695,16 +822,17 @@ static void report_losses(const struct virtio_net *n)
 	struct virtio_net_stats s;
 	virtio_net_get_stats(n, &s);
 	uint64_t lost = s.rx_drop_big + s.rx_drop_bad_len + s.rx_drop_partial + s.rx_buf_unusable +
-			s.tx_drop_bad + s.tx_drop_peer;
+			s.tx_drop_bad + s.tx_drop_peer + s.rx_drop_queue;
 	if (!lost && !s.peer_failed)
 		return;
 	fprintf(stderr,
 		"ckrun: network device %s: %s; dropped: rx too big for the guest's buffer %" PRIu64
 		", rx bad length %" PRIu64 ", rx cut by the peer's close %" PRIu64 ", rx buffers unusable %" PRIu64
-		", tx bad %" PRIu64 ", tx to a failed peer %" PRIu64 " (delivered rx %" PRIu64 ", tx %" PRIu64 ")\n",
+		", tx bad %" PRIu64 ", tx to a failed peer %" PRIu64 ", rx with no guest buffer and a full queue %" PRIu64
+		" (delivered rx %" PRIu64 ", tx %" PRIu64 ")\n",
 		n->name[0] ? n->name : "?", s.peer_failed ? "the peer closed or failed" : "peer still connected",
 		s.rx_drop_big, s.rx_drop_bad_len, s.rx_drop_partial, s.rx_buf_unusable, s.tx_drop_bad, s.tx_drop_peer,
-		s.rx_frames, s.tx_frames);
+		s.rx_drop_queue, s.rx_frames, s.tx_frames);
 }
 
 static void net_free(void *dev)
@@ -712,6 +840,12 @@ static void net_free(void *dev)
 	struct virtio_net *n = dev;
 	report_losses(n);
 	net_peer_close(&n->peer);
+	if (n->be.ops)
+		n->be.ops->free(n->be.be);
+	while (n->held_len)
+		held_pop(n);
+	free(n->held);
+	net_pollset_free(&n->ps);
 	free(n->rxbuf);
 	free(n->txbuf);
 	free(n->rx_used);
@@ -737,21 +871,32 @@ int virtio_net_new(const struct virtio_net_config *cfg, const struct guest_mem *
 		   struct virtio_mmio_dev **out, struct virtio_net **net)
 {
 	struct net_peer peer = cfg->peer;
+	struct net_backend backend = cfg->backend;
 	struct virtio_net *n = calloc(1, sizeof(*n));
 	if (!n) {
 		net_peer_close(&peer);
+		if (backend.ops)
+			backend.ops->free(backend.be);
 		return -ENOMEM;
 	}
 	n->peer = peer;
+	n->be = backend;
 	n->rxbuf = malloc(RX_BUF_CAP);
 	n->txbuf = malloc(TX_BUF_CAP);
 	n->rx_used = calloc(NET_QUEUE_SIZE, sizeof(*n->rx_used));
 	n->tx_iov = calloc(IOV_MAX, sizeof(*n->tx_iov));
-	if (!n->rxbuf || !n->txbuf || !n->rx_used || !n->tx_iov || n->peer.fd < 0) {
-		int err = n->peer.fd < 0 ? -EBADF : -ENOMEM;
+	n->ps.cap = 64;
+	n->ps.fds = calloc(n->ps.cap, sizeof(*n->ps.fds));
+	if (n->be.ops)
+		n->held = calloc(HELD_FRAMES, sizeof(*n->held));
+	bool no_peer = n->be.ops ? n->peer.fd >= 0 : n->peer.fd < 0; /* exactly one of them */
+	if (!n->rxbuf || !n->txbuf || !n->rx_used || !n->tx_iov || !n->ps.fds || (n->be.ops && !n->held) || no_peer) {
+		int err = no_peer ? -EBADF : -ENOMEM;
 		net_free(n);
 		return err;
 	}
+	if (n->be.ops)
+		n->be.ops->attach(n->be.be, be_deliver, n);
 	memcpy(n->cfg.mac, cfg->mac, sizeof(n->cfg.mac));
 	n->requested_features = cfg->features;
 	if (cfg->name)

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * virtio-net (device id 1): one RX and one TX queue, the MAC in config space,
- * frames exchanged with a peer (net/peer.h) by one worker thread.
+ * frames exchanged with a peer (net/peer.h, or an in-process one:
+ * net/backend.h) by one worker thread.
  */
 #ifndef CKRUN_VIRTIO_NET_H
 #define CKRUN_VIRTIO_NET_H
 
 #include <stdint.h>
 
+#include "net/backend.h"
 #include "net/peer.h"
 #include "virtio/guest_mem.h"
 #include "virtio/mmio.h"
 
 struct virtio_net_config {
-	struct net_peer peer; /* connected; the device owns it from the call on, even on failure */
+	/* The peer: an fd (peer) or, when backend.ops is set, a stack that runs
+	 * on the device's worker (net/backend.h; peer.fd is then -1). The device
+	 * owns whichever it is from the call on, even on failure. */
+	struct net_peer peer;
+	struct net_backend backend;
 	uint8_t mac[6];
 	/* NET_FEATURE_* bits the client asked for (libkrun's API). The device
 	 * offers only those it implements; today none (docs/api.md). */
@@ -35,6 +41,7 @@ struct virtio_net_stats {
 	uint64_t tx_drop_peer;          /* peer gone or refused the frame */
 	uint64_t rx_stalls;             /* times reading the peer stopped for lack of guest buffers */
 	uint64_t tx_stalls;             /* times the guest's transmit queue waited for the peer */
+	uint64_t rx_drop_queue;         /* in-process peer: frame for a guest with no buffers, queue full */
 	uint64_t peer_failed;           /* 1 once the peer is closed, failed or broke the framing */
 };
 

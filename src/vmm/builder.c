@@ -310,10 +310,11 @@ static int build(const struct ckrun_config *cfg, const struct vm_plan *p, struct
 			p->timeout_s);
 	struct initrd rd = { 0, 0 };
 	int err;
-	/* Before the devices: the user-mode network's thread starts with them
-	 * and reduces itself as the vCPUs will. */
+	/* What the vCPU threads reduce themselves to; the device workers they
+	 * start inherit it, the implicit network's stack among them. */
 	vm->privs_keep = privs_keep_for(cfg);
 	vm->privs_seccomp = privs_seccomp_wanted();
+	vm->privs_seccomp_net = vm_implicit_net(cfg);
 	if ((err = build_memory(vm, cfg)) || (err = build_console(vm, cfg)) ||
 	    (err = build_vcpus(vm, cfg, p->kernel.entry)) || (err = build_load(vm, cfg, &p->kernel, &rd)) ||
 	    (err = build_workload(vm, cfg)) || (err = vm_add_devices(vm, cfg)))

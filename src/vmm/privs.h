@@ -56,7 +56,8 @@ int privs_drop(uint64_t keep);
  * SIGSYS. -ENOTSUP when built without libseccomp.
  */
 int privs_seccomp(void);
-/* The same list plus the socket calls of the user-mode network's thread. */
+/* The same list plus the socket calls of the user-mode network, which runs
+ * on its device's worker: loaded by the vCPU threads of a VM that has it. */
 int privs_seccomp_net(void);
 /* True when CKRUN_SECCOMP=1 asks for privs_seccomp. */
 bool privs_seccomp_wanted(void);

@@ -55,7 +55,8 @@ static const char *const allowed[] = {
 	"getrandom", "uname", "sysinfo",
 };
 
-/* The user-mode network's thread (src/net/usernet.c) also makes the
+/* The user-mode network (src/net/usernet.c, on its device's worker, which
+ * inherits the filter of the vCPU thread that started it) also makes the
  * guest's connections as this process's own sockets. */
 static const char *const allowed_net[] = {
 	"socket", "connect", "bind", "listen", "accept", "accept4", "sendmmsg", "recvmmsg",

@@ -3,20 +3,21 @@
  * The implicit network: under libkrun's condition for its implicit TSI (no
  * explicit network device, krun_disable_implicit_vsock not called) the VM
  * gets a virtio-net eth0 whose peer is the user-mode stack of src/net
- * (usernet.h), attached like a unixgram peer on an fd. The guest init reads
- * eth0's configuration from the command line (GUEST_NET_ENV).
+ * (usernet.h), running on that device's worker (net/backend.h). The guest
+ * init reads eth0's configuration from the command line (GUEST_NET_ENV).
+ *
+ * Privileges: the worker is started by a vCPU thread and inherits its
+ * reduction (privs.h); the vCPU threads of a VM with this network load the
+ * seccomp list with the socket calls the stack makes (vm->privs_seccomp_net).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "abi/guest_net.h"
-#include "net/peer.h"
 #include "net/usernet.h"
 #include "virtio/net.h"
-#include "vmm/privs.h"
 #include "vmm/vm.h"
 
 /* libkrun's MAC for the device it adds without a client's MAC. */
@@ -32,17 +33,6 @@ int vm_implicit_net_cmdline(char *buf, size_t cap)
 	int n = snprintf(buf, cap, "%s=%s/%d,%s,%s", GUEST_NET_ENV, USERNET_GUEST_ADDR, USERNET_PREFIX_LEN,
 			 USERNET_GATEWAY, USERNET_DNS);
 	return n < 0 || (size_t)n >= cap ? -E2BIG : 0;
-}
-
-/* The network thread handles guest input: reduced like the device workers
- * (privs.h), with the socket calls its work needs on the seccomp list. */
-static int usernet_thread_init(void *arg)
-{
-	struct vm *vm = arg;
-	int err = privs_drop(vm->privs_keep);
-	if (!err && vm->privs_seccomp)
-		err = privs_seccomp_net();
-	return err;
 }
 
 int vm_implicit_net_count(const struct ckrun_config *cfg)
@@ -81,24 +71,14 @@ int vm_implicit_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, s
 		.warn_ping = cfg->log_level >= 2, /* KRUN_LOG_LEVEL_WARN and up */
 		.fwds = fwds,
 		.nr_fwds = cfg->nr_port_map,
-		.thread_init = usernet_thread_init,
-		.thread_arg = vm,
 	};
-	int fd, err = usernet_start(&uc, &vm->usernet, &fd);
+	struct usernet *u;
+	int err = usernet_new(&uc, &u);
 	free(fwds);
 	if (err)
-		return err; /* a forward's port in use: usernet_start named it */
-	struct virtio_net_config nc = { .features = 0 };
+		return err; /* a forward's port in use: usernet_new named it */
+	struct virtio_net_config nc = { .peer = { .fd = -1 }, .features = 0, .name = "eth0" };
 	memcpy(nc.mac, implicit_mac, sizeof(nc.mac));
-	if ((err = net_peer_from_fd(fd, NET_FRAMING_DGRAM, &nc.peer))) {
-		close(fd);
-		return err;
-	}
-	return virtio_net_new(&nc, &vm->mem.gm, dev, NULL);
-}
-
-void vm_stop_implicit_net(struct vm *vm)
-{
-	usernet_stop(vm->usernet);
-	vm->usernet = NULL;
+	usernet_backend(u, &nc.backend);
+	return virtio_net_new(&nc, &vm->mem.gm, dev, NULL); /* owns u from here, also on failure */
 }

@@ -298,7 +298,7 @@ static void *vcpu_thread(void *arg)
 	 * starts (on the driver's activation) handle guest input. */
 	int err = privs_drop(vm->privs_keep);
 	if (!err && vm->privs_seccomp)
-		err = privs_seccomp();
+		err = vm->privs_seccomp_net ? privs_seccomp_net() : privs_seccomp();
 	if (err) {
 		fprintf(stderr, "ckrun: vCPU %d: cannot reduce privileges: %s\n", c->id, strerror(-err));
 		vm_request_end(vm, VM_END_ERROR, err);

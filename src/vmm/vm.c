@@ -83,7 +83,6 @@ void vm_destroy(struct vm *vm)
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]); /* joins */
 	vm_free_devices(vm);                 /* device threads stop before RAM goes */
-	vm_stop_implicit_net(vm);            /* after its device: nothing reads the socketpair */
 	fs_limits_unref(vm->fs_limits);      /* the shares dropped theirs */
 	if (vm->serial_ready)
 		serial_destroy(&vm->serial);

@@ -279,11 +279,9 @@ int vm_implicit_net_cmdline(char *buf, size_t cap);
 /* device_list.c's entry: 1 when the VM gets it (else 0, saying on stderr
  * when the client wanted a network the build cannot give). */
 int vm_implicit_net_count(const struct ckrun_config *cfg);
-/* Start the user-mode network (its host forwards bound now: a port in use
- * fails the start) and make the virtio-net device on its socketpair. */
+/* Make the user-mode network (its host forwards bound now: a port in use
+ * fails the start) and the virtio-net device that owns it and runs it. */
 int vm_implicit_net_make(struct vm *vm, const struct ckrun_config *cfg, int i, struct virtio_mmio_dev **dev);
-/* vm_destroy, after the devices are freed: stop the network's thread. */
-void vm_stop_implicit_net(struct vm *vm);
 
 
 /* ---- vm.c: the VM object ---- */
@@ -308,7 +306,6 @@ struct vm {
 	struct i8042 kbd;
 	struct vm_virtio devs[LAYOUT_VIRTIO_MAX_DEVS];
 	int nr_devs;
-	struct usernet *usernet; /* the implicit network's stack, or NULL */
 	int out_fd;
 	bool own_out_fd;
 	uint8_t *workload;   /* the workload file the root share serves (abi/workload.h); NULL: none */
@@ -326,6 +323,7 @@ struct vm {
 	atomic_bool guest_exit_code_set;
 	uint64_t privs_keep; /* capabilities the vCPU/device threads keep (privs.h) */
 	bool privs_seccomp;  /* and the seccomp allow-list (CKRUN_SECCOMP=1) */
+	bool privs_seccomp_net; /* with the socket calls: the implicit network's stack runs on a worker */
 	uint64_t start_ns;   /* vm_new, for the trace's times */
 	/* What all shares may take from the process together (fs/limits.h):
 	 * made with the first share; each share holds its own reference. */
