@@ -2,7 +2,9 @@
 /*
  * virtio-net over fake guest memory and a socketpair peer: frames both ways
  * in both framings, partial frames, back-pressure both ways, hostile chains,
- * hostile peer lengths, a peer that closes mid-frame, the path peers.
+ * hostile peer lengths, a peer that closes mid-frame, the path peers; and an
+ * in-process peer (net/backend.h): hostile guest lengths, a flood with no
+ * guest buffers (bounded, counted), stop while traffic flows.
  */
 #define virtio_net_config virtio_net_config_wire
 #include <linux/virtio_net.h>
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -826,6 +829,295 @@ static void test_dgram_tx_direct(void **state)
 	assert_int_equal(s.tx_drop_peer + s.tx_drop_bad, 0);
 }
 
+/* ---- an in-process peer (net/backend.h): a fake stack on the worker ---- */
+
+struct fake_be {
+	int efd;          /* readable: dispatch delivers `burst` frames */
+	int ev_idx;       /* its slot in this round's poll set, or -1 */
+	unsigned burst;
+	size_t frame_len;
+	unsigned next_seq;
+	bool echo;        /* input hands the frame straight back */
+	bool keep_firing; /* efd is never drained: every round delivers */
+	net_deliver_fn deliver;
+	void *dev;
+	/* read by the test with __atomic loads */
+	unsigned inputs, fills_no_input;
+	uint8_t last[NET_FRAME_MAX];
+	size_t last_len;
+	bool *freed;
+};
+
+static void fb_attach(void *be, net_deliver_fn deliver, void *dev)
+{
+	struct fake_be *b = be;
+	b->deliver = deliver;
+	b->dev = dev;
+}
+
+static void fb_fill(void *be, struct net_pollset *ps, int *timeout_ms, bool want_input)
+{
+	struct fake_be *b = be;
+	(void)timeout_ms;
+	b->ev_idx = -1;
+	if (!want_input) {
+		__atomic_fetch_add(&b->fills_no_input, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	b->ev_idx = net_pollset_add(ps, b->efd, POLLIN);
+}
+
+static void fb_dispatch(void *be, const struct net_pollset *ps)
+{
+	struct fake_be *b = be;
+	if (b->ev_idx < 0 || !(ps->fds[b->ev_idx].revents & POLLIN))
+		return;
+	if (!b->keep_firing) {
+		uint64_t v;
+		ssize_t r = read(b->efd, &v, sizeof(v));
+		(void)r;
+	}
+	static uint8_t frame[NET_FRAME_MAX];
+	for (unsigned i = 0; i < b->burst; i++) {
+		fill(frame, b->frame_len, b->next_seq++);
+		b->deliver(b->dev, frame, b->frame_len);
+	}
+}
+
+static void fb_input(void *be, const uint8_t *frame, size_t len)
+{
+	struct fake_be *b = be;
+	memcpy(b->last, frame, len);
+	b->last_len = len;
+	__atomic_fetch_add(&b->inputs, 1, __ATOMIC_RELEASE);
+	if (b->echo)
+		b->deliver(b->dev, frame, len);
+}
+
+static void fb_free(void *be)
+{
+	struct fake_be *b = be;
+	*b->freed = true;
+	close(b->efd);
+	free(b);
+}
+
+static const struct net_backend_ops fake_be_ops = {
+	.attach = fb_attach, .fill = fb_fill, .dispatch = fb_dispatch, .input = fb_input, .free = fb_free,
+};
+
+struct fx_be {
+	struct fx f; /* first: the shared helpers take it */
+	struct fake_be *b;
+	bool freed;
+};
+
+static int setup_be(void **state)
+{
+	struct fx_be *x = calloc(1, sizeof(*x));
+	struct fake_be *b = calloc(1, sizeof(*b));
+	if (!x || !b || fake_mem_init(&x->f.mem))
+		return -1;
+	b->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	b->freed = &x->freed;
+	b->frame_len = 60;
+	struct virtio_net_config cfg = { .peer = { .fd = -1 }, .backend = { &fake_be_ops, b } };
+	memcpy(cfg.mac, MAC, 6);
+	if (b->efd < 0 || virtio_net_new(&cfg, &x->f.mem, &x->f.t, &x->f.n))
+		return -1;
+	x->b = b;
+	x->f.sock = -1;
+	x->f.dev_fd = -1;
+	x->f.next = DATA;
+	*state = x;
+	return 0;
+}
+
+static int teardown_be(void **state)
+{
+	struct fx_be *x = *state;
+	virtio_mmio_free(x->f.t);
+	assert_true(x->freed); /* the device freed its peer */
+	fake_mem_free(&x->f.mem);
+	free(x);
+	return 0;
+}
+
+static void fire(struct fake_be *b)
+{
+	uint64_t one = 1;
+	assert_int_equal(write(b->efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+}
+
+/* Guest frames of length 0, a header cut short, a runt, one byte over
+ * NET_FRAME_MAX: each a counted drop the peer never sees; then a good one
+ * reaches it whole. */
+static void test_be_tx_bad_lengths(void **state)
+{
+	struct fx_be *x = *state;
+	struct fx *f = &x->f;
+	start(f);
+	static uint8_t frame[NET_FRAME_MAX + 1];
+	fill(frame, sizeof(frame), 3);
+	post_tx1(f, frame, 0);                 /* only the virtio-net header */
+	uint64_t g = alloc_buf(f, 5);          /* not even a header */
+	struct tbuf b5 = { g, 5, false };
+	td_post(&f->mem, &f->q[TXQ], &b5, 1);
+	post_tx1(f, frame, ETH_HLEN - 1);      /* runt */
+	post_tx1(f, frame, NET_FRAME_MAX + 1); /* oversized */
+	post_tx1(f, frame, 60);
+	kick(f, TXQ);
+	for (int i = 0; i < 5; i++)
+		assert_true(td_wait_used(&f->mem, &f->q[TXQ], NULL, NULL));
+	assert_true(WAIT_STAT(f, tx_frames, 1));
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.tx_drop_bad, 4);
+	assert_int_equal(s.tx_frames, 1);
+	assert_int_equal(__atomic_load_n(&x->b->inputs, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(x->b->last_len, 60);
+	assert_memory_equal(x->b->last, frame, 60);
+}
+
+/* The peer answers from within input (during TX): the answer goes straight
+ * into a posted receive buffer. */
+static void test_be_echo(void **state)
+{
+	struct fx_be *x = *state;
+	struct fx *f = &x->f;
+	x->b->echo = true;
+	start(f);
+	uint64_t g = post_rx(f, HDR + 1518);
+	uint8_t frame[1514];
+	fill(frame, sizeof(frame), 9);
+	post_tx(f, frame, sizeof(frame));
+	expect_rx(f, g, frame, sizeof(frame));
+	assert_true(td_wait_used(&f->mem, &f->q[TXQ], NULL, NULL));
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.rx_frames, 1);
+	assert_int_equal(s.rx_drop_queue + s.rx_stalls, 0); /* never held */
+}
+
+/* A flood from the stack while the guest posts no buffers: HELD_FRAMES (512)
+ * wait, the rest are counted drops, the stack is asked for no input
+ * meanwhile, and the held frames reach the guest in order once it posts. */
+static void test_be_rx_flood_held(void **state)
+{
+	struct fx_be *x = *state;
+	struct fx *f = &x->f;
+	const unsigned burst = 2000, held = 512;
+	x->b->burst = burst;
+	start(f);
+	fire(x->b);
+	assert_true(WAIT_STAT(f, rx_drop_queue, burst - held));
+	kick(f, TXQ); /* one more round: it sees frames held */
+	for (int i = 0; i < 5000 && !__atomic_load_n(&x->b->fills_no_input, __ATOMIC_RELAXED); i++)
+		sleep_ms(1);
+	assert_true(__atomic_load_n(&x->b->fills_no_input, __ATOMIC_RELAXED) >= 1);
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.rx_drop_queue, burst - held);
+	assert_int_equal(s.rx_frames, 0);
+
+	uint64_t bufs[TQ_SIZE];
+	for (int i = 0; i < TQ_SIZE; i++)
+		bufs[i] = alloc_buf(f, HDR + 128);
+	uint8_t frame[60];
+	for (unsigned seq = 0; seq < held; seq += TQ_SIZE) {
+		for (int i = 0; i < TQ_SIZE; i++) {
+			struct tbuf b = { bufs[i], HDR + 128, true };
+			td_post(&f->mem, &f->q[RXQ], &b, 1);
+		}
+		kick(f, RXQ);
+		for (int i = 0; i < TQ_SIZE; i++) {
+			fill(frame, sizeof(frame), seq + (unsigned)i);
+			expect_rx(f, bufs[i], frame, sizeof(frame));
+		}
+	}
+	stats(f, &s);
+	assert_int_equal(s.rx_frames, held);
+	assert_int_equal(s.rx_drop_queue, burst - held);
+}
+
+/* The byte bound: frames of 60000 bytes, HELD_BYTES (4 MiB) holds 69. */
+static void test_be_rx_flood_bytes(void **state)
+{
+	struct fx_be *x = *state;
+	struct fx *f = &x->f;
+	const unsigned burst = 100, held = (4u << 20) / 60000;
+	x->b->burst = burst;
+	x->b->frame_len = 60000;
+	start(f);
+	fire(x->b);
+	assert_true(WAIT_STAT(f, rx_drop_queue, burst - held));
+	sleep_ms(20);
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_int_equal(s.rx_drop_queue, burst - held);
+	static uint8_t frame[60000];
+	fill(frame, sizeof(frame), 0);
+	uint64_t g = post_rx(f, HDR + 60000);
+	expect_rx(f, g, frame, sizeof(frame)); /* the oldest first; the rest freed with the device */
+}
+
+/* Stop (free the device) while the stack delivers every round and the guest
+ * transmits: the worker stops, the peer is freed once, nothing leaks (ASan). */
+static void test_be_stop_while_flowing(void **state)
+{
+	struct fx_be *x = *state;
+	struct fx *f = &x->f;
+	x->b->burst = 8;
+	x->b->frame_len = 1514;
+	x->b->keep_firing = true;
+	x->b->echo = true;
+	start(f);
+	fire(x->b);
+	uint8_t frame[1514];
+	fill(frame, sizeof(frame), 1);
+	for (int i = 0; i < 8; i++)
+		post_tx1(f, frame, sizeof(frame));
+	kick(f, TXQ);
+	/* The guest keeps taking frames; the stack keeps making more. */
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < 4; i++)
+			post_rx(f, HDR + 1518);
+		for (int i = 0; i < 4; i++)
+			assert_true(td_wait_used(&f->mem, &f->q[RXQ], NULL, NULL));
+	}
+	for (int i = 0; i < 4; i++)
+		post_rx(f, HDR + 1518);
+	struct virtio_net_stats s;
+	stats(f, &s);
+	assert_true(s.rx_frames >= 80);
+	assert_int_equal(__atomic_load_n(&x->b->inputs, __ATOMIC_ACQUIRE), 8);
+	virtio_mmio_free(f->t); /* frames still coming, some held */
+	f->t = NULL;
+	assert_true(x->freed);
+}
+
+/* A backend and an fd peer together are refused; both are released. */
+static void test_be_new_checks(void **state)
+{
+	(void)state;
+	struct guest_mem mem;
+	assert_int_equal(fake_mem_init(&mem), 0);
+	struct fake_be *b = calloc(1, sizeof(*b));
+	bool freed = false;
+	b->efd = eventfd(0, EFD_CLOEXEC);
+	b->freed = &freed;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	struct virtio_net_config cfg = { .backend = { &fake_be_ops, b } };
+	assert_int_equal(net_peer_from_fd(sv[0], NET_FRAMING_DGRAM, &cfg.peer), 0);
+	struct virtio_mmio_dev *t;
+	assert_int_equal(virtio_net_new(&cfg, &mem, &t, NULL), -EBADF);
+	assert_true(freed);
+	assert_int_equal(fcntl(sv[0], F_GETFD), -1); /* the peer's fd closed too */
+	close(sv[1]);
+	fake_mem_free(&mem);
+}
+
 static void test_peer_from_fd_checks(void **state)
 {
 	(void)state;
@@ -945,6 +1237,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mrg_chain_outside_ram, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_mrg_dgram, setup_dgram, teardown),
 		cmocka_unit_test_setup_teardown(test_dgram_tx_direct, setup_dgram, teardown),
+		cmocka_unit_test_setup_teardown(test_be_tx_bad_lengths, setup_be, teardown_be),
+		cmocka_unit_test_setup_teardown(test_be_echo, setup_be, teardown_be),
+		cmocka_unit_test_setup_teardown(test_be_rx_flood_held, setup_be, teardown_be),
+		cmocka_unit_test_setup_teardown(test_be_rx_flood_bytes, setup_be, teardown_be),
+		cmocka_unit_test_setup_teardown(test_be_stop_while_flowing, setup_be, teardown_be),
+		cmocka_unit_test(test_be_new_checks),
 		cmocka_unit_test(test_peer_from_fd_checks),
 		cmocka_unit_test(test_unixgram_path_vfkit),
 		cmocka_unit_test(test_unixstream_path),
