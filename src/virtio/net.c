@@ -780,10 +780,16 @@ static void net_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
 			r = process_held(n, rxq, &n->rx_used_pending);
 			more |= r > 0;
 		}
+		bool signal = false;
 		if (r >= 0 && txq->size) {
 			r = process_tx(n, txq, &used);
-			if (used && vq_should_notify(txq))
+			signal = used && vq_should_notify(txq);
+			/* An in-process peer answers within the round: one interrupt
+			 * (virtio-mmio has one per device) for both queues, below. */
+			if (signal && !be) {
 				virtio_mmio_signal_used(t);
+				signal = false;
+			}
 			more |= r > 0;
 		}
 		if (r >= 0 && be && !n->rx_violation)
@@ -796,9 +802,10 @@ static void net_run(void *dev, struct virtio_mmio_dev *t, int stop_fd)
 		}
 		if (n->rx_used_pending) {
 			n->rx_used_pending = false;
-			if (vq_should_notify(rxq))
-				virtio_mmio_signal_used(t);
+			signal |= vq_should_notify(rxq);
 		}
+		if (signal)
+			virtio_mmio_signal_used(t);
 		if (r < 0 || n->rx_violation || rxq->broken || txq->broken)
 			virtio_mmio_set_broken(t);
 	}
