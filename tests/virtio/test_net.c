@@ -842,8 +842,8 @@ static void test_peer_from_fd_checks(void **state)
 	close(pfd[0]);
 	close(pfd[1]);
 	assert_int_equal(net_peer_unixstream("/nonexistent/sock", &p), -ENOENT);
-	assert_int_equal(net_peer_tap("", &p), -EINVAL);
-	assert_int_equal(net_peer_tap("0123456789abcdefXX", &p), -EINVAL);
+	assert_int_equal(net_peer_tap("", false, &p), -EINVAL);
+	assert_int_equal(net_peer_tap("0123456789abcdefXX", true, &p), -EINVAL);
 }
 
 /* unixgram with a path: our socket is bound under $TMPDIR, the greeting comes first, the file goes at close. */
