@@ -5,7 +5,12 @@
  * multiqueue. Every received frame is preceded by a 12-byte struct
  * virtio_net_hdr_v1 (all zero but num_buffers). Offered: VERSION_1, MAC,
  * EVENT_IDX, INDIRECT_DESC, MRG_RXBUF. No offloads: the guest computes
- * checksums and segments (docs/architecture.md says why).
+ * checksums and segments (docs/architecture.md says why) -- except on a tap
+ * opened with a vnet header (the client asked for NET_FEATURE_* bits): then
+ * the requested offloads the tap takes are offered too, the header passes
+ * through both ways (the guest's read once into tx_hdr and checked against
+ * the negotiated bits; the host kernel validates the rest) and the tap's
+ * receive offloads follow the negotiated guest bits (net_activate).
  *
  * Without MRG_RXBUF a frame must fit one receive chain (a Linux guest then
  * posts 1518-byte chains and keeps MTU 1500). With it a frame takes as many

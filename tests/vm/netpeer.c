@@ -474,7 +474,7 @@ static void *tap_ping_thread(void *arg)
 
 /* ---- tap-offload / tap-bulk: a verified bulk transfer each way over the tap ---- */
 
-#define TAP_BULK (64u << 20)
+#define TAP_BULK (16u << 20)
 #define BULK_PORT_DOWN 5001 /* host -> guest */
 #define BULK_PORT_UP 5002   /* guest -> host */
 /* The guest makes the same bytes with busybox: yes LINE | head -c N. */

@@ -7,7 +7,7 @@
 # HOST_TSO6) on a tap cktap0 in a private network namespace, then the same
 # tap with features 0 (tests/vm/netpeer.c, tap-offload and tap-bulk; the
 # guest side is tests/vm/net/tap-guest.sh): with offloads the guest
-# negotiates CSUM, GUEST_CSUM, GUEST_TSO4/6, HOST_TSO4/6, a 64 MiB TCP
+# negotiates CSUM, GUEST_CSUM, GUEST_TSO4/6, HOST_TSO4/6, a 16 MiB TCP
 # transfer each way arrives intact (md5 in the guest, a byte compare here),
 # and the tap's frames average more than 1,514 bytes both ways (the host
 # kernel segments and checksums); without, none is negotiated and no frame
