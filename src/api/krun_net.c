@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/virtio_net.h>
+
 #include "libkrun.h"
 #include "api/ctx.h"
 #include "api/export.h"
@@ -20,6 +22,17 @@
 #define NET_ALL_FEATURES                                                                     \
 	(NET_FEATURE_CSUM | NET_FEATURE_GUEST_CSUM | NET_FEATURE_GUEST_TSO4 | NET_FEATURE_GUEST_TSO6 | \
 	 NET_FEATURE_GUEST_UFO | NET_FEATURE_HOST_TSO4 | NET_FEATURE_HOST_TSO6 | NET_FEATURE_HOST_UFO)
+
+/* libkrun hands these bits to the guest as virtio-net feature bits, and so
+ * does the device (src/virtio/net.c, on a tap). */
+_Static_assert(NET_FEATURE_CSUM == 1 << VIRTIO_NET_F_CSUM, "CSUM");
+_Static_assert(NET_FEATURE_GUEST_CSUM == 1 << VIRTIO_NET_F_GUEST_CSUM, "GUEST_CSUM");
+_Static_assert(NET_FEATURE_GUEST_TSO4 == 1 << VIRTIO_NET_F_GUEST_TSO4, "GUEST_TSO4");
+_Static_assert(NET_FEATURE_GUEST_TSO6 == 1 << VIRTIO_NET_F_GUEST_TSO6, "GUEST_TSO6");
+_Static_assert(NET_FEATURE_GUEST_UFO == 1 << VIRTIO_NET_F_GUEST_UFO, "GUEST_UFO");
+_Static_assert(NET_FEATURE_HOST_TSO4 == 1 << VIRTIO_NET_F_HOST_TSO4, "HOST_TSO4");
+_Static_assert(NET_FEATURE_HOST_TSO6 == 1 << VIRTIO_NET_F_HOST_TSO6, "HOST_TSO6");
+_Static_assert(NET_FEATURE_HOST_UFO == 1 << VIRTIO_NET_F_HOST_UFO, "HOST_UFO");
 
 /* Store one device; path is copied. */
 static int add_net(uint32_t ctx_id, enum ckrun_net_kind kind, const char *path, int fd, bool vfkit,

@@ -16,6 +16,7 @@
 
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 
 #define VFKIT_MAGIC "VFKT"
 /* Socket names tried under $TMPDIR before giving up (another VM of this
@@ -155,7 +156,24 @@ fail:
 	return err;
 }
 
-int net_peer_tap(const char *name, struct net_peer *out)
+/* The receive offloads the tap takes, from the largest set down (a kernel
+ * may refuse UFO: QEMU retries without it too). None set afterwards. */
+static unsigned tap_probe_offloads(int fd)
+{
+	static const unsigned tries[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_UFO,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+		TUN_F_CSUM,
+	};
+	unsigned got = 0;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]) && !got; i++)
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tries[i]) == 0)
+			got = tries[i];
+	(void)ioctl(fd, TUNSETOFFLOAD, 0UL);
+	return got;
+}
+
+int net_peer_tap(const char *name, bool vnet_hdr, struct net_peer *out)
 {
 	size_t n = name ? strlen(name) : 0;
 	if (n == 0 || n >= IFNAMSIZ)
@@ -163,16 +181,29 @@ int net_peer_tap(const char *name, struct net_peer *out)
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	unsigned int have = 0;
+	if (vnet_hdr && (ioctl(fd, TUNGETFEATURES, &have) < 0 || !(have & IFF_VNET_HDR)))
+		vnet_hdr = false; /* an old kernel: a plain tap, no offloads offered */
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, name, n);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int err = -errno;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_hdr ? IFF_VNET_HDR : 0);
+	int err = 0;
+	int hdr_len = (int)sizeof(struct virtio_net_hdr_v1);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || (vnet_hdr && ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0)) {
+		err = -errno;
 		close(fd);
 		return err;
 	}
-	*out = (struct net_peer){ .fd = fd, .framing = NET_FRAMING_DGRAM, .is_socket = false };
+	*out = (struct net_peer){ .fd = fd, .framing = NET_FRAMING_DGRAM, .is_socket = false,
+				  .vnet_hdr = vnet_hdr, .tap_offloads = vnet_hdr ? tap_probe_offloads(fd) : 0 };
+	return 0;
+}
+
+int net_peer_tap_set_offload(const struct net_peer *p, unsigned tun_flags)
+{
+	if (ioctl(p->fd, TUNSETOFFLOAD, (unsigned long)tun_flags) < 0)
+		return -errno;
 	return 0;
 }
 

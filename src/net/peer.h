@@ -38,6 +38,11 @@ struct net_peer {
 	int fd;                 /* connected, O_NONBLOCK, O_CLOEXEC where we created it */
 	enum net_framing framing;
 	bool is_socket;         /* false for tap: write(2) instead of send(2) */
+	/* Tap opened with IFF_VNET_HDR: every read and write starts with a
+	 * 12-byte struct virtio_net_hdr_v1 (TUNSETVNETHDRSZ), which the device
+	 * passes through between the guest and the host kernel. */
+	bool vnet_hdr;
+	unsigned tap_offloads;  /* vnet_hdr: the TUN_F_* receive offloads TUNSETOFFLOAD accepted */
 	char *bound_path;       /* unixgram with a path: our own socket file, unlinked on close */
 };
 
@@ -56,8 +61,18 @@ int net_peer_unixstream(const char *path, struct net_peer *out);
  */
 int net_peer_unixgram(const char *path, bool vfkit, struct net_peer *out);
 
-/* Attach to the existing tap interface `name` (IFF_TAP | IFF_NO_PI). 0 or -errno. */
-int net_peer_tap(const char *name, struct net_peer *out);
+/*
+ * Attach to the existing tap interface `name` (IFF_TAP | IFF_NO_PI). With
+ * vnet_hdr (the client asked for offloads) also IFF_VNET_HDR, if the kernel
+ * has it (TUNGETFEATURES; without it the tap stays plain and out->vnet_hdr
+ * false), a 12-byte header (TUNSETVNETHDRSZ), and the receive offloads the
+ * tap accepts probed into out->tap_offloads; the tap is left with none set
+ * until the guest's driver negotiates (net_peer_tap_set_offload). 0 or -errno.
+ */
+int net_peer_tap(const char *name, bool vnet_hdr, struct net_peer *out);
+
+/* TUNSETOFFLOAD: what the tap may hand us (TUN_F_CSUM, TUN_F_TSO4, ...). 0 or -errno. */
+int net_peer_tap_set_offload(const struct net_peer *p, unsigned tun_flags);
 
 /* Close the fd and unlink a bound socket file. Safe on a closed peer (fd -1). */
 void net_peer_close(struct net_peer *p);

@@ -43,6 +43,7 @@ struct virtio_mmio_dev {
 	uint32_t int_status;  /* atomic: the worker sets bits, the vCPU acks */
 	uint32_t dev_feat_sel;
 	uint32_t drv_feat_sel;
+	uint64_t features;    /* offered: ops->features or ops->device_features(dev) */
 	uint64_t driver_features;
 	uint32_t queue_sel;
 	uint32_t shm_sel;
@@ -85,6 +86,7 @@ int virtio_mmio_new(const struct virtio_dev_ops *ops, void *dev, const struct gu
 		goto err_dev;
 	t->ops = ops;
 	t->dev = dev;
+	t->features = ops->device_features ? ops->device_features(dev) : ops->features;
 	t->mem = *mem;
 	t->irq_fd = -1;
 	t->stop_fd = -1;
@@ -334,7 +336,7 @@ static uint32_t read_reg(struct virtio_mmio_dev *t, uint64_t offset)
 	case VIRTIO_MMIO_DEVICE_FEATURES:
 		if (t->dev_feat_sel > 1)
 			return 0;
-		return (uint32_t)(t->ops->features >> (32 * t->dev_feat_sel));
+		return (uint32_t)(t->features >> (32 * t->dev_feat_sel));
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return sel_queue(t) ? t->ops->queue_num_max : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -370,7 +372,7 @@ static uint32_t read_reg(struct virtio_mmio_dev *t, uint64_t offset)
 static bool features_acceptable(const struct virtio_mmio_dev *t)
 {
 	uint64_t f = t->driver_features;
-	return (f & ~t->ops->features) == 0 && (f & (1ULL << VIRTIO_F_VERSION_1));
+	return (f & ~t->features) == 0 && (f & (1ULL << VIRTIO_F_VERSION_1));
 }
 
 static void write_status(struct virtio_mmio_dev *t, uint32_t v)

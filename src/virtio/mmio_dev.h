@@ -38,6 +38,10 @@ struct virtio_dev_ops {
 	int num_queues;                   /* <= VIRTIO_MMIO_MAX_QUEUES */
 	uint16_t queue_num_max;
 	uint64_t features;                /* offered; VIRTIO_F_VERSION_1 is required */
+	/* Offered instead of .features when they depend on the device's
+	 * configuration (virtio-net on a tap with offloads); asked once, in
+	 * virtio_mmio_new. May be NULL. */
+	uint64_t (*device_features)(void *dev);
 	uint32_t config_len;              /* bytes of device config space */
 	/* Copy config bytes [off, off+len) into buf; the transport checked the bounds. */
 	void (*config_read)(void *dev, uint32_t off, void *buf, uint32_t len);

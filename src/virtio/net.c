@@ -5,7 +5,12 @@
  * multiqueue. Every received frame is preceded by a 12-byte struct
  * virtio_net_hdr_v1 (all zero but num_buffers). Offered: VERSION_1, MAC,
  * EVENT_IDX, INDIRECT_DESC, MRG_RXBUF. No offloads: the guest computes
- * checksums and segments (docs/architecture.md says why).
+ * checksums and segments (docs/architecture.md says why) -- except on a tap
+ * opened with a vnet header (the client asked for NET_FEATURE_* bits): then
+ * the requested offloads the tap takes are offered too, the header passes
+ * through both ways (the guest's read once into tx_hdr and checked against
+ * the negotiated bits; the host kernel validates the rest) and the tap's
+ * receive offloads follow the negotiated guest bits (net_activate).
  *
  * Without MRG_RXBUF a frame must fit one receive chain (a Linux guest then
  * posts 1518-byte chains and keeps MTU 1500). With it a frame takes as many
@@ -63,6 +68,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <linux/if_tun.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
@@ -97,7 +103,8 @@ struct virtio_net {
 	struct virtio_mmio_dev *t;
 	struct net_peer peer;
 	struct virtio_net_config_wire cfg;
-	uint32_t requested_features; /* the client's NET_FEATURE_* bits (none implemented) */
+	uint64_t offloads;       /* offload bits offered (tap with a vnet header only) */
+	uint64_t neg;            /* driver features of this activation */
 	char name[16];
 
 	struct net_backend be;      /* in-process peer (ops NULL: the fd peer) */
@@ -118,6 +125,7 @@ struct virtio_net {
 	struct vq_chain rx_chain; /* worker only: RX (an in-process peer delivers during TX) */
 	struct iovec *tx_iov;    /* IOV_MAX entries: one frame sent straight from guest memory */
 	bool mrg;                /* MRG_RXBUF negotiated in this activation */
+	struct virtio_net_hdr_v1 tx_hdr; /* worker only: the header of the frame being sent (vnet_hdr) */
 	struct vq_used *rx_used; /* NET_QUEUE_SIZE entries: the chains of one merged frame */
 
 	/* In-process peer, worker only. */
@@ -138,6 +146,101 @@ void virtio_net_get_stats(const struct virtio_net *n, struct virtio_net_stats *s
 	uint64_t *dst = (uint64_t *)s;
 	for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+#define F(bit) (1ULL << (bit))
+
+/* The receive offloads a driver with these features takes, as TUN_F_* bits. */
+static unsigned tun_offloads(uint64_t f)
+{
+	if (!(f & F(VIRTIO_NET_F_GUEST_CSUM)))
+		return 0;
+	return TUN_F_CSUM | (f & F(VIRTIO_NET_F_GUEST_TSO4) ? TUN_F_TSO4 : 0) |
+	       (f & F(VIRTIO_NET_F_GUEST_TSO6) ? TUN_F_TSO6 : 0) | (f & F(VIRTIO_NET_F_GUEST_UFO) ? TUN_F_UFO : 0);
+}
+
+/*
+ * The offload bits offered: those the client asked for that this peer can
+ * carry. Only a tap with a vnet header can (the host kernel checksums and
+ * segments); every other peer takes plain frames. Transmit offloads need
+ * IFF_VNET_HDR only; receive offloads what TUNSETOFFLOAD accepted. A bit
+ * whose prerequisite is not offered is not offered either (virtio 1.x
+ * 5.1.3.1: the TSO/UFO bits need their CSUM bit).
+ */
+static uint64_t tap_offer(const struct net_peer *p, uint64_t asked)
+{
+	if (!p->vnet_hdr)
+		return 0;
+	uint64_t o = 0;
+	if (asked & F(VIRTIO_NET_F_CSUM))
+		o |= F(VIRTIO_NET_F_CSUM) |
+		     (asked & (F(VIRTIO_NET_F_HOST_TSO4) | F(VIRTIO_NET_F_HOST_TSO6) | F(VIRTIO_NET_F_HOST_UFO)));
+	if ((asked & F(VIRTIO_NET_F_GUEST_CSUM)) && (p->tap_offloads & TUN_F_CSUM)) {
+		o |= F(VIRTIO_NET_F_GUEST_CSUM);
+		if ((asked & F(VIRTIO_NET_F_GUEST_TSO4)) && (p->tap_offloads & TUN_F_TSO4))
+			o |= F(VIRTIO_NET_F_GUEST_TSO4);
+		if ((asked & F(VIRTIO_NET_F_GUEST_TSO6)) && (p->tap_offloads & TUN_F_TSO6))
+			o |= F(VIRTIO_NET_F_GUEST_TSO6);
+		if ((asked & F(VIRTIO_NET_F_GUEST_UFO)) && (p->tap_offloads & TUN_F_UFO))
+			o |= F(VIRTIO_NET_F_GUEST_UFO);
+	}
+	return o;
+}
+
+/* The gso_type (without the ECN bit) is one these features allow. */
+static bool gso_allowed(uint8_t gso, uint64_t f, unsigned tso4, unsigned tso6, unsigned ufo)
+{
+	switch (gso) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return f & F(tso4);
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return f & F(tso6);
+	case VIRTIO_NET_HDR_GSO_UDP:
+		return f & F(ufo);
+	default:
+		return false;
+	}
+}
+
+/*
+ * The guest's header of a frame for the tap (a host copy, read once): true
+ * if it asks only for what was negotiated. The host kernel checks the rest
+ * (csum_start/offset and hdr_len against the frame) and refuses a bad one
+ * with EINVAL, counted as tx_drop_hdr too. Unknown flag bits are ignored
+ * (virtio 1.x 5.1.6.2.2) and num_buffers means nothing on transmit.
+ */
+static bool tx_hdr_fix(const struct virtio_net *n, struct virtio_net_hdr_v1 *h)
+{
+	h->flags &= VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->num_buffers = 0;
+	if (h->flags && !(n->neg & F(VIRTIO_NET_F_CSUM)))
+		return false;
+	if (h->gso_type & VIRTIO_NET_HDR_GSO_ECN)
+		return false; /* HOST_ECN is never offered */
+	if (!gso_allowed(h->gso_type, n->neg, VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_HOST_UFO))
+		return false;
+	return h->gso_type == VIRTIO_NET_HDR_GSO_NONE || le16toh(h->gso_size) != 0;
+}
+
+/*
+ * The tap's header of a received frame: true if this driver may take it. The
+ * tap hands only what TUNSETOFFLOAD allowed, but a frame read before a
+ * driver reset may have been allowed by the previous driver. DATA_VALID
+ * without GUEST_CSUM is dropped from the flags (the frame is checksummed).
+ */
+static bool rx_hdr_fix(const struct virtio_net *n, struct virtio_net_hdr_v1 *h)
+{
+	bool csum = n->neg & F(VIRTIO_NET_F_GUEST_CSUM);
+	h->flags &= csum ? (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID) : VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h->num_buffers = 0;
+	if ((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !csum)
+		return false;
+	if (h->gso_type & VIRTIO_NET_HDR_GSO_ECN)
+		return false; /* GUEST_ECN is never offered */
+	return gso_allowed(h->gso_type, n->neg, VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6,
+			   VIRTIO_NET_F_GUEST_UFO);
 }
 
 static void net_config_read(void *dev, uint32_t off, void *buf, uint32_t len)
@@ -188,7 +291,10 @@ static bool tx_flush(struct virtio_net *n)
 				return true;
 			}
 			/* e.g. a tap that is down (EIO), or a frame the peer refuses: this frame only. */
-			COUNT(n, tx_drop_peer, 1);
+			if (errno == EINVAL && n->peer.vnet_hdr)
+				COUNT(n, tx_drop_hdr, 1); /* the host kernel refused the guest's header */
+			else
+				COUNT(n, tx_drop_peer, 1);
 			break;
 		}
 		if (n->peer.framing == NET_FRAMING_DGRAM)
@@ -238,20 +344,22 @@ static void iov_copy_in(const struct iovec *iov, int cnt, size_t skip, const uin
 
 /*
  * Send a frame straight from the guest's buffers while nothing waits in
- * txbuf (one copy, by the kernel, instead of two). true: done with it (sent
- * whole; a stream's unsent tail, at most one frame, copied into txbuf; or a
- * counted loss); false: nothing sent, buffer it as before. The frame's bytes
- * are not looked at, only passed on; its length is the host's copy.
+ * txbuf (one copy, by the kernel, instead of two). pre: what goes before it
+ * (a stream's length, a vnet header), in host memory. true: done with it
+ * (sent whole; a stream's unsent tail, at most one frame, copied into
+ * txbuf; or a counted loss); false: nothing sent, buffer it as before. The
+ * frame's bytes are not looked at, only passed on; its length is the host's
+ * copy.
  */
-static bool tx_direct(struct virtio_net *n, const struct vq_chain *c, size_t flen)
+static bool tx_direct(struct virtio_net *n, const struct vq_chain *c, size_t flen, const uint8_t *pre,
+		      size_t prelen)
 {
 	bool dgram = n->peer.framing == NET_FRAMING_DGRAM;
-	size_t need = flen + (dgram ? 0 : NET_STREAM_PREFIX);
-	uint32_t be = htobe32((uint32_t)flen);
+	size_t need = flen + prelen;
 	struct iovec *v = n->tx_iov;
 	int cnt = 0;
-	if (!dgram)
-		v[cnt++] = (struct iovec){ .iov_base = &be, .iov_len = sizeof(be) };
+	if (prelen)
+		v[cnt++] = (struct iovec){ .iov_base = (void *)pre, .iov_len = prelen };
 	const struct iovec *rd = vq_chain_rd(c);
 	size_t skip = HDR_LEN;
 	for (int i = 0; i < c->nr_rd; i++) {
@@ -277,7 +385,10 @@ static bool tx_direct(struct virtio_net *n, const struct vq_chain *c, size_t fle
 	if (w < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
 			return false;
-		COUNT(n, tx_drop_peer, 1);
+		if (errno == EINVAL && n->peer.vnet_hdr)
+			COUNT(n, tx_drop_hdr, 1); /* the host kernel refused the guest's header */
+		else
+			COUNT(n, tx_drop_peer, 1);
 		if (!dgram || fatal_send_errno(errno))
 			peer_fail(n);
 		return true;
@@ -288,16 +399,23 @@ static bool tx_direct(struct virtio_net *n, const struct vq_chain *c, size_t fle
 		return true; /* a datagram is all or nothing */
 	/* The stream took part of it: the rest waits for POLLOUT, in order. */
 	size_t done = (size_t)w, pos = 0;
-	if (done < NET_STREAM_PREFIX) {
-		memcpy(n->txbuf, (const uint8_t *)&be + done, NET_STREAM_PREFIX - done);
-		pos = NET_STREAM_PREFIX - done;
-		done = NET_STREAM_PREFIX;
+	if (done < prelen) {
+		memcpy(n->txbuf, pre + done, prelen - done);
+		pos = prelen - done;
+		done = prelen;
 	}
-	iov_copy_out(rd, c->nr_rd, HDR_LEN + (done - NET_STREAM_PREFIX), n->txbuf + pos, need - done);
+	iov_copy_out(rd, c->nr_rd, HDR_LEN + (done - prelen), n->txbuf + pos, need - done);
 	n->tx_off = 0;
 	n->tx_len = pos + (need - done);
 	n->tx_buf_frames = 1;
 	return true;
+}
+
+/* The guest's vnet header of chain c into n->tx_hdr (read once): true if it may go to the tap. */
+static bool tx_vnet_hdr(struct virtio_net *n, const struct vq_chain *c)
+{
+	iov_copy_out(vq_chain_rd(c), c->nr_rd, 0, (uint8_t *)&n->tx_hdr, HDR_LEN);
+	return tx_hdr_fix(n, &n->tx_hdr);
 }
 
 /*
@@ -329,10 +447,16 @@ static int process_tx(struct virtio_net *n, struct vq *q, bool *used)
 		/* rd_len was summed from lengths copied once out of the ring. */
 		if (c->rd_len < HDR_LEN + ETH_HLEN || c->rd_len - HDR_LEN > NET_FRAME_MAX) {
 			COUNT(n, tx_drop_bad, 1);
+		} else if (n->peer.vnet_hdr && !tx_vnet_hdr(n, c)) {
+			COUNT(n, tx_drop_hdr, 1);
 		} else {
 			bool dgram = n->peer.framing == NET_FRAMING_DGRAM;
 			size_t flen = c->rd_len - HDR_LEN;
-			size_t need = flen + (dgram ? 0 : NET_STREAM_PREFIX);
+			/* What goes before the frame: a stream's length or the tap's vnet header. */
+			uint32_t be = htobe32((uint32_t)flen);
+			const uint8_t *pre = dgram ? (const uint8_t *)&n->tx_hdr : (const uint8_t *)&be;
+			size_t prelen = dgram ? (n->peer.vnet_hdr ? HDR_LEN : 0) : NET_STREAM_PREFIX;
+			size_t need = flen + prelen;
 			/* A datagram peer holds one frame here, a stream peer up to TX_BUF_CAP. */
 			bool full = n->tx_len > n->tx_off && (dgram || TX_BUF_CAP - n->tx_len < need);
 			if (full && !tx_flush(n)) {
@@ -355,15 +479,12 @@ static int process_tx(struct virtio_net *n, struct vq *q, bool *used)
 			}
 			if (n->peer_dead) {
 				COUNT(n, tx_drop_peer, 1);
-			} else if (flen >= TX_DIRECT_MIN && n->tx_len == n->tx_off && tx_direct(n, c, flen)) {
+			} else if (flen >= TX_DIRECT_MIN && n->tx_len == n->tx_off && tx_direct(n, c, flen, pre, prelen)) {
 				/* sent, or its tail buffered, or counted */
 			} else {
 				uint8_t *p = n->txbuf + n->tx_len;
-				if (!dgram) {
-					uint32_t be = htobe32((uint32_t)flen);
-					memcpy(p, &be, sizeof(be));
-					p += sizeof(be);
-				}
+				memcpy(p, pre, prelen);
+				p += prelen;
 				iov_copy_out(vq_chain_rd(c), c->nr_rd, HDR_LEN, p, flen);
 				n->tx_len += need;
 				n->tx_buf_frames++;
@@ -400,8 +521,9 @@ static bool rx_room(const struct virtio_net *n)
 static bool rx_next(struct virtio_net *n, const uint8_t **frame, size_t *len)
 {
 	if (n->peer.framing == NET_FRAMING_DGRAM) {
-		*frame = n->rxbuf;
-		*len = n->rx_end;
+		size_t pre = n->peer.vnet_hdr ? HDR_LEN : 0; /* the tap's header, at rxbuf */
+		*frame = n->rxbuf + pre;
+		*len = n->rx_end - pre;
 		return n->rx_have;
 	}
 	for (;;) {
@@ -457,14 +579,15 @@ static bool rx_fill(struct virtio_net *n)
 		return false;
 	if (n->peer.framing == NET_FRAMING_DGRAM) {
 		/* One byte more than the largest frame shows a truncated datagram. */
-		ssize_t r = read(n->peer.fd, n->rxbuf, NET_FRAME_MAX + 1);
+		size_t pre = n->peer.vnet_hdr ? HDR_LEN : 0;
+		ssize_t r = read(n->peer.fd, n->rxbuf, pre + NET_FRAME_MAX + 1);
 		if (r < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return false;
 			peer_fail(n);
 			return false;
 		}
-		if (r < ETH_HLEN || r > (ssize_t)NET_FRAME_MAX) {
+		if (r < (ssize_t)(pre + ETH_HLEN) || r > (ssize_t)(pre + NET_FRAME_MAX)) {
 			COUNT(n, rx_drop_bad_len, 1);
 			return true;
 		}
@@ -535,11 +658,10 @@ static int rx_pop(struct virtio_net *n, struct vq *q)
 	}
 }
 
-static int rx_merged(struct virtio_net *n, struct vq *q, const uint8_t *frame, size_t len, bool *used)
+static int rx_merged(struct virtio_net *n, struct vq *q, struct virtio_net_hdr_v1 h, const uint8_t *frame,
+		     size_t len, bool *used)
 {
 	const size_t total = HDR_LEN + len;
-	struct virtio_net_hdr_v1 h;
-	memset(&h, 0, sizeof(h));
 	/* Where the first chain keeps its header: num_buffers is known last. */
 	struct iovec hdr_iov[HDR_LEN];
 	int hdr_cnt = 0;
@@ -600,14 +722,16 @@ static int rx_merged(struct virtio_net *n, struct vq *q, const uint8_t *frame, s
 }
 
 /*
- * One frame into the guest's receive buffers. 1: done with it (delivered or
- * a counted drop); 0: the guest must post buffers first (rx_blocked is set,
- * the frame stays with the caller); -EIO on a violation.
+ * One frame, after the virtio-net header h (num_buffers is set here), into
+ * the guest's receive buffers. 1: done with it (delivered or a counted
+ * drop); 0: the guest must post buffers first (rx_blocked is set, the frame
+ * stays with the caller); -EIO on a violation.
  */
-static int rx_place(struct virtio_net *n, struct vq *q, const uint8_t *frame, size_t len, bool *used)
+static int rx_place(struct virtio_net *n, struct vq *q, struct virtio_net_hdr_v1 h, const uint8_t *frame,
+		    size_t len, bool *used)
 {
 	if (n->mrg)
-		return rx_merged(n, q, frame, len, used);
+		return rx_merged(n, q, h, frame, len, used);
 	for (;;) {
 		int r = rx_pop(n, q);
 		if (r <= 0)
@@ -626,8 +750,6 @@ static int rx_place(struct virtio_net *n, struct vq *q, const uint8_t *frame, si
 			vq_unpop(q); /* the buffer may fit the next frame */
 			return 1;
 		}
-		struct virtio_net_hdr_v1 h;
-		memset(&h, 0, sizeof(h));
 		h.num_buffers = htole16(1);
 		iov_copy_in(vq_chain_wr(c), c->nr_wr, 0, (const uint8_t *)&h, HDR_LEN);
 		iov_copy_in(vq_chain_wr(c), c->nr_wr, HDR_LEN, frame, len);
@@ -651,7 +773,18 @@ static int process_rx(struct virtio_net *n, struct vq *q, bool *used)
 				continue;
 			return 0;
 		}
-		int r = rx_place(n, q, frame, len, used);
+		/* All zero from a plain peer; a tap's own (rxbuf starts with it) with a vnet header. */
+		struct virtio_net_hdr_v1 h;
+		memset(&h, 0, sizeof(h));
+		if (n->peer.vnet_hdr) {
+			memcpy(&h, n->rxbuf, HDR_LEN);
+			if (!rx_hdr_fix(n, &h)) {
+				COUNT(n, rx_drop_hdr, 1);
+				rx_consume(n, len);
+				continue;
+			}
+		}
+		int r = rx_place(n, q, h, frame, len, used);
 		if (r <= 0)
 			return r;
 		rx_consume(n, len);
@@ -676,7 +809,9 @@ static int process_held(struct virtio_net *n, struct vq *q, bool *used)
 {
 	for (int k = 0; k < BUDGET && n->held_len; k++) {
 		struct held_frame *h = n->held[n->held_head];
-		int r = rx_place(n, q, h->data, h->len, used);
+		struct virtio_net_hdr_v1 hdr;
+		memset(&hdr, 0, sizeof(hdr)); /* an in-process peer's frames are plain */
+		int r = rx_place(n, q, hdr, h->data, h->len, used);
 		if (r <= 0)
 			return r;
 		held_pop(n);
@@ -694,7 +829,9 @@ static void be_deliver(void *dev, const uint8_t *frame, size_t len)
 	}
 	/* Straight into the ring unless older frames wait (order is kept). */
 	if (!n->held_len && !n->rx_blocked && !n->rx_violation && n->rxq && n->rxq->size) {
-		int r = rx_place(n, n->rxq, frame, len, &n->rx_used_pending);
+		struct virtio_net_hdr_v1 hdr;
+		memset(&hdr, 0, sizeof(hdr));
+		int r = rx_place(n, n->rxq, hdr, frame, len, &n->rx_used_pending);
 		if (r > 0)
 			return;
 		if (r < 0)
@@ -819,7 +956,15 @@ static int net_activate(void *dev, struct virtio_mmio_dev *t)
 	n->t = t;
 	n->rx_blocked = false;
 	n->rx_violation = false;
-	n->mrg = virtio_mmio_driver_features(t) & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
+	n->neg = virtio_mmio_driver_features(t);
+	n->mrg = n->neg & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
+	if (n->peer.vnet_hdr) {
+		/* What the tap may hand us is what this driver takes (QEMU does
+		 * the same on the guest's features). */
+		int err = net_peer_tap_set_offload(&n->peer, tun_offloads(n->neg));
+		if (err)
+			return err;
+	}
 	/* A frame the previous driver had not received yet, or a stream frame
 	 * half written to the peer, is the peer connection's, not the driver's:
 	 * it stays for this activation. */
@@ -832,17 +977,18 @@ static void report_losses(const struct virtio_net *n)
 	struct virtio_net_stats s;
 	virtio_net_get_stats(n, &s);
 	uint64_t lost = s.rx_drop_big + s.rx_drop_bad_len + s.rx_drop_partial + s.rx_buf_unusable +
-			s.tx_drop_bad + s.tx_drop_peer + s.rx_drop_queue;
+			s.tx_drop_bad + s.tx_drop_peer + s.tx_drop_hdr + s.rx_drop_hdr + s.rx_drop_queue;
 	if (!lost && !s.peer_failed)
 		return;
 	fprintf(stderr,
 		"ckrun: network device %s: %s; dropped: rx too big for the guest's buffer %" PRIu64
 		", rx bad length %" PRIu64 ", rx cut by the peer's close %" PRIu64 ", rx buffers unusable %" PRIu64
-		", tx bad %" PRIu64 ", tx to a failed peer %" PRIu64 ", rx with no guest buffer and a full queue %" PRIu64
+		", tx bad %" PRIu64 ", tx to a failed peer %" PRIu64 ", tx bad vnet header %" PRIu64
+		", rx vnet header not negotiated %" PRIu64 ", rx with no guest buffer and a full queue %" PRIu64
 		" (delivered rx %" PRIu64 ", tx %" PRIu64 ")\n",
 		n->name[0] ? n->name : "?", s.peer_failed ? "the peer closed or failed" : "peer still connected",
 		s.rx_drop_big, s.rx_drop_bad_len, s.rx_drop_partial, s.rx_buf_unusable, s.tx_drop_bad, s.tx_drop_peer,
-		s.rx_drop_queue, s.rx_frames, s.tx_frames);
+		s.tx_drop_hdr, s.rx_drop_hdr, s.rx_drop_queue, s.rx_frames, s.tx_frames);
 }
 
 static void net_free(void *dev)
@@ -863,13 +1009,18 @@ static void net_free(void *dev)
 	free(n);
 }
 
+static uint64_t net_device_features(void *dev)
+{
+	const struct virtio_net *n = dev;
+	return (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_RING_F_EVENT_IDX) |
+	       (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | (1ULL << VIRTIO_NET_F_MRG_RXBUF) | n->offloads;
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
 	.num_queues = NET_NUM_QUEUES,
 	.queue_num_max = NET_QUEUE_SIZE,
-	.features = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) |
-		    (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
-		    (1ULL << VIRTIO_NET_F_MRG_RXBUF),
+	.device_features = net_device_features,
 	.config_len = sizeof(struct virtio_net_config_wire),
 	.config_read = net_config_read,
 	.activate = net_activate,
@@ -908,7 +1059,8 @@ int virtio_net_new(const struct virtio_net_config *cfg, const struct guest_mem *
 	if (n->be.ops)
 		n->be.ops->attach(n->be.be, be_deliver, n);
 	memcpy(n->cfg.mac, cfg->mac, sizeof(n->cfg.mac));
-	n->requested_features = cfg->features;
+	/* NET_FEATURE_* are the virtio-net bits of the same numbers (api/krun_net.c checks). */
+	n->offloads = tap_offer(&n->peer, cfg->features);
 	if (cfg->name)
 		snprintf(n->name, sizeof(n->name), "%s", cfg->name);
 	if (net)

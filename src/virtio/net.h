@@ -21,8 +21,10 @@ struct virtio_net_config {
 	struct net_peer peer;
 	struct net_backend backend;
 	uint8_t mac[6];
-	/* NET_FEATURE_* bits the client asked for (libkrun's API). The device
-	 * offers only those it implements; today none (docs/api.md). */
+	/* NET_FEATURE_* bits the client asked for (libkrun's API; each is the
+	 * VIRTIO_NET_F_* bit of the same number). Offered to the guest only on
+	 * a tap opened with a vnet header (peer.vnet_hdr), as far as the tap
+	 * takes them; every other peer carries plain frames (docs/api.md). */
 	uint32_t features;
 	/* The guest's name for it ("eth0"), for the loss summary printed on
 	 * stderr when the device goes away after dropping frames. May be NULL. */
@@ -43,6 +45,10 @@ struct virtio_net_stats {
 	uint64_t tx_stalls;             /* times the guest's transmit queue waited for the peer */
 	uint64_t rx_drop_queue;         /* in-process peer: frame for a guest with no buffers, queue full */
 	uint64_t peer_failed;           /* 1 once the peer is closed, failed or broke the framing */
+	uint64_t tx_drop_hdr;           /* tap with a vnet header: the guest's header asked for what was not
+					 * negotiated, or the host kernel refused it (EINVAL) */
+	uint64_t rx_drop_hdr;           /* tap with a vnet header: the tap's header needs an offload this
+					 * driver did not negotiate (a frame read before a driver reset) */
 };
 
 struct virtio_net;

@@ -33,7 +33,7 @@ static int open_peer(const struct ckrun_net *n, struct net_peer *p)
 {
 	enum net_framing fr = n->kind == CKRUN_NET_UNIXSTREAM ? NET_FRAMING_STREAM : NET_FRAMING_DGRAM;
 	if (n->kind == CKRUN_NET_TAP)
-		return net_peer_tap(n->path, p);
+		return net_peer_tap(n->path, n->features != 0, p); /* offloads need the vnet header */
 	if (n->path)
 		return n->kind == CKRUN_NET_UNIXSTREAM ? net_peer_unixstream(n->path, p)
 						       : net_peer_unixgram(n->path, n->vfkit, p);

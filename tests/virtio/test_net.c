@@ -265,6 +265,42 @@ static void test_config_and_features(void **state)
 	assert_int_equal(virtio_mmio_num_queues(f->t), 2);
 }
 
+/* A socket peer asked for every offload (COMPAT_NET_FEATURES and more) still
+ * offers none: only a tap with a vnet header can carry them (test_net_tap.c). */
+static void test_socket_peer_no_offloads(void **state)
+{
+	(void)state;
+	const uint64_t offl = (1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+			      (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |
+			      (1ULL << VIRTIO_NET_F_GUEST_UFO) | (1ULL << VIRTIO_NET_F_HOST_TSO4) |
+			      (1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_UFO);
+	for (int type = 0; type < 2; type++) {
+		struct guest_mem mem;
+		int sv[2];
+		assert_int_equal(fake_mem_init(&mem), 0);
+		assert_int_equal(socketpair(AF_UNIX, (type ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0, sv), 0);
+		struct virtio_net_config cfg = { .features = (uint32_t)offl };
+		memcpy(cfg.mac, MAC, 6);
+		assert_int_equal(net_peer_from_fd(sv[0], type ? NET_FRAMING_DGRAM : NET_FRAMING_STREAM, &cfg.peer), 0);
+		assert_false(cfg.peer.vnet_hdr);
+		struct virtio_mmio_dev *t;
+		assert_int_equal(virtio_net_new(&cfg, &mem, &t, NULL), 0);
+		td_wr(t, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+		uint64_t feat = virtio_mmio_read(t, VIRTIO_MMIO_DEVICE_FEATURES, 4);
+		td_wr(t, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+		feat |= (uint64_t)virtio_mmio_read(t, VIRTIO_MMIO_DEVICE_FEATURES, 4) << 32;
+		assert_int_equal(feat, (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_NET_F_MAC) |
+					       (1ULL << VIRTIO_RING_F_EVENT_IDX) | (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |
+					       (1ULL << VIRTIO_NET_F_MRG_RXBUF));
+		/* A driver asking for an offload anyway is refused at FEATURES_OK. */
+		td_negotiate(t, FEAT | (1ULL << VIRTIO_NET_F_HOST_TSO4));
+		assert_false(virtio_mmio_read(t, VIRTIO_MMIO_STATUS, 4) & VIRTIO_CONFIG_S_FEATURES_OK);
+		virtio_mmio_free(t);
+		close(sv[1]);
+		fake_mem_free(&mem);
+	}
+}
+
 static void test_stream_both_ways(void **state)
 {
 	struct fx *f = *state;
@@ -1134,8 +1170,8 @@ static void test_peer_from_fd_checks(void **state)
 	close(pfd[0]);
 	close(pfd[1]);
 	assert_int_equal(net_peer_unixstream("/nonexistent/sock", &p), -ENOENT);
-	assert_int_equal(net_peer_tap("", &p), -EINVAL);
-	assert_int_equal(net_peer_tap("0123456789abcdefXX", &p), -EINVAL);
+	assert_int_equal(net_peer_tap("", false, &p), -EINVAL);
+	assert_int_equal(net_peer_tap("0123456789abcdefXX", true, &p), -EINVAL);
 }
 
 /* unixgram with a path: our socket is bound under $TMPDIR, the greeting comes first, the file goes at close. */
@@ -1216,6 +1252,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_config_and_features, setup_stream, teardown),
+		cmocka_unit_test(test_socket_peer_no_offloads),
 		cmocka_unit_test_setup_teardown(test_stream_both_ways, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_stream_partial_rx, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_backpressure, setup_stream, teardown),

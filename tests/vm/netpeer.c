@@ -27,6 +27,17 @@
  * buffers); the peer counts the frames above 1514 bytes it gets.
  *   tap          krun_add_net_tap("cktap0"): a tap with 192.168.127.1/24 in a
  *                private netns; the test host's kernel answers, a raw socket pings
+ *   tap-offload  krun_add_net_tap("cktap0", COMPAT_NET_FEATURES | GUEST_TSO6 |
+ *                HOST_TSO6): the guest (/tap-guest.sh in ROOTDIR, from
+ *                tests/vm/net/tap-guest.sh) checks the negotiated offload
+ *                bits, fetches TAP_BULK bytes from a server here and sends as
+ *                many back, both compared with the pattern both sides make;
+ *                the tap's frames must average more than 1,514 bytes both
+ *                ways (segmentation offloaded to the host kernel)
+ *   tap-bulk     the same with features 0: no offload bit may be negotiated
+ *                and no frame be longer than 1,514 bytes
+ * With NETPEER_IPERF3=PATH and NETPEER_IPERF_SECS=N (the bench, bench/net-tap.sh)
+ * the tap modes also run PATH -s here and the guest iperf3 -c for N s each way.
  * Usage: netpeer MODE KERNEL ROOTDIR SCRATCHDIR
  */
 #include <arpa/inet.h>
@@ -48,6 +59,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -460,6 +472,133 @@ static void *tap_ping_thread(void *arg)
 	return NULL;
 }
 
+/* ---- tap-offload / tap-bulk: a verified bulk transfer each way over the tap ---- */
+
+#define TAP_BULK (16u << 20)
+#define BULK_PORT_DOWN 5001 /* host -> guest */
+#define BULK_PORT_UP 5002   /* guest -> host */
+/* The guest makes the same bytes with busybox: yes LINE | head -c N. */
+static const char bulk_line[] = "ckrun-tap-offload-0123456789\n";
+#define BULK_LINE_LEN (sizeof(bulk_line) - 1)
+
+struct bulk {
+	int port;
+	bool up;             /* receive and compare, else send */
+	atomic_bool stop;
+	uint64_t bytes;      /* sent or received */
+	uint64_t mismatches; /* received bytes that differ from the pattern */
+	double secs;         /* first byte to last */
+	bool done;
+};
+
+static int listen_on(int port)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = inet_addr(HOST_IP) };
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0) {
+		perror("netpeer: bulk listen");
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+static void *bulk_thread(void *arg)
+{
+	struct bulk *b = arg;
+	int ls = listen_on(b->port);
+	if (ls < 0)
+		return NULL;
+	int c = -1;
+	while (!atomic_load(&b->stop) && c < 0) {
+		struct pollfd pf = { ls, POLLIN, 0 };
+		if (poll(&pf, 1, 200) == 1)
+			c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	}
+	close(ls);
+	if (c < 0)
+		return NULL;
+	static __thread uint8_t buf[1 << 16];
+	uint64_t start = 0;
+	while (b->bytes < TAP_BULK && !atomic_load(&b->stop)) {
+		struct pollfd pf = { c, b->up ? POLLIN : POLLOUT, 0 };
+		if (poll(&pf, 1, 200) <= 0)
+			continue;
+		size_t want = TAP_BULK - b->bytes < sizeof(buf) ? TAP_BULK - b->bytes : sizeof(buf);
+		ssize_t r;
+		if (b->up) {
+			r = recv(c, buf, want, MSG_DONTWAIT);
+			if (r == 0)
+				break;
+			for (ssize_t i = 0; i < r; i++)
+				b->mismatches += buf[i] != (uint8_t)bulk_line[(b->bytes + (uint64_t)i) % BULK_LINE_LEN];
+		} else {
+			for (size_t i = 0; i < want; i++)
+				buf[i] = (uint8_t)bulk_line[(b->bytes + i) % BULK_LINE_LEN];
+			r = send(c, buf, want, MSG_DONTWAIT | MSG_NOSIGNAL);
+		}
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			break;
+		}
+		if (!start)
+			start = now_ms();
+		b->bytes += (uint64_t)r;
+	}
+	b->secs = (double)(now_ms() - start) / 1000.0;
+	b->done = b->bytes == TAP_BULK;
+	close(c);
+	return NULL;
+}
+
+/* This namespace's counters of ifname (/proc/net/dev): received and sent bytes and frames. */
+static bool if_counters(const char *ifname, uint64_t *rxb, uint64_t *rxp, uint64_t *txb, uint64_t *txp)
+{
+	FILE *f = fopen("/proc/net/dev", "re");
+	if (!f)
+		return false;
+	char line[512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = 0;
+		char *name = line;
+		while (*name == ' ')
+			name++;
+		if (strcmp(name, ifname))
+			continue;
+		unsigned long long v[16];
+		found = sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+			       &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) == 10;
+		*rxb = v[0];
+		*rxp = v[1];
+		*txb = v[8];
+		*txp = v[9];
+	}
+	fclose(f);
+	return found;
+}
+
+/* NETPEER_IPERF3: an iperf3 server on the tap's host address, for the bench. Its pid or -1. */
+static pid_t start_iperf3(void)
+{
+	const char *path = getenv("NETPEER_IPERF3");
+	if (!path || !*path)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(path, path, "-s", "-B", HOST_IP, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 /* A context with the guest and the network device of MODE; the peer's socket in *p. Its id or -errno. */
 static int setup_vm(const char *kernel, const char *root, const char *mode, struct peer *p, const char *scratch,
 		    int *dev_fd)
@@ -541,6 +680,17 @@ static int setup_vm(const char *kernel, const char *root, const char *mode, stru
 	} else if (!strcmp(mode, "tap")) {
 		char name[] = TAP_NAME;
 		rc = krun_add_net_tap(id, name, guest_mac, 0, 0);
+	} else if (!strcmp(mode, "tap-offload") || !strcmp(mode, "tap-bulk")) {
+		char name[] = TAP_NAME;
+		uint32_t feat = COMPAT_NET_FEATURES | NET_FEATURE_GUEST_TSO6 | NET_FEATURE_HOST_TSO6;
+		rc = krun_add_net_tap(id, name, guest_mac, !strcmp(mode, "tap-offload") ? feat : 0, 0);
+		const char *secs = getenv("NETPEER_IPERF_SECS");
+		char bulk[16], *const gargv[] = { "/tap-guest.sh", !strcmp(mode, "tap-offload") ? "offload" : "plain",
+						   bulk, (char *)(secs && *secs ? secs : "0"), NULL };
+		snprintf(bulk, sizeof(bulk), "%u", TAP_BULK);
+		const char *const genv[] = { "PATH=/bin:/usr/bin", NULL };
+		if (!rc)
+			rc = krun_set_exec(id, "/bin/sh", (const char *const *)gargv, genv);
 	} else {
 		fprintf(stderr, "netpeer: unknown mode %s\n", mode);
 		rc = -EINVAL;
@@ -561,7 +711,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *mode = argv[1];
-	bool tap = !strcmp(mode, "tap");
+	bool bulk = !strcmp(mode, "tap-offload") || !strcmp(mode, "tap-bulk");
+	bool tap = !strcmp(mode, "tap") || bulk;
 	if (!strcmp(mode, "passt-fd"))
 		memcpy(guest_mac, legacy_mac, 6);
 	if (tap && tap_setup())
@@ -576,15 +727,51 @@ int main(int argc, char **argv)
 	pthread_t th;
 	if (pthread_create(&th, NULL, tap ? tap_ping_thread : peer_thread, tap ? (void *)&tp : (void *)&p))
 		return 1;
+	struct bulk down = { .port = BULK_PORT_DOWN }, up = { .port = BULK_PORT_UP, .up = true };
+	pthread_t bth[2];
+	pid_t iperf = -1;
+	if (bulk) {
+		if (pthread_create(&bth[0], NULL, bulk_thread, &down) || pthread_create(&bth[1], NULL, bulk_thread, &up))
+			return 1;
+		iperf = start_iperf3();
+	}
 	int rc = ckrun_start_and_wait((uint32_t)ctx);
 	atomic_store(&p.stop, true);
 	atomic_store(&tp.stop, true);
 	pthread_join(th, NULL);
+	if (bulk) {
+		atomic_store(&down.stop, true);
+		atomic_store(&up.stop, true);
+		pthread_join(bth[0], NULL);
+		pthread_join(bth[1], NULL);
+		if (iperf > 0) {
+			kill(iperf, SIGTERM);
+			waitpid(iperf, NULL, 0);
+		}
+	}
 	if (dev_fd >= 0)
 		close(dev_fd); /* ckrun used its own copy */
 
 	bool ok = rc == 0;
-	if (tap) {
+	if (bulk) {
+		uint64_t rxb = 0, rxp = 0, txb = 0, txp = 0;
+		bool have = if_counters(TAP_NAME, &rxb, &rxp, &txb, &txp);
+		/* The tap's receive side is what the guest sent. */
+		uint64_t from_guest = rxp ? rxb / rxp : 0, to_guest = txp ? txb / txp : 0;
+		printf("netpeer: mode %s: guest exit %d; host->guest %llu bytes in %.2f s (%.0f Mbit/s)%s, "
+		       "guest->host %llu bytes in %.2f s (%.0f Mbit/s), %llu differing; %s frames: from the guest %llu "
+		       "averaging %llu bytes, to the guest %llu averaging %llu bytes\n",
+		       mode, rc, (unsigned long long)down.bytes, down.secs,
+		       down.secs > 0 ? (double)down.bytes * 8 / down.secs / 1e6 : 0.0, down.done ? "" : " INCOMPLETE",
+		       (unsigned long long)up.bytes, up.secs, up.secs > 0 ? (double)up.bytes * 8 / up.secs / 1e6 : 0.0,
+		       (unsigned long long)up.mismatches, TAP_NAME, (unsigned long long)rxp,
+		       (unsigned long long)from_guest, (unsigned long long)txp, (unsigned long long)to_guest);
+		ok = ok && have && down.done && up.done && up.mismatches == 0;
+		if (!strcmp(mode, "tap-offload"))
+			ok = ok && from_guest > 1514 && to_guest > 1514; /* TSO both ways */
+		else
+			ok = ok && from_guest <= 1514 && to_guest <= 1514;
+	} else if (tap) {
 		printf("netpeer: mode tap: guest exit %d; host pings sent %d, answered %d\n", rc, tp.sent,
 		       tp.answered);
 		ok = ok && tp.answered >= 1;
