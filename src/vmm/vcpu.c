@@ -262,8 +262,8 @@ static void report_internal_error(struct vcpu *c)
 }
 
 /* The exit that ended this vCPU's loop, with its registers, and how many
- * exits of each kind it had: always after a triple fault, and for every end
- * under CKRUN_TRACE (vm.h, vm_trace_enabled). A guest that dies before its
+ * exits of each kind it had: always after a triple fault or a stop for want
+ * of any sign of life, and for every end under CKRUN_TRACE (vm.h, vm_trace_enabled). A guest that dies before its
  * console exists leaves nothing else to map to a guest symbol. */
 static void trace_end(struct vcpu *c, const char *tag, const char *why, const uint64_t *counts, size_t n)
 {
@@ -378,6 +378,12 @@ static void *vcpu_thread(void *arg)
 		}
 	}
 out:
+	/* A guest stopped for showing no sign of life: where each vCPU sat
+	 * (early boot, a spin, a lost interrupt) is the only clue left. */
+	if (atomic_load(&vm->lifeless)) {
+		why = "stopped: no sign of life";
+		dump = true;
+	}
 	if (dump)
 		trace_end(c, trace ? "ckrun-trace" : "ckrun", why, counts, sizeof(counts) / sizeof(counts[0]));
 	if (trace) {

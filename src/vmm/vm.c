@@ -116,6 +116,7 @@ int vm_wait_end(struct vm *vm, double timeout_s)
 		}
 		uint64_t now = vm_now_ns();
 		if (now >= deadline) {
+			atomic_store(&vm->lifeless, true);
 			r = -ETIMEDOUT;
 			break;
 		}

@@ -318,6 +318,7 @@ struct vm {
 
 	atomic_bool stopping;
 	atomic_bool activity;        /* any exit to the VMM or console output */
+	atomic_bool lifeless;        /* stopped for want of activity: vCPUs say where they were */
 	atomic_uint_fast64_t marker_ns; /* first boot-marker write, CLOCK_MONOTONIC */
 	atomic_int guest_exit_code;
 	atomic_bool guest_exit_code_set;

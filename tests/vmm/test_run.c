@@ -129,11 +129,19 @@ static void test_watchdog(void **state)
 	cfg_for(&c, tf.spin_elf);
 	c.vcpus = 2;
 	setenv("CKRUN_BOOT_TIMEOUT", "1", 1);
+	unsetenv("CKRUN_TRACE");
+	char path[160], err[4096];
+	snprintf(path, sizeof(path), "%s/stderr", tf.dir);
 	struct snapshot before = snap();
 	struct vm_result r;
-	assert_int_equal(ckrun_vm_run_ex(&c, &r), -ETIMEDOUT);
+	assert_int_equal(run_capture(&c, &r, path, err, sizeof(err)), -ETIMEDOUT);
+	unlink(path);
 	unsetenv("CKRUN_BOOT_TIMEOUT");
 	assert_same(before, snap());
+	/* Each vCPU says where the lifeless guest sat, without CKRUN_TRACE. */
+	assert_non_null(strstr(err, "ckrun: the guest showed no sign of life within 1 s"));
+	assert_non_null(strstr(err, "ckrun: vCPU 0: stopped: no sign of life: rip "));
+	assert_non_null(strstr(err, "ckrun: vCPU 1: stopped: no sign of life: rip "));
 	assert_true(r.end_ns - r.running_ns >= 1000000000ULL);
 	assert_true(r.end_ns - r.running_ns < 10000000000ULL);
 }
