@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "vmm/features.h"
 
@@ -83,6 +84,11 @@ static int load(bool net)
 	if (!ctx)
 		return -ENOMEM;
 	int err = add_rules(ctx, allowed, sizeof(allowed) / sizeof(allowed[0]));
+	/* prctl only to name the calling thread (pthread_setname_np on itself:
+	 * the in-process network's worker is "ckrun-netstack"); no other option. */
+	if (!err)
+		err = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+				       SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
 	if (!err && net)
 		err = add_rules(ctx, allowed_net, sizeof(allowed_net) / sizeof(allowed_net[0]));
 	if (!err)

@@ -239,6 +239,32 @@ static void test_seccomp(void **state)
 #endif
 }
 
+/* A thread may name itself under the list (the in-process network's worker
+ * calls itself "ckrun-netstack"): prctl(PR_SET_NAME) only. */
+static void test_seccomp_thread_name(void **state)
+{
+	(void)state;
+#if CKRUN_HAVE_SECCOMP
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (privs_seccomp_net())
+			_exit(10);
+		if (pthread_setname_np(pthread_self(), "ckrun-test") != 0)
+			_exit(11);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("the child died of signal %d", WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+#else
+	assert_int_equal(privs_seccomp_net(), -ENOTSUP);
+#endif
+}
+
 static void test_seccomp_wanted(void **state)
 {
 	(void)state;
@@ -262,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_drop_without_setpcap),
 		cmocka_unit_test(test_drop_unprivileged),
 		cmocka_unit_test(test_seccomp),
+		cmocka_unit_test(test_seccomp_thread_name),
 		cmocka_unit_test(test_seccomp_wanted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
