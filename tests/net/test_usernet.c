@@ -341,6 +341,17 @@ static uint16_t free_port(void)
 	return ntohs(a.sin_port);
 }
 
+/* A non-blocking connect to 127.0.0.1:port, under way or done. */
+static int connect_loopback_nb(uint16_t port)
+{
+	int cs = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int r = connect(cs, (struct sockaddr *)&a, sizeof(a));
+	assert_true(r == 0 || errno == EINPROGRESS);
+	return cs;
+}
+
 static int loopback_listener(uint16_t *port)
 {
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -465,11 +476,7 @@ static void test_hostfwd_syn_to_guest(void **state)
 	send_arp_request(gfd); /* the stack learns the guest's MAC */
 	assert_true(wait_frame(gfd, is_arp_reply_from_gateway, NULL, 2000, NULL, NULL));
 
-	int cs = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(hp),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int r = connect(cs, (struct sockaddr *)&a, sizeof(a));
-	assert_true(r == 0 || errno == EINPROGRESS);
+	int cs = connect_loopback_nb(hp);
 	struct tcp_want w = { .dport = 80, .syn = true };
 	assert_true(wait_frame(gfd, is_tcp_to_guest, &w, 3000, NULL, NULL));
 
@@ -768,11 +775,7 @@ static void test_no_input_while_held(void **state)
 	send_arp_request(gfd); /* a round with input off, and the stack learns the guest's MAC */
 	assert_true(wait_frame(gfd, is_arp_reply_from_gateway, NULL, 2000, NULL, NULL));
 
-	int cs = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(hp),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int r = connect(cs, (struct sockaddr *)&a, sizeof(a));
-	assert_true(r == 0 || errno == EINPROGRESS);
+	int cs = connect_loopback_nb(hp);
 	struct tcp_want w = { .dport = 80, .syn = true };
 	assert_false(wait_frame(gfd, is_tcp_to_guest, &w, 500, NULL, NULL));
 
