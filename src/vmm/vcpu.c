@@ -173,6 +173,11 @@ int vcpu_create(struct vm *vm, struct vcpu *c, int id, const struct kvm_cpuid2 *
 		return err;
 	}
 	c->run = run;
+	/* KVM copies the registers into the run page at each exit (no extra
+	 * ioctl): the exit ring below records where the guest was. */
+	int sync = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	if (sync > 0 && (sync & KVM_SYNC_X86_REGS))
+		c->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	int err;
 	if ((err = set_cpuid(c, cpuid)) || (err = set_msrs(c)) || (err = set_fpu(c)) || (err = set_lapic(c)) ||
 	    (err = set_signal_mask(c)))
@@ -261,31 +266,102 @@ static void report_internal_error(struct vcpu *c)
 		fprintf(stderr, "ckrun: vCPU %d: registers: %s\n", c->id, buf);
 }
 
-/* The exit that ended this vCPU's loop, with its registers, and how many
- * exits of each kind it had: always after a triple fault or a stop for want
- * of any sign of life, and for every end under CKRUN_TRACE (vm.h, vm_trace_enabled). A guest that dies before its
- * console exists leaves nothing else to map to a guest symbol. */
-static void trace_end(struct vcpu *c, const char *tag, const char *why, const uint64_t *counts, size_t n)
+/*
+ * The last exits of one vCPU, with the guest's RIP and RSP at each (from the
+ * registers KVM syncs into the run page; 0 where it cannot). On AMD a triple
+ * fault reaches the VMM after KVM has re-initialised the vCPU (the VMCB is
+ * undefined after a shutdown intercept: svm.c, shutdown_interception), so the
+ * registers read then are the reset state; these are the last real ones.
+ */
+#define EXIT_RING 16
+
+struct exit_rec {
+	uint64_t ns, rip, rsp;
+	uint64_t where; /* I/O port or guest-physical address */
+	uint32_t reason;
+	uint8_t write, len;
+};
+
+struct exit_ring {
+	struct exit_rec r[EXIT_RING];
+	uint64_t n; /* exits recorded so far */
+};
+
+static void ring_record(struct exit_ring *g, const struct kvm_run *run)
+{
+	struct exit_rec *e = &g->r[g->n++ % EXIT_RING];
+	*e = (struct exit_rec){ .ns = vm_now_ns(), .reason = run->exit_reason };
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS) {
+		e->rip = run->s.regs.regs.rip;
+		e->rsp = run->s.regs.regs.rsp;
+	}
+	if (run->exit_reason == KVM_EXIT_IO) {
+		e->where = run->io.port;
+		e->write = run->io.direction == KVM_EXIT_IO_OUT;
+		e->len = run->io.size;
+	} else if (run->exit_reason == KVM_EXIT_MMIO) {
+		e->where = run->mmio.phys_addr;
+		e->write = run->mmio.is_write;
+		e->len = (uint8_t)run->mmio.len;
+	}
+}
+
+static void ring_print(const struct exit_ring *g, const char *tag, int id, uint64_t end_ns)
+{
+	uint64_t first = g->n > EXIT_RING ? g->n - EXIT_RING : 0;
+	if (g->n)
+		fprintf(stderr, "%s: vCPU %d: the last %llu exits, oldest first (ms before the end):\n", tag, id,
+			(unsigned long long)(g->n - first));
+	for (uint64_t i = first; i < g->n; i++) {
+		const struct exit_rec *e = &g->r[i % EXIT_RING];
+		char what[64];
+		if (e->reason == KVM_EXIT_IO || e->reason == KVM_EXIT_MMIO)
+			snprintf(what, sizeof(what), "%s %s %s 0x%llx len %u", e->reason == KVM_EXIT_IO ? "IO" : "MMIO",
+				 e->write ? "write" : "read", e->reason == KVM_EXIT_IO ? "port" : "addr",
+				 (unsigned long long)e->where, e->len);
+		else
+			snprintf(what, sizeof(what), "exit %u", e->reason);
+		fprintf(stderr, "%s: vCPU %d:   #%llu -%.3f ms %s rip %llx rsp %llx\n", tag, id,
+			(unsigned long long)i + 1, (double)(end_ns - e->ns) / 1e6, what, (unsigned long long)e->rip,
+			(unsigned long long)e->rsp);
+	}
+}
+
+/* The exit that ended this vCPU's loop, with its registers, how many exits
+ * of each kind it had and the last of them: always after a triple fault or a
+ * stop for want of any sign of life, and for every end under CKRUN_TRACE
+ * (vm.h, vm_trace_enabled). A guest that dies before its console exists
+ * leaves nothing else to map to a guest symbol. */
+static void trace_end(struct vcpu *c, const char *tag, const char *why, const uint64_t *counts, size_t n,
+		      const struct exit_ring *ring, uint64_t dropped)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	char buf[256];
 	size_t len = 0;
+	uint64_t end_ns = vm_now_ns();
 
-	if (ioctl(c->fd, KVM_GET_REGS, &r) == 0 && ioctl(c->fd, KVM_GET_SREGS, &s) == 0)
+	if (ioctl(c->fd, KVM_GET_REGS, &r) == 0 && ioctl(c->fd, KVM_GET_SREGS, &s) == 0) {
 		fprintf(stderr, "%s: vCPU %d: %s: rip %llx rsp %llx rflags %llx cs %x cpl %u cr0 %llx "
 				"cr2 %llx cr3 %llx\n", tag, c->id, why, (unsigned long long)r.rip,
 			(unsigned long long)r.rsp, (unsigned long long)r.rflags, s.cs.selector, s.cs.dpl,
 			(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3);
-	else
+		if (r.rip == 0xfff0 && s.cs.selector == 0xf000)
+			fprintf(stderr, "%s: vCPU %d: (those are the reset state: on AMD, KVM re-initialises the vCPU "
+					"before a SHUTDOWN exit; the last exits below show where the guest was)\n",
+				tag, c->id);
+	} else {
 		fprintf(stderr, "%s: vCPU %d: %s (registers unreadable)\n", tag, c->id, why);
+	}
 	for (size_t i = 0; i < n && len < sizeof(buf); i++) {
 		if (!counts[i])
 			continue;
 		int w = snprintf(buf + len, sizeof(buf) - len, " %zu:%llu", i, (unsigned long long)counts[i]);
 		len = w < 0 ? sizeof(buf) : len + (size_t)w;
 	}
-	fprintf(stderr, "%s: vCPU %d: exits by KVM_EXIT_* number:%s\n", tag, c->id, len ? buf : " none");
+	fprintf(stderr, "%s: vCPU %d: exits by KVM_EXIT_* number:%s; MMIO writes no device claimed: %llu\n", tag,
+		c->id, len ? buf : " none", (unsigned long long)dropped);
+	ring_print(ring, tag, c->id, end_ns);
 }
 
 static void *vcpu_thread(void *arg)
@@ -307,6 +383,7 @@ static void *vcpu_thread(void *arg)
 
 	const bool trace = vm_trace_enabled();
 	uint64_t counts[64] = { 0 }, dropped = 0;
+	struct exit_ring ring = { .n = 0 };
 	const char *why = "stopped by the VMM";
 	bool dump = trace;
 	while (!atomic_load(&vm->stopping)) {
@@ -320,6 +397,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		counts[run->exit_reason < 64 ? run->exit_reason : 63]++;
+		ring_record(&ring, run);
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO: {
 			atomic_store_explicit(&vm->activity, true, memory_order_relaxed);
@@ -385,11 +463,8 @@ out:
 		dump = true;
 	}
 	if (dump)
-		trace_end(c, trace ? "ckrun-trace" : "ckrun", why, counts, sizeof(counts) / sizeof(counts[0]));
-	if (trace) {
-		fprintf(stderr, "ckrun-trace: vCPU %d: %llu MMIO writes no device claimed (dropped)\n", c->id,
-			(unsigned long long)dropped);
-	}
+		trace_end(c, trace ? "ckrun-trace" : "ckrun", why, counts, sizeof(counts) / sizeof(counts[0]), &ring,
+			  dropped);
 	return NULL;
 }
 

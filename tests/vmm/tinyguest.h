@@ -26,8 +26,10 @@ static const uint8_t tiny_ok_code[] = {
 /* jmp . : never exits to the VMM (the watchdog's case) */
 static const uint8_t tiny_spin_code[] = { 0xeb, 0xfe };
 
-/* A triple fault: load an empty IDT and raise #UD (ud2). */
+/* A triple fault: one exit first (a POST code to port 0x80, which no device
+ * claims), then load an empty IDT and raise #UD (ud2). */
 static const uint8_t tiny_fault_code[] = {
+	0xb0, 0x5a, 0xe6, 0x80, /* mov al, 0x5a; out 0x80, al */
 	0x6a, 0x00, 0x6a, 0x00, /* push 0; push 0 */
 	0x0f, 0x01, 0x1c, 0x24, /* lidt [rsp] (limit 0) */
 	0x0f, 0x0b,             /* ud2 */
