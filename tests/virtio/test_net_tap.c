@@ -398,14 +398,27 @@ static bool rx_udp(struct fx *f, struct virtio_net_hdr_v1 *h, uint8_t *frame, si
 		td_post(&f->mem, &f->q[RXQ], &b, 1);
 		td_wr(f->t, VIRTIO_MMIO_QUEUE_NOTIFY, RXQ);
 		uint32_t ulen = 0;
-		if (!td_wait_used(&f->mem, &f->q[RXQ], NULL, &ulen) || ulen < HDR + 42)
+		/* A loaded test host can take more than one 5 s wait (seen once). */
+		bool got = false;
+		for (int w = 0; w < 4 && !got; w++)
+			got = td_wait_used(&f->mem, &f->q[RXQ], NULL, &ulen);
+		if (!got || ulen < HDR + 42) {
+			struct virtio_net_stats s = stats(f);
+			fprintf(stderr, "rx_udp: frame %d: %s (used length %u); rx delivered %llu, drops: hdr %llu "
+					"bad length %llu queue %llu\n",
+				k, got ? "too short" : "none within 20 s", ulen, (unsigned long long)s.rx_frames,
+				(unsigned long long)s.rx_drop_hdr, (unsigned long long)s.rx_drop_bad_len,
+				(unsigned long long)s.rx_drop_queue);
 			return false;
+		}
 		const uint8_t *p = fake_ptr(&f->mem, g);
 		memcpy(h, p, HDR);
 		*len = ulen - HDR;
 		memcpy(frame, p + HDR, *len);
 		if (frame[12] == 0x08 && frame[13] == 0x00 && frame[14 + 9] == IPPROTO_UDP)
 			return true;
+		fprintf(stderr, "rx_udp: frame %d skipped: ethertype %02x%02x, %zu bytes\n", k, frame[12], frame[13],
+			*len);
 	}
 	return false;
 }

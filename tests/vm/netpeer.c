@@ -36,6 +36,11 @@
  *                each way (segmentation offloaded to the host kernel)
  *   tap-bulk     the same with features 0: no offload bit may be negotiated
  *                and no frame be longer than 1,514 bytes
+ *   tap-qemu     the tap-offload workload with QEMU as the VMM instead of ckrun
+ *                (ROOTDIR is then an initrd whose /init.tap runs tap-guest.sh):
+ *                qemu-system-x86_64 -accel kvm -cpu host with -netdev
+ *                tap,vnet_hdr=on on the same tap and a virtio-net-device; the
+ *                comparison of tests/vm/cases/tap-upload-loop.sh
  * With NETPEER_IPERF3=PATH and NETPEER_IPERF_SECS=N (the bench, bench/net-tap.sh)
  * the tap modes also run PATH -s here and the guest iperf3 -c for N s each way.
  * Usage: netpeer MODE KERNEL ROOTDIR SCRATCHDIR
@@ -757,6 +762,26 @@ fail:
 	return rc;
 }
 
+/* tap-qemu: QEMU on the tap, its console on our stdout. Its exit status, 128 + signal, or 127. */
+static int run_qemu(const char *kernel, const char *initrd)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("qemu-system-x86_64", "qemu-system-x86_64", "-M", "microvm,isa-serial=on,acpi=off", "-accel",
+		       "kvm", "-cpu", "host", "-m", "256", "-smp", "1", "-nodefaults", "-no-user-config", "-nographic",
+		       "-serial", "stdio", "-no-reboot", "-netdev",
+		       "tap,id=n0,ifname=" TAP_NAME ",script=no,downscript=no,vnet_hdr=on", "-device",
+		       "virtio-net-device,netdev=n0,mac=02:4b:72:75:6e:00", "-kernel", kernel, "-initrd", initrd,
+		       "-append", "console=ttyS0 reboot=t panic=-1 quiet rdinit=/init.tap", (char *)NULL);
+		perror("netpeer: qemu-system-x86_64");
+		_exit(127);
+	}
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return 127;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 5) {
@@ -764,7 +789,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *mode = argv[1];
-	bool bulk = !strcmp(mode, "tap-offload") || !strcmp(mode, "tap-bulk");
+	bool qemu = !strcmp(mode, "tap-qemu");
+	bool bulk = !strcmp(mode, "tap-offload") || !strcmp(mode, "tap-bulk") || qemu;
 	bool tap = !strcmp(mode, "tap") || bulk;
 	if (!strcmp(mode, "passt-fd"))
 		memcpy(guest_mac, legacy_mac, 6);
@@ -774,7 +800,7 @@ int main(int argc, char **argv)
 	struct peer p = { .fd = -1, .listen_fd = -1, .spare = { -1, -1 } };
 	struct tap_pinger tp = { 0 };
 	int dev_fd = -1;
-	int ctx = setup_vm(argv[2], argv[3], mode, &p, argv[4], &dev_fd);
+	int ctx = qemu ? 0 : setup_vm(argv[2], argv[3], mode, &p, argv[4], &dev_fd);
 	if (ctx < 0)
 		return 1;
 	pthread_t th;
@@ -791,7 +817,7 @@ int main(int argc, char **argv)
 			return 1;
 		iperf = start_iperf3();
 	}
-	int rc = ckrun_start_and_wait((uint32_t)ctx);
+	int rc = qemu ? run_qemu(argv[2], argv[3]) : ckrun_start_and_wait((uint32_t)ctx);
 	atomic_store(&p.stop, true);
 	atomic_store(&tp.stop, true);
 	pthread_join(th, NULL);
@@ -829,7 +855,7 @@ int main(int argc, char **argv)
 		       mode, sizer.frames, sizer.big_from_guest, sizer.max_from_guest, sizer.big_to_guest,
 		       sizer.max_to_guest);
 		ok = ok && have && down.done && up.done && up.mismatches == 0;
-		if (!strcmp(mode, "tap-offload")) /* TSO both ways: unsegmented frames crossed the tap */
+		if (!strcmp(mode, "tap-offload") || qemu) /* TSO both ways: unsegmented frames crossed the tap */
 			ok = ok && sizer.big_from_guest >= 10 && sizer.big_to_guest >= 10;
 		else
 			ok = ok && sizer.frames > 0 && sizer.max_from_guest <= 1514 && sizer.max_to_guest <= 1514;
