@@ -335,6 +335,8 @@ static void ring_print(const struct exit_ring *g, const char *tag, int id, uint6
 static void trace_end(struct vcpu *c, const char *tag, const char *why, const uint64_t *counts, size_t n,
 		      const struct exit_ring *ring, uint64_t dropped)
 {
+	/* A vCPU that never ran (an AP waiting for its SIPI) sits at the reset vector too. */
+	const bool run_shutdown = c->run->exit_reason == KVM_EXIT_SHUTDOWN;
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	char buf[256];
@@ -346,7 +348,7 @@ static void trace_end(struct vcpu *c, const char *tag, const char *why, const ui
 				"cr2 %llx cr3 %llx\n", tag, c->id, why, (unsigned long long)r.rip,
 			(unsigned long long)r.rsp, (unsigned long long)r.rflags, s.cs.selector, s.cs.dpl,
 			(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3);
-		if (r.rip == 0xfff0 && s.cs.selector == 0xf000)
+		if (run_shutdown && r.rip == 0xfff0 && s.cs.selector == 0xf000)
 			fprintf(stderr, "%s: vCPU %d: (those are the reset state: on AMD, KVM re-initialises the vCPU "
 					"before a SHUTDOWN exit; the last exits below show where the guest was)\n",
 				tag, c->id);

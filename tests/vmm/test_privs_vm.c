@@ -65,14 +65,13 @@ static int status_field(const char *path, const char *name, uint64_t *v, int hex
 	return r;
 }
 
-static void *watch(void *arg)
+/* One look at every thread but the caller's and ours. */
+static void look(struct seen *s)
 {
-	struct seen *s = arg;
-	s->helper_tid = (pid_t)syscall(SYS_gettid);
-	usleep(700 * 1000); /* the vCPU threads run (and spin) by now */
+	s->n = s->bad = 0;
 	DIR *d = opendir("/proc/self/task");
 	if (!d)
-		return NULL;
+		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		pid_t tid = (pid_t)atoi(e->d_name);
@@ -95,6 +94,21 @@ static void *watch(void *arg)
 			s->bad++;
 	}
 	closedir(d);
+}
+
+static void *watch(void *arg)
+{
+	struct seen *s = arg;
+	s->helper_tid = (pid_t)syscall(SYS_gettid);
+	/* Until both vCPU threads run and have dropped their privileges, or 5 s:
+	 * setting the VM up took more than the 0.7 s once waited here in a
+	 * loaded test host (CI, session 7). The last look is what is judged. */
+	for (int i = 0; i < 100; i++) {
+		usleep(50 * 1000);
+		look(s);
+		if (s->n >= 2 && !s->bad)
+			break;
+	}
 	return NULL;
 }
 
