@@ -10,6 +10,8 @@
 #     modules.order  file names to insmod, dependencies first
 #     busybox        a static busybox
 #     version        "<kernel package> <version>"
+#     vcpu_svm_vmcb_offset  where kvm-amd's struct vcpu_svm keeps its VMCB
+#                    pointer (empty if not found), for the triple-fault probe
 # Cached in ${CKRUN_CACHE:-/var/cache/ckrun}/testhost/<package>_<version>/,
 # keyed by the package versions and this script: a second run takes a moment.
 #
@@ -118,6 +120,16 @@ for m in "${order[@]}"; do
     esac
     echo "$base" >> stage/modules.order
 done
+# Where struct vcpu_svm keeps its VMCB pointer in this build: the test
+# host's /init reads an inner guest's VMCB through it when the guest
+# triple-faults. invlpg_interception loads it from the vcpu (%rdi) and reads
+# exit_info_1 (VMCB offset 0x78) through it. Not found: no such probe.
+objdump -d --no-show-raw-insn stage/modules/kvm-amd.ko 2>/dev/null | awk '
+    /<invlpg_interception>:/ { f = 1; next }
+    f && /^$/ { exit }
+    f && match($0, /mov +0x[0-9a-f]+\(%rdi\),%rax/) { split(substr($0, RSTART), a, /[ (]+/); off = a[2] }
+    f && off && /mov +0x78\(%rax\),/ { print off; exit }' > stage/vcpu_svm_vmcb_offset || true
+log "vcpu_svm.vmcb at offset $(cat stage/vcpu_svm_vmcb_offset 2>/dev/null)"
 cp "k/boot/vmlinuz-$kver" stage/vmlinuz
 cp bb/bin/busybox stage/busybox
 chmod 0755 stage/busybox
