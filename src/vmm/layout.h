@@ -66,6 +66,11 @@
  * memory, which needs subsection alignment). */
 #define LAYOUT_SHM_WINDOW_ALIGN  (2 * LAYOUT_MiB)
 
+/* Host mappings of guest RAM start on this boundary, as its guest-physical
+ * ranges do (0 and 4 GiB): KVM maps a slot with 2 MiB nested page table
+ * entries only where host and guest addresses agree modulo 2 MiB (memory.c). */
+#define LAYOUT_RAM_HOST_ALIGN    (2 * LAYOUT_MiB)
+
 /* Initramfs: placed as high as it fits in the RAM below the hole and below
  * the kernel's initrd_addr_max (bzImage setup header), above the kernel, at
  * this alignment (boot.c). */

@@ -103,13 +103,35 @@ static void *map_anon(uint64_t size, int prot)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Guest RAM at a host address aligned like its guest-physical start. Where
+ * the host backs it with transparent huge pages, KVM can then map it with
+ * 2 MiB nested page table entries (it refuses them for a slot whose host and
+ * guest addresses differ modulo 2 MiB): fewer nested page faults and TLB
+ * misses, as QEMU gets by aligning its RAM blocks. The slack of an over-sized
+ * mapping is given back. */
+static void *map_ram(uint64_t size)
+{
+	const uint64_t a = LAYOUT_RAM_HOST_ALIGN;
+	if (size > UINT64_MAX - a)
+		return NULL;
+	uint8_t *p = map_anon(size + a, PROT_READ | PROT_WRITE);
+	if (!p)
+		return NULL;
+	uint8_t *start = (uint8_t *)(uintptr_t)align_up((uint64_t)(uintptr_t)p, a);
+	if (start > p)
+		munmap(p, (size_t)(start - p));
+	if (start + size < p + size + a)
+		munmap(start + size, (size_t)(p + size + a - (start + size)));
+	return start;
+}
+
 int vm_memory_setup(int vm_fd, const struct mem_plan *plan, struct vm_memory *m)
 {
 	int err;
 	memset(m, 0, sizeof(*m));
 	m->plan = *plan;
 
-	m->low = map_anon(plan->low_size, PROT_READ | PROT_WRITE);
+	m->low = map_ram(plan->low_size);
 	if (!m->low)
 		goto fail_errno;
 	m->gm.r[m->gm.nr++] = (struct guest_mem_region){ .gpa = 0, .size = plan->low_size, .hva = m->low };
@@ -117,7 +139,7 @@ int vm_memory_setup(int vm_fd, const struct mem_plan *plan, struct vm_memory *m)
 		goto fail;
 
 	if (plan->high_size) {
-		m->high = map_anon(plan->high_size, PROT_READ | PROT_WRITE);
+		m->high = map_ram(plan->high_size);
 		if (!m->high)
 			goto fail_errno;
 		m->gm.r[m->gm.nr++] = (struct guest_mem_region){

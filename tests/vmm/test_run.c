@@ -15,15 +15,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/kvm.h>
 
 /* The guest RAM sizes these tests use (32 MiB; 4160 MiB = 3328 MiB below the
  * hole + 832 MiB above). */
 #define LEAKCHECK_MAP_SIZES (32ULL << 20), (3328ULL << 20), (832ULL << 20)
 #include "leakcheck.h"
 #include "tinyguest.h"
+#include "vmm/layout.h"
 #include "vmm/vm.h"
 #include "vmm/vmm.h"
 #include "capture.h"
@@ -96,6 +100,38 @@ static void test_smp_and_big_ram(void **state)
 	c.ram_mib = 4096 + 64; /* across the MMIO hole (reserved, never touched) */
 	assert_int_equal(ckrun_vm_run_ex(&c, &r), 0);
 	assert_int_equal(r.end, VM_END_RESET);
+	assert_same(before, snap());
+}
+
+/* Guest RAM's host mappings start on 2 MiB boundaries, like its guest
+ * addresses (0 and 4 GiB), so KVM may map it with 2 MiB nested page table
+ * entries; both halves of a RAM that spans the MMIO hole, and no leak. */
+static void test_ram_host_alignment(void **state)
+{
+	(void)state;
+	need_kvm();
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	assert_true(kvm >= 0);
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	assert_true(vm >= 0);
+	struct snapshot before = snap();
+	struct mem_plan p;
+	assert_int_equal(mem_plan_compute(4096 + 64, NULL, 0, LAYOUT_PHYS_LIMIT, &p), 0);
+	for (int round = 0; round < 4; round++) {
+		/* A small mapping in between moves the next free host address. */
+		void *nudge = mmap(NULL, 4096 * (size_t)(round + 1), PROT_READ,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		assert_true(nudge != MAP_FAILED);
+		struct vm_memory m;
+		assert_int_equal(vm_memory_setup(vm, &p, &m), 0);
+		assert_int_equal((uintptr_t)m.low % LAYOUT_RAM_HOST_ALIGN, 0);
+		assert_non_null(m.high);
+		assert_int_equal((uintptr_t)m.high % LAYOUT_RAM_HOST_ALIGN, 0);
+		vm_memory_release(&m);
+		munmap(nudge, 4096 * (size_t)(round + 1));
+	}
+	close(vm);
+	close(kvm);
 	assert_same(before, snap());
 }
 
@@ -207,7 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_setup_failures), cmocka_unit_test(test_reset_exit),
 		cmocka_unit_test(test_smp_and_big_ram), cmocka_unit_test(test_triple_fault),
-		cmocka_unit_test(test_watchdog),
+		cmocka_unit_test(test_watchdog), cmocka_unit_test(test_ram_host_alignment),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
