@@ -7,6 +7,7 @@
  * devices translate through (a device must never touch them).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -202,4 +203,31 @@ static uint64_t resident(const void *addr, uint64_t len)
 uint64_t vm_memory_resident(const struct vm_memory *m)
 {
 	return resident(m->low, m->plan.low_size) + resident(m->high, m->plan.high_size);
+}
+
+int vm_memory_dump(const struct vm_memory *m, int dirfd, const char *name)
+{
+	static const uint8_t zero[4096];
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	int err = 0;
+	for (int i = 0; i < m->gm.nr && !err; i++) {
+		const struct guest_mem_region *r = &m->gm.r[i];
+		for (uint64_t off = 0; off < r->size && !err; off += sizeof(zero)) {
+			const uint8_t *pg = r->hva + off;
+			size_t n = r->size - off < sizeof(zero) ? (size_t)(r->size - off) : sizeof(zero);
+			if (!memcmp(pg, zero, n))
+				continue; /* a hole in the file reads as zeros */
+			if (pwrite(fd, pg, n, (off_t)(r->gpa + off)) != (ssize_t)n)
+				err = errno ? -errno : -EIO;
+		}
+	}
+	/* The file ends where RAM does, holes included. */
+	uint64_t end = m->gm.nr ? m->gm.r[m->gm.nr - 1].gpa + m->gm.r[m->gm.nr - 1].size : 0;
+	if (!err && ftruncate(fd, (off_t)end) < 0)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
 }

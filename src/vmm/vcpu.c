@@ -467,6 +467,8 @@ out:
 	if (dump)
 		trace_end(c, trace ? "ckrun-trace" : "ckrun", why, counts, sizeof(counts) / sizeof(counts[0]), &ring,
 			  dropped);
+	if (run->exit_reason == KVM_EXIT_SHUTDOWN)
+		vm_crash_dump(vm);
 	return NULL;
 }
 

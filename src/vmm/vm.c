@@ -6,6 +6,7 @@
  * the builder, so the calls among the VMM's files form no cycle.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,20 @@ bool vm_trace_enabled(void)
 {
 	const char *e = getenv("CKRUN_TRACE");
 	return e && *e && strcmp(e, "0") != 0;
+}
+
+void vm_crash_dump(struct vm *vm)
+{
+	if (vm->crash_dirfd < 0 || atomic_exchange(&vm->crash_dumped, true))
+		return;
+	char name[64];
+	snprintf(name, sizeof(name), "ckrun-ram.%ld.%llu", (long)getpid(), (unsigned long long)vm->start_ns);
+	int err = vm_memory_dump(&vm->mem, vm->crash_dirfd, name);
+	if (err)
+		fprintf(stderr, "ckrun: cannot write guest RAM to CKRUN_CRASH_DIR: %s\n", strerror(-err));
+	else
+		fprintf(stderr, "ckrun: guest RAM written to CKRUN_CRASH_DIR/%s (file offset = guest-physical "
+				"address)\n", name);
 }
 
 void vm_request_end(struct vm *vm, enum vm_end why, int err)
@@ -62,6 +77,14 @@ struct vm *vm_new(void)
 		return NULL;
 	vm->kvm_fd = vm->vm_fd = vm->out_fd = -1;
 	vm->start_ns = vm_now_ns();
+	vm->crash_dirfd = -1;
+	const char *dir = getenv("CKRUN_CRASH_DIR");
+	if (dir && *dir) {
+		vm->crash_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (vm->crash_dirfd < 0)
+			fprintf(stderr, "ckrun: CKRUN_CRASH_DIR %s: %s; no RAM dump after a triple fault\n", dir,
+				strerror(errno));
+	}
 	for (size_t i = 0; i < sizeof(vm->vcpus) / sizeof(vm->vcpus[0]); i++)
 		vm->vcpus[i].fd = -1;
 	pthread_condattr_t ca;
@@ -95,6 +118,8 @@ void vm_destroy(struct vm *vm)
 	if (vm->own_out_fd && vm->out_fd >= 0)
 		close(vm->out_fd);
 	free(vm->cpuid);
+	if (vm->crash_dirfd >= 0)
+		close(vm->crash_dirfd);
 	i8042_destroy(&vm->kbd);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->cond);

@@ -58,6 +58,9 @@ struct vm_memory {
 
 int vm_memory_setup(int vm_fd, const struct mem_plan *plan, struct vm_memory *m);
 void vm_memory_release(struct vm_memory *m);
+/* Guest RAM into a new file NAME in DIRFD (O_EXCL), at file offset = guest-
+ * physical address, all-zero pages left as holes: 0 or -errno. */
+int vm_memory_dump(const struct vm_memory *m, int dirfd, const char *name);
 /* Bytes of guest RAM currently resident in the host (mincore). */
 uint64_t vm_memory_resident(const struct vm_memory *m);
 
@@ -326,6 +329,10 @@ struct vm {
 	bool privs_seccomp;  /* and the seccomp allow-list (CKRUN_SECCOMP=1) */
 	bool privs_seccomp_net; /* with the socket calls: the implicit network's stack runs on a worker */
 	uint64_t start_ns;   /* vm_new, for the trace's times */
+	/* $CKRUN_CRASH_DIR, opened by vm_new (before any privilege drop): a
+	 * triple fault writes guest RAM there once (vm_crash_dump); -1: off. */
+	int crash_dirfd;
+	atomic_bool crash_dumped;
 	/* What all shares may take from the process together (fs/limits.h):
 	 * made with the first share; each share holds its own reference. */
 	struct fs_limits *fs_limits;
@@ -336,6 +343,9 @@ struct vm *vm_new(void);
 /* Stop every thread (vCPUs, then devices) and release everything. */
 void vm_destroy(struct vm *vm);
 
+/* After a triple fault: guest RAM to $CKRUN_CRASH_DIR, once per VM, and a
+ * line on stderr naming the file (nothing when the knob is unset). */
+void vm_crash_dump(struct vm *vm);
 /* Called from vCPU threads (and devices) to end the VM; the first call wins. */
 void vm_request_end(struct vm *vm, enum vm_end why, int err);
 /*

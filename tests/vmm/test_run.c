@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -110,11 +111,11 @@ static void test_ram_host_alignment(void **state)
 {
 	(void)state;
 	need_kvm();
+	struct snapshot before = snap();
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	assert_true(kvm >= 0);
 	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	assert_true(vm >= 0);
-	struct snapshot before = snap();
 	struct mem_plan p;
 	assert_int_equal(mem_plan_compute(4096 + 64, NULL, 0, LAYOUT_PHYS_LIMIT, &p), 0);
 	for (int round = 0; round < 4; round++) {
@@ -158,6 +159,36 @@ static void test_triple_fault(void **state)
 	 * at 1 MiB): on AMD the registers above are the reset state. */
 	assert_non_null(strstr(err, "ckrun: vCPU 0: the last 2 exits, oldest first"));
 	assert_non_null(strstr(err, " IO write port 0x80 len 1 rip 10000"));
+	/* No CKRUN_CRASH_DIR: no dump. */
+	assert_null(strstr(err, "guest RAM written"));
+	assert_same(before, snap());
+
+	/* With it: guest RAM in one sparse file, at file offset = guest-physical
+	 * address (the code the tiny guest ran sits at 1 MiB), and only one
+	 * such file. */
+	setenv("CKRUN_CRASH_DIR", tf.dir, 1);
+	int rc = run_capture(&c, &r, path, err, sizeof(err));
+	unsetenv("CKRUN_CRASH_DIR");
+	unlink(path);
+	assert_int_equal(rc, 0);
+	assert_int_equal(r.end, VM_END_SHUTDOWN);
+	const char *w = strstr(err, "ckrun: guest RAM written to CKRUN_CRASH_DIR/");
+	assert_non_null(w);
+	char name[96];
+	assert_int_equal(sscanf(w, "ckrun: guest RAM written to CKRUN_CRASH_DIR/%95s", name), 1);
+	char dump[256];
+	snprintf(dump, sizeof(dump), "%s/%s", tf.dir, name);
+	int fd = open(dump, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 32LL << 20);
+	assert_true(st.st_blocks * 512 < (1LL << 20)); /* zero pages are holes */
+	uint8_t code[sizeof(tiny_fault_code)];
+	assert_int_equal(pread(fd, code, sizeof(code), (off_t)TINY_LOAD_ADDR), (ssize_t)sizeof(code));
+	assert_memory_equal(code, tiny_fault_code, sizeof(code));
+	close(fd);
+	unlink(dump);
 	assert_same(before, snap());
 }
 
