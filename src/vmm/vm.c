@@ -34,10 +34,15 @@ bool vm_trace_enabled(void)
 
 void vm_crash_dump(struct vm *vm)
 {
-	if (vm->crash_dirfd < 0 || atomic_exchange(&vm->crash_dumped, true))
+	if ((vm->crash_dirfd < 0 && !vm->crash_dir_err) || atomic_exchange(&vm->crash_dumped, true))
 		return;
+	if (vm->crash_dirfd < 0) {
+		fprintf(stderr, "ckrun: no guest RAM dump: CKRUN_CRASH_DIR could not be opened: %s\n",
+			strerror(-vm->crash_dir_err));
+		return;
+	}
 	char name[64];
-	snprintf(name, sizeof(name), "ckrun-ram.%ld.%llu", (long)getpid(), (unsigned long long)vm->start_ns);
+	snprintf(name, sizeof(name), "ckrun-ram.%ld.%llu", (long)gettid(), (unsigned long long)vm->start_ns);
 	int err = vm_memory_dump(&vm->mem, vm->crash_dirfd, name);
 	if (err)
 		fprintf(stderr, "ckrun: cannot write guest RAM to CKRUN_CRASH_DIR: %s\n", strerror(-err));
@@ -80,10 +85,11 @@ struct vm *vm_new(void)
 	vm->crash_dirfd = -1;
 	const char *dir = getenv("CKRUN_CRASH_DIR");
 	if (dir && *dir) {
+		/* A failure is told only if a triple fault comes: a process
+		 * that cannot see the directory (crun's container) stays quiet. */
 		vm->crash_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (vm->crash_dirfd < 0)
-			fprintf(stderr, "ckrun: CKRUN_CRASH_DIR %s: %s; no RAM dump after a triple fault\n", dir,
-				strerror(errno));
+			vm->crash_dir_err = -errno;
 	}
 	for (size_t i = 0; i < sizeof(vm->vcpus) / sizeof(vm->vcpus[0]); i++)
 		vm->vcpus[i].fd = -1;

@@ -332,6 +332,7 @@ struct vm {
 	/* $CKRUN_CRASH_DIR, opened by vm_new (before any privilege drop): a
 	 * triple fault writes guest RAM there once (vm_crash_dump); -1: off. */
 	int crash_dirfd;
+	int crash_dir_err;   /* -errno of its open, told at the fault */
 	atomic_bool crash_dumped;
 	/* What all shares may take from the process together (fs/limits.h):
 	 * made with the first share; each share holds its own reference. */
@@ -343,8 +344,9 @@ struct vm *vm_new(void);
 /* Stop every thread (vCPUs, then devices) and release everything. */
 void vm_destroy(struct vm *vm);
 
-/* After a triple fault: guest RAM to $CKRUN_CRASH_DIR, once per VM, and a
- * line on stderr naming the file (nothing when the knob is unset). */
+/* After a triple fault: guest RAM to $CKRUN_CRASH_DIR, once per VM, named
+ * ckrun-ram.TID.T (TID: the vCPU thread that saw the fault, as tracers name
+ * it), and a line on stderr naming the file (nothing when the knob is unset). */
 void vm_crash_dump(struct vm *vm);
 /* Called from vCPU threads (and devices) to end the VM; the first call wins. */
 void vm_request_end(struct vm *vm, enum vm_end why, int err);
