@@ -136,6 +136,48 @@ static void test_ram_host_alignment(void **state)
 	assert_same(before, snap());
 }
 
+/* A triple fault on an unmapped IDT, and its RAM dump: in the test host the
+ * dump stays in the test host's CKRUN_CRASH_DIR, where its /init walks the
+ * guest's page tables (the harness check expects "idt-broken" for this
+ * guest); elsewhere it goes to a scratch directory and is checked here. */
+static void test_triple_fault_idt_unmapped(void **state)
+{
+	(void)state;
+	need_kvm();
+	struct ckrun_config c;
+	cfg_for(&c, tf.idt_elf);
+	unsetenv("CKRUN_TRACE");
+	const char *host_dir = getenv("CKRUN_CRASH_DIR");
+	if (!host_dir)
+		setenv("CKRUN_CRASH_DIR", tf.dir, 1);
+	char path[160], err[4096];
+	snprintf(path, sizeof(path), "%s/stderr", tf.dir);
+	struct snapshot before = snap();
+	struct vm_result r;
+	int rc = run_capture(&c, &r, path, err, sizeof(err));
+	unlink(path);
+	assert_int_equal(rc, 0);
+	assert_int_equal(r.end, VM_END_SHUTDOWN);
+	const char *w = strstr(err, "ckrun: guest RAM written to CKRUN_CRASH_DIR/ckrun-ram.");
+	assert_non_null(w);
+	char name[96], dump[256];
+	assert_int_equal(sscanf(w, "ckrun: guest RAM written to CKRUN_CRASH_DIR/%95s", name), 1);
+	snprintf(dump, sizeof(dump), "%s/%s", host_dir ? host_dir : tf.dir, name);
+	/* The boot page tables are in it: PML4 slot 0 present, slot 1 (the IDT's) not. */
+	int fd = open(dump, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	uint64_t pml4[2];
+	assert_int_equal(pread(fd, pml4, sizeof(pml4), (off_t)LAYOUT_PML4_ADDR), (ssize_t)sizeof(pml4));
+	close(fd);
+	assert_true(pml4[0] & 1);
+	assert_int_equal(pml4[1], 0);
+	if (!host_dir) {
+		unlink(dump);
+		unsetenv("CKRUN_CRASH_DIR");
+	}
+	assert_same(before, snap());
+}
+
 static void test_triple_fault(void **state)
 {
 	(void)state;
@@ -143,7 +185,9 @@ static void test_triple_fault(void **state)
 	struct ckrun_config c;
 	cfg_for(&c, tf.fault_elf);
 	unsetenv("CKRUN_TRACE");
-	unsetenv("CKRUN_CRASH_DIR"); /* the test host's /init sets one */
+	/* The test host's /init sets one; put it back at the end. */
+	char *host_dir = getenv("CKRUN_CRASH_DIR") ? strdup(getenv("CKRUN_CRASH_DIR")) : NULL;
+	unsetenv("CKRUN_CRASH_DIR");
 	char path[160], err[4096];
 	snprintf(path, sizeof(path), "%s/stderr", tf.dir);
 	struct snapshot before = snap();
@@ -190,6 +234,9 @@ static void test_triple_fault(void **state)
 	assert_memory_equal(code, tiny_fault_code, sizeof(code));
 	close(fd);
 	unlink(dump);
+	if (host_dir)
+		setenv("CKRUN_CRASH_DIR", host_dir, 1);
+	free(host_dir);
 	assert_same(before, snap());
 }
 
@@ -276,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_setup_failures), cmocka_unit_test(test_reset_exit),
 		cmocka_unit_test(test_smp_and_big_ram), cmocka_unit_test(test_triple_fault),
 		cmocka_unit_test(test_watchdog), cmocka_unit_test(test_ram_host_alignment),
+		cmocka_unit_test(test_triple_fault_idt_unmapped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

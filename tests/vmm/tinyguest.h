@@ -35,6 +35,21 @@ static const uint8_t tiny_fault_code[] = {
 	0x0f, 0x0b,             /* ud2 */
 };
 
+/* A triple fault on an IDT the guest's page tables do not map: the boot
+ * tables map only PML4 slot 0, the IDT goes at 512 GiB (slot 1) with a real
+ * limit, then #UD: its gate, #PF's and #DF's are all unreadable, and the
+ * last page fault (CR2) is the #DF gate, 0x8000000080. The test host's
+ * page walker finds that gate unmapped in the RAM dump (idt-broken). */
+static const uint8_t tiny_idt_unmapped_code[] = {
+	0xb0, 0x5a, 0xe6, 0x80,                                     /* mov al, 0x5a; out 0x80, al */
+	0x48, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x00, /* mov rax, 0x8000000000 */
+	0x48, 0x83, 0xec, 0x10,                                     /* sub rsp, 16 */
+	0x66, 0xc7, 0x04, 0x24, 0xff, 0x0f,                         /* mov word [rsp], 0xfff */
+	0x48, 0x89, 0x44, 0x24, 0x02,                               /* mov [rsp+2], rax */
+	0x0f, 0x01, 0x1c, 0x24,                                     /* lidt [rsp] */
+	0x0f, 0x0b,                                                 /* ud2 (at 0x100021) */
+};
+
 #define TINY_LOAD_ADDR 0x100000ULL
 
 /* Write an ELF with one PT_LOAD of code at TINY_LOAD_ADDR; 0 or -1. */
@@ -84,7 +99,7 @@ static inline int tiny_write_not_a_kernel(const char *path)
 /* One fresh temporary directory holding a kernel of each tiny kind, a file
  * that is no kernel, and the name of a console output file (not created). */
 struct tiny_files {
-	char dir[64], ok_elf[128], spin_elf[128], fault_elf[128], bad_kernel[128], out_path[128];
+	char dir[64], ok_elf[128], spin_elf[128], fault_elf[128], idt_elf[128], bad_kernel[128], out_path[128];
 };
 
 /* `tmpl` is a mkdtemp template ("/tmp/name-XXXXXX"); 0 or -1. */
@@ -96,11 +111,13 @@ static inline int tiny_files_make(struct tiny_files *t, const char *tmpl)
 	snprintf(t->ok_elf, sizeof(t->ok_elf), "%s/ok.elf", t->dir);
 	snprintf(t->spin_elf, sizeof(t->spin_elf), "%s/spin.elf", t->dir);
 	snprintf(t->fault_elf, sizeof(t->fault_elf), "%s/fault.elf", t->dir);
+	snprintf(t->idt_elf, sizeof(t->idt_elf), "%s/idt.elf", t->dir);
 	snprintf(t->bad_kernel, sizeof(t->bad_kernel), "%s/bad", t->dir);
 	snprintf(t->out_path, sizeof(t->out_path), "%s/console.out", t->dir);
 	if (tiny_write_elf(t->ok_elf, tiny_ok_code, sizeof(tiny_ok_code)) ||
 	    tiny_write_elf(t->spin_elf, tiny_spin_code, sizeof(tiny_spin_code)) ||
-	    tiny_write_elf(t->fault_elf, tiny_fault_code, sizeof(tiny_fault_code)))
+	    tiny_write_elf(t->fault_elf, tiny_fault_code, sizeof(tiny_fault_code)) ||
+	    tiny_write_elf(t->idt_elf, tiny_idt_unmapped_code, sizeof(tiny_idt_unmapped_code)))
 		return -1;
 	return tiny_write_not_a_kernel(t->bad_kernel);
 }
@@ -110,6 +127,7 @@ static inline void tiny_files_remove(const struct tiny_files *t)
 	unlink(t->ok_elf);
 	unlink(t->spin_elf);
 	unlink(t->fault_elf);
+	unlink(t->idt_elf);
 	unlink(t->bad_kernel);
 	unlink(t->out_path);
 	rmdir(t->dir);
