@@ -136,6 +136,16 @@ static void test_ram_host_alignment(void **state)
 	assert_same(before, snap());
 }
 
+/* The RAM dump ckrun's stderr (err) names, as a path in dir. */
+static void crash_dump_path(const char *err, const char *dir, char *path, size_t len)
+{
+	const char *w = strstr(err, "ckrun: guest RAM written to CKRUN_CRASH_DIR/");
+	assert_non_null(w);
+	char name[96];
+	assert_int_equal(sscanf(w, "ckrun: guest RAM written to CKRUN_CRASH_DIR/%95s", name), 1);
+	snprintf(path, len, "%s/%s", dir, name);
+}
+
 /* A triple fault on an unmapped IDT, and its RAM dump: in the test host the
  * dump stays in the test host's CKRUN_CRASH_DIR, where its /init walks the
  * guest's page tables (the harness check expects "idt-broken" for this
@@ -158,11 +168,9 @@ static void test_triple_fault_idt_unmapped(void **state)
 	unlink(path);
 	assert_int_equal(rc, 0);
 	assert_int_equal(r.end, VM_END_SHUTDOWN);
-	const char *w = strstr(err, "ckrun: guest RAM written to CKRUN_CRASH_DIR/ckrun-ram.");
-	assert_non_null(w);
-	char name[96], dump[256];
-	assert_int_equal(sscanf(w, "ckrun: guest RAM written to CKRUN_CRASH_DIR/%95s", name), 1);
-	snprintf(dump, sizeof(dump), "%s/%s", host_dir ? host_dir : tf.dir, name);
+	assert_non_null(strstr(err, "ckrun: guest RAM written to CKRUN_CRASH_DIR/ckrun-ram."));
+	char dump[256];
+	crash_dump_path(err, host_dir ? host_dir : tf.dir, dump, sizeof(dump));
 	/* The boot page tables are in it: PML4 slot 0 present, slot 1 (the IDT's) not. */
 	int fd = open(dump, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
@@ -217,12 +225,8 @@ static void test_triple_fault(void **state)
 	unlink(path);
 	assert_int_equal(rc, 0);
 	assert_int_equal(r.end, VM_END_SHUTDOWN);
-	const char *w = strstr(err, "ckrun: guest RAM written to CKRUN_CRASH_DIR/");
-	assert_non_null(w);
-	char name[96];
-	assert_int_equal(sscanf(w, "ckrun: guest RAM written to CKRUN_CRASH_DIR/%95s", name), 1);
 	char dump[256];
-	snprintf(dump, sizeof(dump), "%s/%s", tf.dir, name);
+	crash_dump_path(err, tf.dir, dump, sizeof(dump));
 	int fd = open(dump, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	struct stat st;
